@@ -1,0 +1,112 @@
+//! The message every receiver puts on the queue, and the one type a consumer
+//! needs to read it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::provider::Provider;
+
+/// Room the envelope needs beyond the body: its own fields, the ids and the
+/// message attributes. `MAX_BODY_BYTES` plus this must fit the queue's
+/// `MaximumMessageSize`. Ids are capped (see [`MAX_ID_CHARS`]) so this holds.
+pub const ENVELOPE_OVERHEAD_BYTES: usize = 8 * 1024;
+
+/// Longest event id or event type we carry. A provider's own ids are far
+/// shorter; anything longer is answered 400 rather than risk an envelope
+/// that cannot be sent.
+pub const MAX_ID_CHARS: usize = 512;
+
+/// One verified webhook, exactly as the receivers enqueue it. `payload` is
+/// the request body's JSON text byte for byte (a consumer that wants to
+/// re-verify a signature can), so deserialize it into your own type with
+/// `serde_json::from_str(envelope.payload.get())`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    /// Who sent it: also the `provider` message attribute.
+    pub provider: Provider,
+    /// The provider's own event type, when its body names one.
+    pub event_type: Option<String>,
+    /// The provider's event id, or the lowercase hex SHA-256 of the raw body
+    /// when it has none: the same for every retry of one delivery, so it is
+    /// the key to deduplicate on.
+    pub event_id: String,
+    /// The id of the key that verified it, when the secret names its keys.
+    pub tenant: Option<String>,
+    /// When the receiver accepted it, RFC 3339 in UTC.
+    pub received_at: String,
+    /// The request body, unchanged.
+    pub payload: Box<RawValue>,
+}
+
+impl Envelope {
+    /// The message body to send: the envelope's JSON with any character SQS
+    /// refuses escaped, so an authentic delivery can never become a send that
+    /// fails forever.
+    pub fn to_message_body(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self).map(|json| escape_for_sqs(&json))
+    }
+}
+
+/// SQS accepts only XML 1.0 characters in a message. Valid JSON can hold
+/// only two kinds it refuses, U+FFFE and U+FFFF, and only inside strings
+/// (control characters must already be escaped there), so writing those as
+/// `\uXXXX` keeps the JSON's meaning while making it sendable.
+fn escape_for_sqs(json: &str) -> String {
+    if !json.chars().any(refused_by_sqs) {
+        return json.to_owned();
+    }
+    let mut escaped = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if refused_by_sqs(c) {
+            escaped.push_str(&format!("\\u{:04X}", u32::from(c)));
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// Whether SQS refuses this character in a message body or attribute.
+pub(crate) fn refused_by_sqs(c: char) -> bool {
+    !matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(payload: &str) -> Envelope {
+        Envelope {
+            provider: Provider::SmartKyc,
+            event_type: Some("submission.created".into()),
+            event_id: "abc".into(),
+            tenant: None,
+            received_at: "2026-11-23T04:00:00Z".into(),
+            payload: RawValue::from_string(payload.to_owned()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn payload_text_is_kept_byte_for_byte() {
+        let body = "{ \"b\" : 1.50,\n  \"a\": \"Zo\u{eb}\" }";
+        let json = envelope(body).to_message_body().unwrap();
+        assert!(json.contains(body), "{json}");
+        assert!(json.starts_with(
+            r#"{"provider":"smartkyc","eventType":"submission.created","eventId":"abc","tenant":null,"receivedAt":"#
+        ));
+        let back: Envelope = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.payload.get(), body);
+    }
+
+    #[test]
+    fn characters_sqs_refuses_are_escaped_without_changing_meaning() {
+        let body = "{\"x\":\"a\u{FFFF}b\u{FFFE}\"}";
+        let json = envelope(body).to_message_body().unwrap();
+        assert!(!json.chars().any(refused_by_sqs));
+        let back: Envelope = serde_json::from_str(&json).unwrap();
+        let original: serde_json::Value = serde_json::from_str(body).unwrap();
+        let sent: serde_json::Value = serde_json::from_str(back.payload.get()).unwrap();
+        assert_eq!(original, sent);
+    }
+}

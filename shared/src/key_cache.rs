@@ -1,0 +1,131 @@
+//! Keys from Secrets Manager, fetched on first use and cached for a TTL.
+//!
+//! One fetch reads `AWSCURRENT` and `AWSPREVIOUS` together. Concurrent
+//! requests share a fetch, and a warm cache answers every request, forged or
+//! not, without a call: a flood of forgeries costs no Secrets Manager calls.
+//! A failed fetch is never cached and never fatal: that request gets a 5xx
+//! and the next one tries again.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_sdk_secretsmanager::Client;
+use tokio::sync::Mutex;
+
+use crate::error::ReceiveError;
+use crate::keys::{KeyRing, SecretText, Stage};
+
+/// Error codes that no retry will cure: an operator must act.
+const MISCONFIGURATION_CODES: [&str; 4] = [
+    "AccessDeniedException",
+    "DecryptionFailure",
+    "InvalidRequestException",
+    "InvalidParameterException",
+];
+
+/// The cached key ring of one secret.
+pub struct KeyCache<K> {
+    client: Client,
+    secret_id: String,
+    ttl: Duration,
+    cached: Mutex<Option<Cached<K>>>,
+}
+
+struct Cached<K> {
+    fetched_at: Instant,
+    ring: Arc<KeyRing<K>>,
+}
+
+impl<K> KeyCache<K> {
+    /// A cache for `secret_id`, empty until the first request needs it.
+    pub fn new(client: Client, secret_id: String, ttl: Duration) -> Self {
+        KeyCache {
+            client,
+            secret_id,
+            ttl,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The keys, from the cache while fresh, else fetched and parsed with
+    /// `parse_key`. 503 when Secrets Manager fails; 500 when the secret is
+    /// missing, forbidden or holds something that isn't a key.
+    pub async fn keys(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<Arc<KeyRing<K>>, ReceiveError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(entry) = cached.as_ref().filter(|entry| entry.fetched_at.elapsed() < self.ttl) {
+            return Ok(Arc::clone(&entry.ring));
+        }
+        let started = Instant::now();
+        let (current, previous) = tokio::join!(self.fetch(Stage::Current), self.fetch(Stage::Previous));
+        let current =
+            current?.ok_or_else(|| ReceiveError::Misconfigured("the secret has no AWSCURRENT value".into()))?;
+        let previous = previous?;
+        let ring = KeyRing::parse(&current, previous.as_ref(), parse_key)
+            .map_err(|error| ReceiveError::Misconfigured(error.to_string()))?;
+        tracing::info!(
+            keys = ring.len(),
+            with_previous = previous.is_some(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "keys loaded from Secrets Manager"
+        );
+        let ring = Arc::new(ring);
+        *cached = Some(Cached {
+            fetched_at: Instant::now(),
+            ring: Arc::clone(&ring),
+        });
+        Ok(ring)
+    }
+
+    /// One staging label's text; `None` when that label does not exist
+    /// (a secret that was never rotated has no `AWSPREVIOUS`).
+    async fn fetch(&self, stage: Stage) -> Result<Option<SecretText>, ReceiveError> {
+        let result = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .version_stage(stage.label())
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                if let Some(text) = output.secret_string() {
+                    return Ok(Some(SecretText::new(text)));
+                }
+                let binary = output
+                    .secret_binary()
+                    .map(|blob| blob.as_ref().to_vec())
+                    .unwrap_or_default();
+                String::from_utf8(binary)
+                    .map(|text| Some(SecretText::new(text)))
+                    .map_err(|_| ReceiveError::Misconfigured("the secret's binary value is not UTF-8 text".into()))
+            }
+            Err(error) => {
+                let service_error = error.as_service_error();
+                let not_found = matches!(service_error, Some(GetSecretValueError::ResourceNotFoundException(_)));
+                let code = service_error.and_then(ProvideErrorMetadata::code).unwrap_or_default();
+                if not_found && stage == Stage::Previous {
+                    Ok(None)
+                } else if not_found {
+                    Err(ReceiveError::Misconfigured(format!(
+                        "secret {} not found",
+                        self.secret_id
+                    )))
+                } else if MISCONFIGURATION_CODES.contains(&code) {
+                    Err(ReceiveError::Misconfigured(format!(
+                        "reading secret {}: {code}",
+                        self.secret_id
+                    )))
+                } else {
+                    Err(ReceiveError::KeysUnavailable(format!(
+                        "reading secret {} ({}): {}",
+                        self.secret_id,
+                        stage.label(),
+                        DisplayErrorContext(&error)
+                    )))
+                }
+            }
+        }
+    }
+}

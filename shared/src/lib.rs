@@ -1,0 +1,41 @@
+//! Receive third-party webhooks on AWS Lambda: verify each one over its raw
+//! bytes, put it on SQS, and answer at once.
+//!
+//! Every provider's function is a few lines that name its [`schemes`] and
+//! call [`run`]:
+//!
+//! ```no_run
+//! #[tokio::main]
+//! async fn main() -> Result<(), lambda_http::Error> {
+//!     webhook_receiver::run(webhook_receiver::schemes::Kaunt).await
+//! }
+//! ```
+//!
+//! The pipeline ([`Receiver`]) answers 2xx only after SQS accepted the
+//! message, 4xx for anything the sender got wrong (nothing is queued), and
+//! 5xx when AWS fails, so the provider retries. Consumers read the queue's
+//! messages as [`Envelope`]s.
+
+pub mod aws;
+pub mod delivery;
+pub mod encoding;
+pub mod envelope;
+pub mod error;
+pub mod key_cache;
+pub mod keys;
+pub mod pem;
+pub mod provider;
+pub mod queue;
+pub mod receiver;
+mod runtime;
+pub mod schemes;
+pub mod settings;
+#[cfg(any(test, feature = "signing"))]
+pub mod signing;
+
+pub use envelope::Envelope;
+pub use error::{ReceiveError, VerifyError};
+pub use provider::Provider;
+pub use receiver::Receiver;
+pub use runtime::run;
+pub use settings::Settings;

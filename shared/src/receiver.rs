@@ -1,0 +1,177 @@
+//! The pipeline every function runs: check, verify, enqueue, answer.
+
+use std::time::{Instant, SystemTime};
+
+use aws_config::SdkConfig;
+use aws_sdk_sqs::primitives::{DateTime, DateTimeFormat};
+use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::value::RawValue;
+
+use crate::delivery::Delivery;
+use crate::encoding::sha256_hex;
+use crate::envelope::Envelope;
+use crate::error::ReceiveError;
+use crate::key_cache::KeyCache;
+use crate::keys::Stage;
+use crate::queue::QueuePublisher;
+use crate::schemes::{verify_claim, Scheme};
+use crate::settings::Settings;
+
+/// One provider's receiver: its scheme, settings, cached keys and queue.
+/// Built once per process; [`Receiver::handle`] serves every request.
+pub struct Receiver<S: Scheme> {
+    scheme: S,
+    settings: Settings,
+    keys: KeyCache<S::Key>,
+    queue: QueuePublisher,
+}
+
+/// What an accepted delivery produced.
+struct Accepted {
+    envelope: Envelope,
+    stage: Stage,
+    message_id: String,
+}
+
+impl<S: Scheme> Receiver<S> {
+    /// A receiver using the AWS clients `aws` describes.
+    pub fn new(scheme: S, settings: Settings, aws: &SdkConfig) -> Self {
+        let keys = KeyCache::new(
+            aws_sdk_secretsmanager::Client::new(aws),
+            settings.secret_id.clone(),
+            settings.secret_cache_ttl,
+        );
+        let queue = QueuePublisher::new(aws_sdk_sqs::Client::new(aws), settings.queue_url.clone());
+        Receiver {
+            scheme,
+            settings,
+            keys,
+            queue,
+        }
+    }
+
+    /// Answers one request: 200 once SQS holds the envelope, otherwise the
+    /// error's status. Never panics, whatever the request holds. Logs one
+    /// line per request with ids, outcome and timing — never the body, a
+    /// signature or a key.
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let started = Instant::now();
+        let provider = S::PROVIDER.as_str();
+        match self.receive(&request).await {
+            Ok(accepted) => {
+                let envelope = &accepted.envelope;
+                tracing::info!(
+                    provider,
+                    status = 200,
+                    event_id = %envelope.event_id,
+                    event_type = envelope.event_type.as_deref().unwrap_or(""),
+                    tenant = envelope.tenant.as_deref().unwrap_or(""),
+                    key_stage = accepted.stage.label(),
+                    message_id = %accepted.message_id,
+                    body_bytes = request.body().len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "accepted"
+                );
+                accepted_response(&envelope.event_id)
+            }
+            Err(error) => {
+                let status = error.status().as_u16();
+                let elapsed_ms = started.elapsed().as_millis() as u64;
+                if error.status().is_server_error() {
+                    tracing::error!(provider, status, elapsed_ms, error = %error, "not accepted");
+                } else {
+                    tracing::warn!(provider, status, elapsed_ms, reason = %error, "rejected");
+                }
+                error.into_response()
+            }
+        }
+    }
+
+    async fn receive(&self, request: &Request) -> Result<Accepted, ReceiveError> {
+        if request.method() != Method::POST {
+            let mut method = request.method().to_string();
+            method.truncate(16);
+            return Err(ReceiveError::MethodNotAllowed(method));
+        }
+        let body = request.body().as_ref();
+        if body.len() > self.settings.max_body_bytes {
+            return Err(ReceiveError::BodyTooLarge {
+                size: body.len(),
+                limit: self.settings.max_body_bytes,
+            });
+        }
+        let delivery = Delivery {
+            body,
+            headers: request.headers(),
+            now: SystemTime::now(),
+            timestamp_tolerance: self.settings.timestamp_tolerance,
+        };
+        let claim = self.scheme.claim(&delivery)?;
+        let keys = self.keys.keys(|text| self.scheme.parse_key(text)).await?;
+        let tenant = route_tenant(request);
+        let verified = verify_claim(&self.scheme, &claim, body, &keys, tenant.as_deref())?;
+        let payload: Box<RawValue> =
+            serde_json::from_slice(body).map_err(|_| ReceiveError::Malformed("body is not JSON"))?;
+        let envelope = Envelope {
+            provider: S::PROVIDER,
+            event_type: verified.facts.event_type,
+            event_id: verified.facts.event_id.unwrap_or_else(|| sha256_hex(body)),
+            tenant: verified.tenant,
+            received_at: rfc3339(delivery.now),
+            payload,
+        };
+        let message_id = self.queue.publish(&envelope).await?;
+        Ok(Accepted {
+            envelope,
+            stage: verified.stage,
+            message_id,
+        })
+    }
+}
+
+/// The tenant a route names: the `{tenant}` path parameter of an API
+/// Gateway route, or, where events carry no route parameters (function
+/// URLs, ALB), a `tenant` query parameter.
+fn route_tenant(request: &Request) -> Option<String> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first("tenant"))
+        .or_else(|| {
+            request
+                .query_string_parameters_ref()
+                .and_then(|params| params.first("tenant"))
+        })
+        .filter(|tenant| !tenant.is_empty())
+        .map(str::to_owned)
+}
+
+/// RFC 3339 in UTC with millisecond precision.
+fn rfc3339(time: SystemTime) -> String {
+    let millis = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|since| since.as_millis())
+        .unwrap_or_default();
+    let rounded = DateTime::from_millis(i64::try_from(millis).unwrap_or(i64::MAX));
+    rounded.fmt(DateTimeFormat::DateTime).unwrap_or_default()
+}
+
+fn accepted_response(event_id: &str) -> Response<Body> {
+    let body = serde_json::json!({ "status": "accepted", "eventId": event_id });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body.to_string()))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_at_is_rfc3339_utc() {
+        let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_763_870_400_123);
+        assert_eq!(rfc3339(time), "2025-11-23T04:00:00.123Z");
+    }
+}

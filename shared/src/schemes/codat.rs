@@ -1,0 +1,319 @@
+//! Codat, which sends through Svix: Standard Webhooks.
+//!
+//! The MAC is HMAC-SHA256 over `{id}.{timestamp}.{raw body}` keyed with the
+//! base64 bytes after the secret's `whsec_` prefix. Headers are `webhook-*`
+//! or, from Svix, `svix-*`: one family is used for all three, never a mix.
+//! The signature header is a space-separated list of `v1,<base64>` entries;
+//! any one that matches passes, other versions are skipped. A timestamp
+//! further than the tolerance from now, either way, is refused like a bad
+//! signature: that is what stops a captured delivery from being replayed.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::hmac_sha256::{constant_time_eq, HmacKey};
+use super::{EventFacts, Scheme};
+use crate::delivery::Delivery;
+use crate::encoding::decode_base64;
+use crate::error::{ReceiveError, VerifyError};
+use crate::provider::Provider;
+
+/// Codat's scheme.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Codat;
+
+/// A Codat request's claim: the signed parts and the candidate signatures.
+#[derive(Debug)]
+pub struct CodatClaim<'r> {
+    id: &'r str,
+    timestamp: &'r str,
+    body: &'r [u8],
+    signatures: Vec<Vec<u8>>,
+}
+
+/// The three header names of one family.
+struct HeaderNames {
+    id: &'static str,
+    timestamp: &'static str,
+    signature: &'static str,
+}
+
+const STANDARD: HeaderNames = HeaderNames {
+    id: "webhook-id",
+    timestamp: "webhook-timestamp",
+    signature: "webhook-signature",
+};
+
+const SVIX: HeaderNames = HeaderNames {
+    id: "svix-id",
+    timestamp: "svix-timestamp",
+    signature: "svix-signature",
+};
+
+impl Scheme for Codat {
+    type Key = HmacKey;
+    type Claim<'r> = CodatClaim<'r>;
+    const PROVIDER: Provider = Provider::Codat;
+
+    fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
+        let encoded = text.strip_prefix("whsec_").unwrap_or(text);
+        let key = decode_base64(encoded).ok_or("the key is not whsec_ followed by base64")?;
+        HmacKey::new(&key)
+    }
+
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<CodatClaim<'r>, ReceiveError> {
+        let names = if [STANDARD.id, STANDARD.timestamp, STANDARD.signature]
+            .iter()
+            .any(|name| delivery.headers.contains_key(*name))
+        {
+            STANDARD
+        } else {
+            SVIX
+        };
+        let id = delivery.required_header(names.id)?;
+        if id.is_empty() {
+            return Err(VerifyError::MissingHeader(names.id).into());
+        }
+        let timestamp = delivery.required_header(names.timestamp)?;
+        check_timestamp(timestamp, delivery)?;
+        let header = delivery.required_header(names.signature)?;
+        let signatures: Vec<Vec<u8>> = header
+            .split_whitespace()
+            .filter_map(|entry| entry.strip_prefix("v1,"))
+            .filter_map(decode_base64)
+            .collect();
+        if signatures.is_empty() {
+            return Err(VerifyError::BadEncoding("v1,<base64> signature list").into());
+        }
+        Ok(CodatClaim {
+            id,
+            timestamp,
+            body: delivery.body,
+            signatures,
+        })
+    }
+
+    fn verify(&self, claim: &CodatClaim<'_>, key: &HmacKey) -> bool {
+        let expected = key.tag(&[claim.id.as_bytes(), b".", claim.timestamp.as_bytes(), b".", claim.body]);
+        claim
+            .signatures
+            .iter()
+            .fold(false, |found, signature| found | constant_time_eq(&expected, signature))
+    }
+
+    fn describe(&self, claim: &CodatClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
+        let event_type = match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(value) => value.get("eventType").and_then(|t| t.as_str()).map(str::to_owned),
+            Err(_) => return Err(ReceiveError::Malformed("body is not JSON")),
+        };
+        Ok(EventFacts {
+            event_type,
+            event_id: Some(claim.id.to_owned()),
+        })
+    }
+}
+
+/// Refuses a timestamp that isn't whole Unix seconds or is too far from now.
+fn check_timestamp(timestamp: &str, delivery: &Delivery<'_>) -> Result<(), VerifyError> {
+    if timestamp.is_empty() || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(VerifyError::BadTimestamp);
+    }
+    let signed_at = timestamp
+        .parse::<u64>()
+        .ok()
+        .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
+        .ok_or(VerifyError::BadTimestamp)?;
+    let distance = match delivery.now.duration_since(signed_at) {
+        Ok(age) => age,
+        Err(ahead) => ahead.duration(),
+    };
+    if distance > delivery.timestamp_tolerance {
+        return Err(VerifyError::StaleTimestamp(distance.as_secs()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemes::test_support::{check, headers, is_malformed, refusal};
+
+    // The vector Codat's and Svix's documents publish.
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const TIMESTAMP: u64 = 1_614_265_330;
+    const BODY: &str = r#"{"test": 2432232314}"#;
+    const SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    fn standard(signature: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("webhook-id", ID.to_owned()),
+            ("webhook-timestamp", TIMESTAMP.to_string()),
+            ("webhook-signature", signature.to_owned()),
+        ]
+    }
+
+    fn run(pairs: &[(&str, String)], body: &str, now: u64) -> Result<crate::schemes::Verified, ReceiveError> {
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        check(&Codat, SECRET, body.as_bytes(), &headers(&pairs), now)
+    }
+
+    #[test]
+    fn published_vector_verifies_with_the_clock_at_its_timestamp() {
+        let verified = run(&standard(SIGNATURE), BODY, TIMESTAMP).unwrap();
+        assert_eq!(verified.facts.event_id.as_deref(), Some(ID));
+        assert_eq!(verified.facts.event_type, None);
+    }
+
+    #[test]
+    fn svix_header_names_work_too() {
+        let svix: Vec<(&str, String)> = standard(SIGNATURE)
+            .into_iter()
+            .map(|(name, value)| (name.replacen("webhook", "svix", 1).leak() as &str, value))
+            .collect();
+        assert!(run(&svix, BODY, TIMESTAMP).is_ok());
+    }
+
+    #[test]
+    fn a_family_is_never_mixed() {
+        let mut mixed = standard(SIGNATURE);
+        mixed.retain(|(name, _)| *name != "webhook-signature");
+        mixed.push(("svix-signature", SIGNATURE.to_owned()));
+        assert_eq!(
+            refusal(run(&mixed, BODY, TIMESTAMP)),
+            VerifyError::MissingHeader("webhook-signature")
+        );
+    }
+
+    #[test]
+    fn any_matching_entry_of_several_passes_and_other_versions_are_skipped() {
+        let list = format!("v1,bm90IGl0 v2,abc v1a,{} {SIGNATURE}", &SIGNATURE[3..]);
+        assert!(run(&standard(&list), BODY, TIMESTAMP).is_ok());
+        let only_other_versions = format!("v2,{}", &SIGNATURE[3..]);
+        assert!(matches!(
+            refusal(run(&standard(&only_other_versions), BODY, TIMESTAMP)),
+            VerifyError::BadEncoding(_)
+        ));
+    }
+
+    #[test]
+    fn empty_and_truncated_signatures_never_pass() {
+        assert!(matches!(
+            refusal(run(&standard("v1,"), BODY, TIMESTAMP)),
+            VerifyError::Mismatch
+        ));
+        let truncated = &SIGNATURE[..SIGNATURE.len() - 8];
+        assert_eq!(
+            refusal(run(&standard(truncated), BODY, TIMESTAMP)),
+            VerifyError::Mismatch
+        );
+    }
+
+    #[test]
+    fn tampered_body_id_or_timestamp_is_refused() {
+        assert_eq!(
+            refusal(run(&standard(SIGNATURE), r#"{"test": 2432232315}"#, TIMESTAMP)),
+            VerifyError::Mismatch
+        );
+        let mut other_id = standard(SIGNATURE);
+        other_id[0].1 = "msg_other".to_owned();
+        assert_eq!(refusal(run(&other_id, BODY, TIMESTAMP)), VerifyError::Mismatch);
+        let mut other_time = standard(SIGNATURE);
+        other_time[1].1 = (TIMESTAMP + 1).to_string();
+        assert_eq!(refusal(run(&other_time, BODY, TIMESTAMP)), VerifyError::Mismatch);
+    }
+
+    #[test]
+    fn wrong_key_is_refused() {
+        let pairs: Vec<(&str, String)> = standard(SIGNATURE);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let result = check(
+            &Codat,
+            "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            BODY.as_bytes(),
+            &headers(&pairs),
+            TIMESTAMP,
+        );
+        assert_eq!(refusal(result), VerifyError::Mismatch);
+    }
+
+    #[test]
+    fn timestamps_outside_the_tolerance_are_refused_both_ways() {
+        assert!(run(&standard(SIGNATURE), BODY, TIMESTAMP + 300).is_ok());
+        assert!(run(&standard(SIGNATURE), BODY, TIMESTAMP - 300).is_ok());
+        assert_eq!(
+            refusal(run(&standard(SIGNATURE), BODY, TIMESTAMP + 301)),
+            VerifyError::StaleTimestamp(301)
+        );
+        assert_eq!(
+            refusal(run(&standard(SIGNATURE), BODY, TIMESTAMP - 301)),
+            VerifyError::StaleTimestamp(301)
+        );
+    }
+
+    #[test]
+    fn missing_duplicated_and_malformed_headers_are_refused() {
+        for missing in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+            let mut pairs = standard(SIGNATURE);
+            pairs.retain(|(name, _)| *name != missing);
+            assert_eq!(
+                refusal(run(&pairs, BODY, TIMESTAMP)),
+                VerifyError::MissingHeader(missing)
+            );
+        }
+        let mut doubled = standard(SIGNATURE);
+        doubled.push(("webhook-id", ID.to_owned()));
+        assert_eq!(
+            refusal(run(&doubled, BODY, TIMESTAMP)),
+            VerifyError::DuplicateHeader("webhook-id")
+        );
+        for bad in ["", "-5", "1614265330.5", "0x10", "99999999999999999999999"] {
+            let mut pairs = standard(SIGNATURE);
+            pairs[1].1 = bad.to_owned();
+            assert_eq!(
+                refusal(run(&pairs, BODY, TIMESTAMP)),
+                VerifyError::BadTimestamp,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn event_type_is_read_from_the_body() {
+        let key = Codat.parse_key(SECRET).unwrap();
+        let body = r#"{"eventType":"invoices.write.successful","payload":{}}"#;
+        let tag = key.tag(&[
+            ID.as_bytes(),
+            b".",
+            TIMESTAMP.to_string().as_bytes(),
+            b".",
+            body.as_bytes(),
+        ]);
+        let signature = format!("v1,{}", crate::encoding::encode_base64(&tag));
+        let verified = run(&standard(&signature), body, TIMESTAMP).unwrap();
+        assert_eq!(verified.facts.event_type.as_deref(), Some("invoices.write.successful"));
+    }
+
+    #[test]
+    fn authentic_non_json_body_is_malformed() {
+        let key = Codat.parse_key(SECRET).unwrap();
+        let tag = key.tag(&[
+            ID.as_bytes(),
+            b".",
+            TIMESTAMP.to_string().as_bytes(),
+            b".",
+            b"plain text",
+        ]);
+        let signature = format!("v1,{}", crate::encoding::encode_base64(&tag));
+        assert!(is_malformed(&run(&standard(&signature), "plain text", TIMESTAMP)));
+    }
+
+    #[test]
+    fn keys_with_and_without_prefix_are_the_same_and_bad_keys_are_refused() {
+        let bare = SECRET.trim_start_matches("whsec_");
+        let pairs = standard(SIGNATURE);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(check(&Codat, bare, BODY.as_bytes(), &headers(&pairs), TIMESTAMP).is_ok());
+        assert!(Codat.parse_key("whsec_not*base64").is_err());
+        assert!(Codat.parse_key("whsec_").is_err());
+    }
+}

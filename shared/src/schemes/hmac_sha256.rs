@@ -1,0 +1,48 @@
+//! HMAC-SHA256 keys and comparison, shared by Kaunt, Smart KYC and Codat.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+/// A ready HMAC-SHA256 state keyed with the secret. Cloning it per request
+/// skips re-deriving the key pads; its `Debug` shows no key material.
+#[derive(Clone)]
+pub struct HmacKey(Hmac<Sha256>);
+
+impl std::fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HmacKey([REDACTED])")
+    }
+}
+
+impl HmacKey {
+    /// Keys an HMAC with `secret`, which must not be empty.
+    pub fn new(secret: &[u8]) -> Result<Self, String> {
+        if secret.is_empty() {
+            return Err("the key is empty".to_owned());
+        }
+        Hmac::<Sha256>::new_from_slice(secret)
+            .map(HmacKey)
+            .map_err(|_| "the key cannot key an HMAC".to_owned())
+    }
+
+    /// The MAC of the concatenated `parts`.
+    pub fn tag(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `signature` is the MAC of `parts`. A signature of any other
+    /// length than 32 bytes (including empty) never matches.
+    pub fn matches(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
+        constant_time_eq(&self.tag(parts), signature)
+    }
+}
+
+/// Equal length and equal content, in time independent of the content.
+pub fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
+    expected.len() == given.len() && bool::from(expected.ct_eq(given))
+}

@@ -1,0 +1,269 @@
+//! Kravia: `signature` = hex MD5 of `{data}:KRAVIA::{secret}`, inside the body.
+//!
+//! `{data}` is the `data` object as Kravia's .NET serializer wrote it,
+//! encoded with .NET's ASCII encoding (every non-ASCII UTF-16 unit becomes
+//! `?`). The faithful input is the exact text of `data` in the raw body; if
+//! something re-indented the body on the way, the compact form of that text
+//! (whitespace outside strings removed, key order and number spelling kept)
+//! is tried too. Any algorithm other than MD5 is refused: we can't verify it,
+//! and accepting a sender-chosen algorithm is how confusion attacks start.
+
+use md5::{Digest, Md5};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::hmac_sha256::constant_time_eq;
+use super::{EventFacts, Scheme};
+use crate::delivery::Delivery;
+use crate::encoding::decode_hex;
+use crate::error::{ReceiveError, VerifyError};
+use crate::provider::Provider;
+
+/// Kravia's scheme.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Kravia;
+
+/// A Kravia secret as the digest sees it: already ASCII-folded.
+pub struct KraviaKey(Vec<u8>);
+
+impl std::fmt::Debug for KraviaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KraviaKey([REDACTED])")
+    }
+}
+
+/// A Kravia request's claim: the signed `data` text and the digest.
+#[derive(Debug)]
+pub struct KraviaClaim<'r> {
+    data: &'r RawValue,
+    /// The compact form of `data`, when it differs from the raw text.
+    compact: Option<String>,
+    signature: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Body<'r> {
+    header: Header,
+    #[serde(borrow)]
+    data: &'r RawValue,
+    signature: String,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    algorithm: String,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    #[serde(rename = "eventType")]
+    event_type: Option<serde_json::Value>,
+}
+
+impl Scheme for Kravia {
+    type Key = KraviaKey;
+    type Claim<'r> = KraviaClaim<'r>;
+    const PROVIDER: Provider = Provider::Kravia;
+
+    fn parse_key(&self, text: &str) -> Result<KraviaKey, String> {
+        if text.is_empty() {
+            return Err("the key is empty".to_owned());
+        }
+        Ok(KraviaKey(dotnet_ascii(text)))
+    }
+
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<KraviaClaim<'r>, ReceiveError> {
+        let body: Body<'r> = serde_json::from_slice(delivery.body)
+            .map_err(|_| ReceiveError::Malformed("body is not a Kravia webhook (header, data, signature)"))?;
+        if !body.data.get().starts_with('{') {
+            return Err(ReceiveError::Malformed("data is not a JSON object"));
+        }
+        if !body.header.algorithm.eq_ignore_ascii_case("MD5") {
+            let mut algorithm = body.header.algorithm;
+            algorithm.truncate(32);
+            return Err(VerifyError::UnsupportedAlgorithm(algorithm).into());
+        }
+        let signature = decode_hex(body.signature.trim()).ok_or(VerifyError::BadEncoding("hex"))?;
+        let compact = Some(compact_json(body.data.get())).filter(|compact| compact != body.data.get());
+        Ok(KraviaClaim {
+            data: body.data,
+            compact,
+            signature,
+        })
+    }
+
+    fn verify(&self, claim: &KraviaClaim<'_>, key: &KraviaKey) -> bool {
+        let raw_matches = constant_time_eq(&digest(claim.data.get(), key), &claim.signature);
+        let compact_matches = claim
+            .compact
+            .as_deref()
+            .is_some_and(|compact| constant_time_eq(&digest(compact, key), &claim.signature));
+        raw_matches | compact_matches
+    }
+
+    fn describe(&self, claim: &KraviaClaim<'_>, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
+        let data: Data =
+            serde_json::from_str(claim.data.get()).map_err(|_| ReceiveError::Malformed("data is not a JSON object"))?;
+        Ok(EventFacts {
+            event_type: data.event_type.as_ref().and_then(|t| t.as_str()).map(str::to_owned),
+            event_id: None,
+        })
+    }
+}
+
+/// MD5 of `{data}:KRAVIA::{secret}` in .NET ASCII.
+pub(crate) fn digest(data: &str, key: &KraviaKey) -> [u8; 16] {
+    let mut md5 = Md5::new();
+    md5.update(dotnet_ascii(data));
+    md5.update(b":KRAVIA::");
+    md5.update(&key.0);
+    md5.finalize().into()
+}
+
+/// .NET's `Encoding.ASCII.GetBytes`: ASCII as is, every UTF-16 code unit
+/// beyond it as `?` (so a character outside the BMP becomes `??`).
+pub(crate) fn dotnet_ascii(text: &str) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            bytes.push(c as u8);
+        } else {
+            bytes.extend(std::iter::repeat_n(b'?', c.len_utf16()));
+        }
+    }
+    bytes
+}
+
+/// JSON text with the whitespace between tokens removed: what Newtonsoft's
+/// default (unindented) output looks like for the same document.
+pub(crate) fn compact_json(json: &str) -> String {
+    let mut compact = String::with_capacity(json.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        if in_string {
+            compact.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            compact.push(c);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            compact.push(c);
+        }
+    }
+    compact
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
+
+    const SECRET: &str = "kravia-test-secret";
+    const DATA: &str = r#"{"timestamp":1663063069,"eventType":"CaseUpdate","claimId":123443}"#;
+    // printf '%s:KRAVIA::%s' "$DATA" kravia-test-secret | md5sum
+    const DIGEST: &str = "afc64eac06dcbf6111f3a84018ba466c";
+
+    fn body(algorithm: &str, data: &str, signature: &str) -> String {
+        format!(r#"{{"header":{{"algorithm":"{algorithm}"}},"data":{data},"signature":"{signature}"}}"#)
+    }
+
+    fn verify(body: &str) -> Result<crate::schemes::Verified, ReceiveError> {
+        check(&Kravia, SECRET, body.as_bytes(), &headers(&[]), NOW)
+    }
+
+    #[test]
+    fn md5sum_digest_verifies() {
+        let verified = verify(&body("MD5", DATA, DIGEST)).unwrap();
+        assert_eq!(verified.facts.event_type.as_deref(), Some("CaseUpdate"));
+        assert_eq!(verified.facts.event_id, None);
+        assert!(verify(&body("md5", DATA, &DIGEST.to_uppercase())).is_ok());
+    }
+
+    #[test]
+    fn non_ascii_data_is_folded_as_dotnet_does() {
+        let data = r#"{"timestamp":1663063069,"eventType":"CaseUpdate","debtor":"Zoë Müller 😀"}"#;
+        // md5sum over the same text with each UTF-16 unit beyond ASCII as '?':
+        // ...,"debtor":"Zo? M?ller ??"}:KRAVIA::kravia-test-secret
+        assert!(verify(&body("MD5", data, "f49dd50b5646f82f0f88cfec3c2dbd6e")).is_ok());
+        assert_eq!(dotnet_ascii("é😀a"), b"???a");
+    }
+
+    #[test]
+    fn reindented_body_verifies_through_the_compact_form() {
+        let pretty = "{\n  \"header\": { \"algorithm\": \"MD5\" },\n  \"data\": {\n    \"timestamp\": 1663063069,\n    \"eventType\": \"CaseUpdate\",\n    \"claimId\": 123443\n  },\n  \"signature\": \"afc64eac06dcbf6111f3a84018ba466c\"\n}";
+        assert_eq!(verify(pretty).unwrap().facts.event_type.as_deref(), Some("CaseUpdate"));
+    }
+
+    #[test]
+    fn compact_form_keeps_whitespace_inside_strings() {
+        assert_eq!(
+            compact_json("{ \"a b\" : \"c \\\" d\" ,\n \"e\":[1, 2] }"),
+            "{\"a b\":\"c \\\" d\",\"e\":[1,2]}"
+        );
+    }
+
+    #[test]
+    fn reordered_keys_do_not_verify() {
+        let reordered = r#"{"eventType":"CaseUpdate","timestamp":1663063069,"claimId":123443}"#;
+        assert_eq!(refusal(verify(&body("MD5", reordered, DIGEST))), VerifyError::Mismatch);
+    }
+
+    #[test]
+    fn tampered_data_and_wrong_key_are_refused() {
+        let tampered = DATA.replace("123443", "123444");
+        assert_eq!(refusal(verify(&body("MD5", &tampered, DIGEST))), VerifyError::Mismatch);
+        let result = check(
+            &Kravia,
+            "other-secret",
+            body("MD5", DATA, DIGEST).as_bytes(),
+            &headers(&[]),
+            NOW,
+        );
+        assert_eq!(refusal(result), VerifyError::Mismatch);
+    }
+
+    #[test]
+    fn other_algorithms_are_refused() {
+        for algorithm in ["SHA256", "none", ""] {
+            let result = verify(&body(algorithm, DATA, DIGEST));
+            assert!(
+                matches!(refusal(result), VerifyError::UnsupportedAlgorithm(_)),
+                "{algorithm}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_truncated_and_garbled_signatures_are_refused() {
+        assert_eq!(refusal(verify(&body("MD5", DATA, ""))), VerifyError::Mismatch);
+        assert_eq!(
+            refusal(verify(&body("MD5", DATA, &DIGEST[..30]))),
+            VerifyError::Mismatch
+        );
+        assert_eq!(
+            refusal(verify(&body("MD5", DATA, "xyz"))),
+            VerifyError::BadEncoding("hex")
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_400() {
+        for bad in [
+            "not json".to_owned(),
+            r#"{"data":{},"signature":"00"}"#.to_owned(),
+            r#"{"header":{"algorithm":"MD5"},"signature":"00"}"#.to_owned(),
+            r#"{"header":{"algorithm":"MD5"},"data":{}}"#.to_owned(),
+            body("MD5", "[1,2]", DIGEST),
+            body("MD5", "\"text\"", DIGEST),
+        ] {
+            assert!(is_malformed(&verify(&bad)), "{bad}");
+        }
+    }
+}

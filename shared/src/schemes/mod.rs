@@ -1,0 +1,205 @@
+//! One verifier per provider, behind one trait, and the loop that tries a
+//! request against the keys.
+
+mod codat;
+mod hmac_sha256;
+mod kaunt;
+mod kravia;
+mod receeve;
+mod smartkyc;
+
+pub use codat::Codat;
+pub use kaunt::Kaunt;
+pub use kravia::Kravia;
+pub use receeve::Receeve;
+pub use smartkyc::SmartKyc;
+
+#[cfg(any(test, feature = "signing"))]
+pub(crate) use kravia::digest as kravia_digest;
+
+use serde_json::Value;
+
+use crate::delivery::Delivery;
+use crate::envelope::MAX_ID_CHARS;
+use crate::error::{ReceiveError, VerifyError};
+use crate::keys::{KeyRing, Stage};
+use crate::provider::Provider;
+
+/// A provider's signature scheme, split in the three steps every scheme
+/// shares so that the receiver can try several keys without re-reading the
+/// request, and so that an unauthenticated body is never interpreted:
+/// [`Scheme::claim`] reads what the request says about itself (failing 400
+/// or 401), [`Scheme::verify`] checks it against one key, and
+/// [`Scheme::describe`] reads the event's type and id once it is trusted.
+pub trait Scheme: Send + Sync + 'static {
+    /// Key material, parsed once per secret fetch.
+    type Key: Send + Sync + 'static;
+    /// What a request claims: signature and signed bytes, borrowed from it.
+    type Claim<'r>: Send;
+
+    /// The provider this scheme belongs to.
+    const PROVIDER: Provider;
+
+    /// Parses one key's text from the secret. The error says what is wrong
+    /// and never repeats the text.
+    fn parse_key(&self, text: &str) -> Result<Self::Key, String>;
+
+    /// Reads the signature and the signed material out of a request.
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<Self::Claim<'r>, ReceiveError>;
+
+    /// Whether `key` made this claim's signature. Constant time in the
+    /// signature's content.
+    fn verify(&self, claim: &Self::Claim<'_>, key: &Self::Key) -> bool;
+
+    /// The event's type and id, from a claim that has been verified.
+    fn describe(&self, claim: &Self::Claim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError>;
+}
+
+/// What a verified body says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFacts {
+    /// The provider's event type, if the body names one.
+    pub event_type: Option<String>,
+    /// The provider's own event id, if it has one.
+    pub event_id: Option<String>,
+}
+
+/// A delivery that a key verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The id of the key that verified it, if keys have ids.
+    pub tenant: Option<String>,
+    /// Which secret version that key came from.
+    pub stage: Stage,
+    /// The event's type and id.
+    pub facts: EventFacts,
+}
+
+/// Verifies a delivery against the keys a route may use: the whole of a
+/// scheme's job, as the unit tests run it.
+pub fn verify_delivery<S: Scheme>(
+    scheme: &S,
+    delivery: &Delivery<'_>,
+    keys: &KeyRing<S::Key>,
+    tenant: Option<&str>,
+) -> Result<Verified, ReceiveError> {
+    let claim = scheme.claim(delivery)?;
+    verify_claim(scheme, &claim, delivery.body, keys, tenant)
+}
+
+/// Tries a claim against the keys a route may use, then reads the event's
+/// facts. The receiver reads the claim first and fetches keys only for
+/// requests that carry a readable signature.
+pub fn verify_claim<S: Scheme>(
+    scheme: &S,
+    claim: &S::Claim<'_>,
+    body: &[u8],
+    keys: &KeyRing<S::Key>,
+    tenant: Option<&str>,
+) -> Result<Verified, ReceiveError> {
+    let mut tried = 0_usize;
+    let matched = keys.candidates(tenant).find(|entry| {
+        tried += 1;
+        scheme.verify(claim, &entry.key)
+    });
+    let entry = match matched {
+        Some(entry) => entry,
+        None if tried == 0 => return Err(VerifyError::UnknownTenant.into()),
+        None => return Err(VerifyError::Mismatch.into()),
+    };
+    let facts = scheme.describe(claim, body)?;
+    check_id_length(facts.event_type.as_deref())?;
+    check_id_length(facts.event_id.as_deref())?;
+    Ok(Verified {
+        tenant: entry.id.clone(),
+        stage: entry.stage,
+        facts,
+    })
+}
+
+fn check_id_length(id: Option<&str>) -> Result<(), ReceiveError> {
+    match id {
+        Some(id) if id.chars().count() > MAX_ID_CHARS => Err(ReceiveError::Malformed("event id or type too long")),
+        _ => Ok(()),
+    }
+}
+
+/// Parses a body that must be a JSON object. The serde error is dropped on
+/// purpose: its text can quote the payload.
+fn json_object(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, ReceiveError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ReceiveError::Malformed("body is not a JSON object")),
+        Err(_) => Err(ReceiveError::Malformed("body is not JSON")),
+    }
+}
+
+/// A string field, or `None` when absent or not a string: event types are
+/// informative, and a provider adding a new shape must not cost an event.
+fn optional_string(map: &serde_json::Map<String, Value>, field: &str) -> Option<String> {
+    map.get(field).and_then(Value::as_str).map(str::to_owned)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Builders shared by the verifier tests.
+
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
+
+    use super::*;
+    use crate::keys::SecretText;
+
+    /// A fixed "now" for tests that don't care about time.
+    pub const NOW: u64 = 1_763_870_400;
+
+    /// Headers from pairs; a name given twice is appended, not replaced.
+    pub fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        map
+    }
+
+    /// Runs the full verification of `body` with `headers` at `now` against
+    /// the keys in `secret`.
+    pub fn check<S: Scheme>(
+        scheme: &S,
+        secret: &str,
+        body: &[u8],
+        headers: &HeaderMap,
+        now: u64,
+    ) -> Result<Verified, ReceiveError> {
+        let ring = KeyRing::parse(&SecretText::new(secret), None, |k| scheme.parse_key(k)).unwrap();
+        let delivery = Delivery {
+            body,
+            headers,
+            now: UNIX_EPOCH + Duration::from_secs(now),
+            timestamp_tolerance: Duration::from_secs(300),
+        };
+        verify_delivery(scheme, &delivery, &ring, None)
+    }
+
+    /// The reason a verification was refused as unauthenticated.
+    pub fn refusal(result: Result<Verified, ReceiveError>) -> VerifyError {
+        match result {
+            Err(ReceiveError::Unauthenticated(reason)) => reason,
+            other => panic!("expected a 401, got {other:?}"),
+        }
+    }
+
+    /// Whether the result is a 400.
+    pub fn is_malformed(result: &Result<Verified, ReceiveError>) -> bool {
+        matches!(result, Err(ReceiveError::Malformed(_)))
+    }
+
+    #[allow(dead_code)]
+    pub fn system_time(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+}

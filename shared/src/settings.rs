@@ -1,0 +1,176 @@
+//! A receiver's configuration, read once from the environment.
+
+use std::time::Duration;
+
+use crate::envelope::ENVELOPE_OVERHEAD_BYTES;
+
+/// SQS's largest message, whatever a queue is set to: no envelope may exceed it.
+pub const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Default for `MAX_BODY_BYTES`: 256 KiB, the largest body most providers send.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+/// Default for `TIMESTAMP_TOLERANCE_SECS`: the Standard Webhooks five minutes.
+pub const DEFAULT_TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(300);
+/// Default for `SECRET_CACHE_TTL_SECS`: one Secrets Manager call per five
+/// minutes per warm function, whatever the traffic.
+pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// Everything a receiver needs to know about its deployment. Read once at
+/// start-up: a missing or invalid value makes every request a logged 500
+/// rather than a crashed init, so the provider keeps retrying until it is
+/// fixed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `SECRET_ID`: the Secrets Manager secret (name or ARN) with the key(s).
+    pub secret_id: String,
+    /// `QUEUE_URL`: where verified events go. A URL ending `.fifo` is a FIFO queue.
+    pub queue_url: String,
+    /// `MAX_BODY_BYTES`: larger bodies are answered 413 before any work.
+    pub max_body_bytes: usize,
+    /// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
+    /// from now (either way) for schemes that sign one.
+    pub timestamp_tolerance: Duration,
+    /// `SECRET_CACHE_TTL_SECS`: how long fetched keys are trusted before the
+    /// next fetch.
+    pub secret_cache_ttl: Duration,
+}
+
+/// Why the environment does not describe a usable receiver.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is absent or empty.
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    /// A variable is set to something we cannot use.
+    #[error("{name} must be {expected}, got {value:?}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// What it should hold.
+        expected: &'static str,
+        /// What it holds (never a secret: only numeric settings are checked).
+        value: String,
+    },
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests need not touch the
+    /// process environment (which parallel tests share).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            lookup(name)
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let number =
+            |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>, expected| match lookup(name)
+                .map(|value| value.trim().to_owned())
+            {
+                None => Ok(default),
+                Some(value) if value.is_empty() => Ok(default),
+                Some(value) => value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or(ConfigError::Invalid { name, expected, value }),
+            };
+        let max_body_limit = (SQS_MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) as u64;
+        Ok(Settings {
+            secret_id: required("SECRET_ID")?,
+            queue_url: required("QUEUE_URL")?,
+            max_body_bytes: usize::try_from(number(
+                "MAX_BODY_BYTES",
+                DEFAULT_MAX_BODY_BYTES as u64,
+                1..=max_body_limit,
+                "a byte count from 1 to 1040384 (1 MiB less the envelope's room)",
+            )?)
+            .unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            timestamp_tolerance: Duration::from_secs(number(
+                "TIMESTAMP_TOLERANCE_SECS",
+                DEFAULT_TIMESTAMP_TOLERANCE.as_secs(),
+                1..=3600,
+                "a number of seconds from 1 to 3600",
+            )?),
+            secret_cache_ttl: Duration::from_secs(number(
+                "SECRET_CACHE_TTL_SECS",
+                DEFAULT_SECRET_CACHE_TTL.as_secs(),
+                1..=86_400,
+                "a number of seconds from 1 to 86400",
+            )?),
+        })
+    }
+
+    /// Whether the queue is FIFO, which needs a group and a deduplication id.
+    pub fn fifo_queue(&self) -> bool {
+        self.queue_url.ends_with(".fifo")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_lookup(|name| env.get(name).cloned())
+    }
+
+    const REQUIRED: [(&str, &str); 2] = [("SECRET_ID", "webhooks/kaunt"), ("QUEUE_URL", "https://q/1/events")];
+
+    #[test]
+    fn defaults_apply_when_only_required_settings_are_given() {
+        let s = settings(&REQUIRED).unwrap();
+        assert_eq!(s.max_body_bytes, 262_144);
+        assert_eq!(s.timestamp_tolerance, Duration::from_secs(300));
+        assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
+        assert!(!s.fifo_queue());
+    }
+
+    #[test]
+    fn missing_required_setting_is_named() {
+        assert_eq!(settings(&[("SECRET_ID", "x")]), Err(ConfigError::Missing("QUEUE_URL")));
+        assert_eq!(
+            settings(&[("SECRET_ID", " "), ("QUEUE_URL", "q")]),
+            Err(ConfigError::Missing("SECRET_ID"))
+        );
+    }
+
+    #[test]
+    fn numbers_are_validated() {
+        let mut env = REQUIRED.to_vec();
+        env.push(("MAX_BODY_BYTES", "2000000"));
+        assert!(matches!(
+            settings(&env),
+            Err(ConfigError::Invalid {
+                name: "MAX_BODY_BYTES",
+                ..
+            })
+        ));
+        let mut env = REQUIRED.to_vec();
+        env.push(("TIMESTAMP_TOLERANCE_SECS", "soon"));
+        assert!(matches!(
+            settings(&env),
+            Err(ConfigError::Invalid {
+                name: "TIMESTAMP_TOLERANCE_SECS",
+                ..
+            })
+        ));
+        let mut env = REQUIRED.to_vec();
+        env.extend([("MAX_BODY_BYTES", "1024"), ("SECRET_CACHE_TTL_SECS", "60")]);
+        let s = settings(&env).unwrap();
+        assert_eq!((s.max_body_bytes, s.secret_cache_ttl), (1024, Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn fifo_is_recognised_by_the_url() {
+        let s = settings(&[("SECRET_ID", "s"), ("QUEUE_URL", "https://q/1/events.fifo")]).unwrap();
+        assert!(s.fifo_queue());
+    }
+}

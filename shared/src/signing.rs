@@ -1,0 +1,167 @@
+//! Signing, the way each provider does it: the mirror of [`crate::schemes`].
+//!
+//! For tests, sample events and users who want to send themselves a genuine
+//! delivery with their own key. Behind the `signing` feature: receivers
+//! never sign anything.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, RsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256};
+
+use crate::encoding::{decode_base64, encode_base64, encode_hex};
+use crate::pem::decode_pem;
+use crate::schemes::{Codat, Kaunt, Kravia, Scheme, SmartKyc};
+
+/// Why a key can't sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigningError {
+    /// The key text is not a key of the kind the provider uses.
+    #[error("invalid signing key: {0}")]
+    InvalidKey(String),
+}
+
+/// A Kravia body: `data` (JSON object text, kept as given) with its digest.
+pub fn kravia_body(data: &str, secret: &str) -> Result<String, SigningError> {
+    let key = Kravia.parse_key(secret).map_err(SigningError::InvalidKey)?;
+    let digest = crate::schemes::kravia_digest(data, &key);
+    Ok(format!(
+        r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{}"}}"#,
+        encode_hex(&digest)
+    ))
+}
+
+/// Kaunt's `X-Signature-SHA256` value for `body` (lowercase hex).
+pub fn kaunt_signature(secret: &str, body: &[u8]) -> Result<String, SigningError> {
+    let key = Kaunt.parse_key(secret).map_err(SigningError::InvalidKey)?;
+    Ok(encode_hex(&key.tag(&[body])))
+}
+
+/// Smart KYC's `X-SmartKYC-Signature` value for `body` (lowercase hex).
+pub fn smartkyc_signature(secret: &str, body: &[u8]) -> Result<String, SigningError> {
+    let key = SmartKyc.parse_key(secret).map_err(SigningError::InvalidKey)?;
+    Ok(encode_hex(&key.tag(&[body])))
+}
+
+/// Codat's `webhook-signature` value (`v1,<base64>`) for one message.
+pub fn codat_signature(secret: &str, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SigningError> {
+    let key = Codat.parse_key(secret).map_err(SigningError::InvalidKey)?;
+    let tag = key.tag(&[id.as_bytes(), b".", timestamp.to_string().as_bytes(), b".", body]);
+    Ok(format!("v1,{}", encode_base64(&tag)))
+}
+
+/// A receeve body: `payload` (JSON text) signed with a PKCS#8 PEM private
+/// key, RSA (PKCS#1 v1.5) or EC P-256 (DER ECDSA), with `payloadAsString`
+/// set to exactly the signed text.
+pub fn receeve_body(payload: &str, private_key_pem: &str) -> Result<String, SigningError> {
+    let signature = receeve_signature(payload.as_bytes(), private_key_pem)?;
+    let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    Ok(format!(
+        r#"{{"payload":{payload},"signature":{},"payloadAsString":{}}}"#,
+        quote(&encode_base64(&signature)),
+        quote(payload)
+    ))
+}
+
+/// A SHA-256 signature over `message` with a PKCS#8 PEM private key.
+pub fn receeve_signature(message: &[u8], private_key_pem: &str) -> Result<Vec<u8>, SigningError> {
+    let der = decode_pem(private_key_pem, &["PRIVATE KEY"]).map_err(SigningError::InvalidKey)?;
+    let rng = SystemRandom::new();
+    if let Ok(rsa) = RsaKeyPair::from_pkcs8(&der) {
+        let mut signature = vec![0; rsa.public_modulus_len()];
+        rsa.sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
+            .map_err(|_| SigningError::InvalidKey("RSA signing failed".into()))?;
+        return Ok(signature);
+    }
+    let ec = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &der)
+        .map_err(|_| SigningError::InvalidKey("not an RSA or EC P-256 PKCS#8 private key".into()))?;
+    ec.sign(&rng, message)
+        .map(|signature| signature.as_ref().to_vec())
+        .map_err(|_| SigningError::InvalidKey("ECDSA signing failed".into()))
+}
+
+/// Whether `text` is a Codat signing secret (`whsec_` and base64).
+pub fn is_codat_secret(text: &str) -> bool {
+    decode_base64(text.strip_prefix("whsec_").unwrap_or(text)).is_some_and(|key| !key.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
+    use crate::schemes::Receeve;
+    use crate::VerifyError;
+
+    const RSA_PRIVATE: &str = include_str!("../testdata/rsa-private.pem");
+    const RSA_PUBLIC: &str = include_str!("../testdata/rsa-public.pem");
+    const EC_PRIVATE: &str = include_str!("../testdata/ec-private.pem");
+    const EC_PUBLIC: &str = include_str!("../testdata/ec-public.pem");
+
+    #[test]
+    fn kravia_signing_matches_md5sum() {
+        let data = r#"{"timestamp":1663063069,"eventType":"CaseUpdate","claimId":123443}"#;
+        let body = kravia_body(data, "kravia-test-secret").unwrap();
+        assert!(
+            body.ends_with(r#""signature":"afc64eac06dcbf6111f3a84018ba466c"}"#),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn codat_signing_reproduces_the_published_vector() {
+        let signature = codat_signature(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1_614_265_330,
+            br#"{"test": 2432232314}"#,
+        )
+        .unwrap();
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn receeve_bodies_signed_here_verify_with_the_openssl_public_keys() {
+        let payload = r#"{"details":{"messageType":"event.claim.updated.v1"},"messageId":"m-1","timestamp":"2021-10-14T15:33:16.848Z","user":{"id":"Zoë"}}"#;
+        for (private, public) in [(RSA_PRIVATE, RSA_PUBLIC), (EC_PRIVATE, EC_PUBLIC)] {
+            let body = receeve_body(payload, private).unwrap();
+            let verified = check(&Receeve, public, body.as_bytes(), &headers(&[]), NOW).unwrap();
+            assert_eq!(verified.facts.event_id.as_deref(), Some("m-1"));
+            assert_eq!(verified.facts.event_type.as_deref(), Some("event.claim.updated.v1"));
+        }
+    }
+
+    #[test]
+    fn receeve_signed_but_incomplete_payloads_are_400() {
+        for payload in [
+            r#"{"details":{"messageType":"x"}}"#,
+            r#"{"messageId":"m-1"}"#,
+            r#"{"messageId":"m-1","details":"x"}"#,
+        ] {
+            let body = receeve_body(payload, RSA_PRIVATE).unwrap();
+            let result = check(&Receeve, RSA_PUBLIC, body.as_bytes(), &headers(&[]), NOW);
+            assert!(is_malformed(&result), "{payload}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn receeve_signed_text_that_is_not_json_is_400_and_a_swapped_copy_401() {
+        let signature = encode_base64(&receeve_signature(b"not json", RSA_PRIVATE).unwrap());
+        let body = format!(r#"{{"payload":{{}},"signature":"{signature}","payloadAsString":"not json"}}"#);
+        assert!(is_malformed(&check(
+            &Receeve,
+            RSA_PUBLIC,
+            body.as_bytes(),
+            &headers(&[]),
+            NOW
+        )));
+        let signed = receeve_body(r#"{"messageId":"a","details":{}}"#, RSA_PRIVATE).unwrap();
+        let swapped = signed.replacen(r#"{"messageId":"a""#, r#"{"messageId":"b""#, 1);
+        let result = check(&Receeve, RSA_PUBLIC, swapped.as_bytes(), &headers(&[]), NOW);
+        assert_eq!(refusal(result), VerifyError::PayloadMismatch);
+    }
+
+    #[test]
+    fn signing_refuses_keys_it_cannot_use() {
+        assert!(receeve_body("{}", RSA_PUBLIC).is_err());
+        assert!(codat_signature("whsec_***", "id", 1, b"{}").is_err());
+        assert!(kaunt_signature("", b"{}").is_err());
+    }
+}
