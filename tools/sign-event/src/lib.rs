@@ -1,0 +1,38 @@
+//! Make genuine (and forged) webhook deliveries the way each provider signs
+//! them, as API Gateway events: the sample events in `events/`, refreshed
+//! Codat samples for local runs, and events for your own keys.
+
+mod refresh;
+mod request;
+mod samples;
+
+pub use refresh::{refresh_codat_event, RefreshError};
+pub use request::{api_gateway_event, sign, EventOptions, SignOptions, SignedRequest};
+pub use samples::{render, stale_samples, write_samples, Forgery, Sample, TestKeys, SAMPLES, SAMPLE_TIMESTAMP};
+
+use std::path::PathBuf;
+
+/// Everything the tool can fail at.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A key could not sign.
+    #[error(transparent)]
+    Signing(#[from] webhook_receiver::signing::SigningError),
+    /// An event could not be refreshed.
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+    /// JSON in or out.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The command line is wrong.
+    #[error("{0}")]
+    Usage(String),
+}

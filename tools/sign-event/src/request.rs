@@ -1,0 +1,138 @@
+//! A signed webhook request and the API Gateway event that carries it.
+
+use webhook_receiver::encoding::encode_base64;
+use webhook_receiver::signing::{
+    codat_signature, kaunt_signature, kravia_body, receeve_body, smartkyc_signature, SigningError,
+};
+use webhook_receiver::Provider;
+
+/// A webhook as its provider would send it: the body and the headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// Which provider's function it is for.
+    pub provider: Provider,
+    /// The exact body bytes (as text: every provider here sends JSON).
+    pub body: String,
+    /// Headers, lowercase names, in the order the provider sends them.
+    pub headers: Vec<(String, String)>,
+}
+
+/// What to sign and how.
+#[derive(Debug, Clone)]
+pub struct SignOptions<'a> {
+    /// Codat's `webhook-id`.
+    pub codat_id: &'a str,
+    /// Codat's `webhook-timestamp`, Unix seconds.
+    pub codat_timestamp: u64,
+}
+
+/// Signs `input` with `key` as `provider` does. `input` is the whole body
+/// for Kaunt, Smart KYC and Codat; the `data` object for Kravia and the
+/// `payload` object for receeve, around which the provider builds the body.
+/// `key` is the secret's text (receeve: the PKCS#8 PEM private key).
+pub fn sign(
+    provider: Provider,
+    key: &str,
+    input: &str,
+    options: &SignOptions<'_>,
+) -> Result<SignedRequest, SigningError> {
+    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    let body = match provider {
+        Provider::Kravia => kravia_body(input, key)?,
+        Provider::Receeve => receeve_body(input, key)?,
+        Provider::Kaunt => {
+            headers.push(("x-signature-sha256".into(), kaunt_signature(key, input.as_bytes())?));
+            input.to_owned()
+        }
+        Provider::SmartKyc => {
+            headers.push((
+                "x-smartkyc-signature".into(),
+                smartkyc_signature(key, input.as_bytes())?,
+            ));
+            input.to_owned()
+        }
+        Provider::Codat => {
+            let signature = codat_signature(key, options.codat_id, options.codat_timestamp, input.as_bytes())?;
+            headers.push(("webhook-id".into(), options.codat_id.to_owned()));
+            headers.push(("webhook-timestamp".into(), options.codat_timestamp.to_string()));
+            headers.push(("webhook-signature".into(), signature));
+            input.to_owned()
+        }
+        _ => return Err(SigningError::InvalidKey(format!("no signer for {provider}"))),
+    };
+    Ok(SignedRequest {
+        provider,
+        body,
+        headers,
+    })
+}
+
+/// How the event presents the request to the function.
+#[derive(Debug, Clone, Default)]
+pub struct EventOptions<'a> {
+    /// The `{tenant}` path parameter, if the route has one.
+    pub tenant: Option<&'a str>,
+    /// Whether API Gateway base64-encoded the body.
+    pub base64_body: bool,
+    /// A request id, to tell events apart in logs.
+    pub request_id: &'a str,
+}
+
+/// The API Gateway HTTP API (payload 2.0) event for a request on
+/// `POST /webhooks/<provider>[/{tenant}]`. Deterministic, so generated
+/// sample files don't change unless their inputs do.
+pub fn api_gateway_event(request: &SignedRequest, options: &EventOptions<'_>) -> serde_json::Value {
+    let provider = request.provider.as_str();
+    let (route, path) = match options.tenant {
+        Some(tenant) => (
+            format!("POST /webhooks/{provider}/{{tenant}}"),
+            format!("/webhooks/{provider}/{tenant}"),
+        ),
+        None => (format!("POST /webhooks/{provider}"), format!("/webhooks/{provider}")),
+    };
+    let user_agent = format!("{provider}-webhooks/1.0");
+    let mut headers = serde_json::Map::new();
+    headers.insert("host".into(), "abc123.execute-api.eu-west-1.amazonaws.com".into());
+    headers.insert("user-agent".into(), user_agent.clone().into());
+    headers.insert("x-forwarded-for".into(), "203.0.113.10".into());
+    headers.insert("x-forwarded-proto".into(), "https".into());
+    for (name, value) in &request.headers {
+        headers.insert(name.clone(), value.clone().into());
+    }
+    let body = if options.base64_body {
+        encode_base64(request.body.as_bytes())
+    } else {
+        request.body.clone()
+    };
+    let mut event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": route,
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {
+                "method": "POST",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": user_agent,
+            },
+            "requestId": options.request_id,
+            "routeKey": route,
+            "stage": "$default",
+            "time": "23/Nov/2026:04:00:00 +0000",
+            "timeEpoch": 1_795_406_400_000_u64,
+        },
+        "body": body,
+        "isBase64Encoded": options.base64_body,
+    });
+    if let (Some(tenant), Some(object)) = (options.tenant, event.as_object_mut()) {
+        object.insert("pathParameters".into(), serde_json::json!({ "tenant": tenant }));
+    }
+    event
+}
