@@ -37,5 +37,5 @@ pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};
 pub use provider::Provider;
 pub use receiver::Receiver;
-pub use runtime::run;
+pub use runtime::{respond, run};
 pub use settings::Settings;

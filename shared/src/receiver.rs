@@ -146,14 +146,14 @@ fn route_tenant(request: &Request) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// RFC 3339 in UTC with millisecond precision.
+/// RFC 3339 in UTC with exactly three fractional digits, so every
+/// `receivedAt` has the same shape.
 fn rfc3339(time: SystemTime) -> String {
-    let millis = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|since| since.as_millis())
-        .unwrap_or_default();
-    let rounded = DateTime::from_millis(i64::try_from(millis).unwrap_or(i64::MAX));
-    rounded.fmt(DateTimeFormat::DateTime).unwrap_or_default()
+    let since_epoch = time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let whole = DateTime::from_secs(i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX));
+    let text = whole.fmt(DateTimeFormat::DateTime).unwrap_or_default();
+    let seconds = text.trim_end_matches('Z');
+    format!("{seconds}.{:03}Z", since_epoch.subsec_millis())
 }
 
 fn accepted_response(event_id: &str) -> Response<Body> {
@@ -173,5 +173,7 @@ mod tests {
     fn received_at_is_rfc3339_utc() {
         let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_763_870_400_123);
         assert_eq!(rfc3339(time), "2025-11-23T04:00:00.123Z");
+        let whole = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_763_870_400);
+        assert_eq!(rfc3339(whole), "2025-11-23T04:00:00.000Z");
     }
 }

@@ -30,12 +30,14 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     let receiver = Arc::new(receiver);
     lambda_http::run(service_fn(move |request: Request| {
         let receiver = Arc::clone(&receiver);
-        async move { Ok::<_, std::convert::Infallible>(answer(&receiver, request).await) }
+        async move { Ok::<_, std::convert::Infallible>(respond(&receiver, request).await) }
     }))
     .await
 }
 
-async fn answer<S: Scheme>(receiver: &Result<Receiver<S>, ConfigError>, request: Request) -> Response<Body> {
+/// Answers one request with the receiver, or, when the settings were
+/// unusable, with a logged 500 naming what is wrong (in the log only).
+pub async fn respond<S: Scheme>(receiver: &Result<Receiver<S>, ConfigError>, request: Request) -> Response<Body> {
     match receiver {
         Ok(receiver) => receiver.handle(request).await,
         Err(error) => {

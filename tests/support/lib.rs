@@ -1,1 +1,199 @@
-//! stub
+//! What the integration tests share: a real `moto_server`, AWS clients
+//! configured as the receivers configure theirs, per-test queues and
+//! secrets, request builders and a log capture.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+pub mod logs;
+pub mod moto;
+pub mod requests;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_config::SdkConfig;
+use aws_sdk_sqs::config::{Credentials, Region};
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use webhook_receiver::schemes::Scheme;
+use webhook_receiver::{Envelope, Receiver, Settings};
+
+/// The workspace root, for `events/`.
+pub fn workspace_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The receivers' own SDK configuration, pointed at `endpoint` with dummy
+/// credentials.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    webhook_receiver::aws::sdk_config_loader()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "integration-tests"))
+        .load()
+        .await
+}
+
+/// A queue and a secret of one test's own on the shared moto server.
+pub struct Fixture {
+    /// The SDK configuration receivers built from this fixture use.
+    pub aws: SdkConfig,
+    /// For reading the queue as a consumer would.
+    pub sqs: aws_sdk_sqs::Client,
+    /// For putting, rotating and deleting the secret.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// This test's queue.
+    pub queue_url: String,
+    /// This test's secret (created by [`Fixture::put_secret`]).
+    pub secret_id: String,
+}
+
+/// One message as a consumer receives it.
+#[derive(Debug)]
+pub struct Queued {
+    /// The body as the shared crate's envelope type.
+    pub envelope: Envelope,
+    /// The body as plain JSON, to check field names.
+    pub json: serde_json::Value,
+    /// The message attributes' string values.
+    pub attributes: BTreeMap<String, String>,
+    /// FIFO only.
+    pub group_id: Option<String>,
+    /// FIFO only.
+    pub deduplication_id: Option<String>,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+impl Fixture {
+    /// A fresh standard queue and an unset secret name.
+    pub async fn new(name: &str) -> Self {
+        Self::with_queue(name, false, &[]).await
+    }
+
+    /// A fresh queue (FIFO if asked) with extra attributes.
+    pub async fn with_queue(name: &str, fifo: bool, attributes: &[(QueueAttributeName, &str)]) -> Self {
+        let aws = sdk_config(&moto::server().endpoint).await;
+        let sqs = aws_sdk_sqs::Client::new(&aws);
+        let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        let unique = format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+        let queue_name = if fifo { format!("{unique}.fifo") } else { unique.clone() };
+        let mut create = sqs.create_queue().queue_name(queue_name);
+        if fifo {
+            create = create.attributes(QueueAttributeName::FifoQueue, "true");
+        }
+        for (attribute, value) in attributes {
+            create = create.attributes(attribute.clone(), *value);
+        }
+        let queue_url = create.send().await.unwrap().queue_url().unwrap().to_owned();
+        Fixture {
+            aws,
+            sqs,
+            secrets,
+            queue_url,
+            secret_id: format!("webhooks/{unique}"),
+        }
+    }
+
+    /// Creates the secret, or puts a new current value (the old one becomes
+    /// `AWSPREVIOUS`, as in a rotation).
+    pub async fn put_secret(&self, text: &str) {
+        let created = self
+            .secrets
+            .create_secret()
+            .name(&self.secret_id)
+            .secret_string(text)
+            .send()
+            .await;
+        if created.is_err() {
+            self.secrets
+                .put_secret_value()
+                .secret_id(&self.secret_id)
+                .secret_string(text)
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Deletes the secret at once.
+    pub async fn delete_secret(&self) {
+        self.secrets
+            .delete_secret()
+            .secret_id(&self.secret_id)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Settings naming this fixture's secret and queue, defaults elsewhere.
+    pub fn settings(&self) -> Settings {
+        let (secret, queue) = (self.secret_id.clone(), self.queue_url.clone());
+        Settings::from_lookup(|name| match name {
+            "SECRET_ID" => Some(secret.clone()),
+            "QUEUE_URL" => Some(queue.clone()),
+            _ => None,
+        })
+        .unwrap()
+    }
+
+    /// The real receiver for `scheme`, on this fixture's secret and queue.
+    pub fn receiver<S: Scheme>(&self, scheme: S) -> Receiver<S> {
+        Receiver::new(scheme, self.settings(), &self.aws)
+    }
+
+    /// The same with settings changed by `adjust`.
+    pub fn receiver_with<S: Scheme>(&self, scheme: S, adjust: impl FnOnce(&mut Settings)) -> Receiver<S> {
+        let mut settings = self.settings();
+        adjust(&mut settings);
+        Receiver::new(scheme, settings, &self.aws)
+    }
+
+    /// Everything on the queue, removed from it.
+    pub async fn drain(&self) -> Vec<Queued> {
+        let mut all = Vec::new();
+        loop {
+            let output = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .message_attribute_names("All")
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await
+                .unwrap();
+            let messages = output.messages();
+            if messages.is_empty() {
+                return all;
+            }
+            for message in messages {
+                let body = message.body().unwrap();
+                let attributes = message
+                    .message_attributes()
+                    .map(|map| {
+                        map.iter()
+                            .map(|(k, v)| (k.clone(), v.string_value().unwrap_or_default().to_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let system = message.attributes();
+                let system_value =
+                    |name: MessageSystemAttributeName| system.and_then(|map| map.get(&name)).map(String::to_owned);
+                all.push(Queued {
+                    envelope: serde_json::from_str(body).unwrap(),
+                    json: serde_json::from_str(body).unwrap(),
+                    attributes,
+                    group_id: system_value(MessageSystemAttributeName::MessageGroupId),
+                    deduplication_id: system_value(MessageSystemAttributeName::MessageDeduplicationId),
+                });
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(message.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}

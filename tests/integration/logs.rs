@@ -1,0 +1,50 @@
+//! Logs carry ids, outcomes and timings; never a key, a signature or a
+//! payload, at any level, from any crate (the AWS SDK's included).
+
+use integration_tests::{logs, requests, Fixture};
+use webhook_receiver::schemes::SmartKyc;
+use webhook_receiver::Provider;
+
+const BODY: &str = r#"{"event":"aml.match.found","data":{"submissionId":"sub_9","customerEmail":"jane.doe.secretive@example.com","matchedName":"Jane Q. Doe"}}"#;
+
+#[tokio::test]
+async fn no_key_signature_or_payload_reaches_the_logs() {
+    let fixture = Fixture::new("logs").await;
+    let secret = requests::test_keys().secret(Provider::SmartKyc).unwrap();
+    fixture.put_secret(&secret).await;
+    // Only the receiver's own work is captured: a consumer reading the queue
+    // with the SDK at TRACE would log message bodies, which is the
+    // consumer's business (the README warns about it).
+    let (captured, guard) = logs::capture();
+    let receiver = fixture.receiver(SmartKyc);
+    let genuine = requests::signed(Provider::SmartKyc, BODY, None);
+    let forged = requests::signed_with(Provider::SmartKyc, "not-the-key", BODY, "");
+    assert_eq!(receiver.handle(requests::http_api(&genuine, None)).await.status(), 200);
+    assert_eq!(receiver.handle(requests::http_api(&forged, None)).await.status(), 401);
+    let not_json = requests::signed(Provider::SmartKyc, "jane.doe.secretive@example.com", None);
+    assert_eq!(receiver.handle(requests::http_api(&not_json, None)).await.status(), 400);
+    drop(guard);
+    assert_eq!(fixture.drain().await.len(), 1);
+
+    let text = captured.text();
+    assert!(
+        text.contains("accepted") && text.contains("aml.match.found"),
+        "the logs should say what happened"
+    );
+    assert!(text.contains("keys loaded from Secrets Manager"));
+    let signatures: Vec<&str> = [&genuine, &forged]
+        .iter()
+        .flat_map(|r| {
+            r.headers
+                .iter()
+                .filter(|(n, _)| n.contains("signature"))
+                .map(|(_, v)| v.as_str())
+        })
+        .collect();
+    let forbidden = [secret.trim(), "jane.doe.secretive", "Jane Q. Doe", "sub_9"]
+        .into_iter()
+        .chain(signatures);
+    for needle in forbidden {
+        assert!(!text.contains(needle), "the logs contain {needle:?}:\n{text}");
+    }
+}

@@ -1,0 +1,154 @@
+//! Requests as `lambda_http` delivers them, built from real event JSON.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lambda_http::Request;
+use serde_json::{json, Value};
+use sign_event::{api_gateway_event, refresh_codat_event, EventOptions, Sample, SignOptions, SignedRequest, TestKeys};
+use webhook_receiver::encoding::encode_base64;
+use webhook_receiver::Provider;
+
+/// The documented test keys.
+pub fn test_keys() -> TestKeys {
+    TestKeys::new(super::workspace_dir().join("events/test-keys"))
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Parses event JSON the way the Lambda runtime does.
+pub fn from_event(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// A sample event from `events/`, with Codat's timestamp refreshed to now.
+pub fn sample(sample: &Sample) -> Request {
+    let path = super::workspace_dir().join("events").join(sample.relative_path());
+    let event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let secret = test_keys().secret(Provider::Codat).unwrap();
+    from_event(&refresh_codat_event(event, secret.trim(), now()).unwrap())
+}
+
+/// `input` signed with the provider's test key, as an HTTP API event.
+pub fn signed(provider: Provider, input: &str, tenant: Option<&str>) -> SignedRequest {
+    let key = test_keys().signing_key(provider, tenant).unwrap();
+    signed_with(provider, &key, input, "msg_test_1")
+}
+
+/// `input` signed with `key` (Codat: with this id, timestamped now).
+pub fn signed_with(provider: Provider, key: &str, input: &str, codat_id: &str) -> SignedRequest {
+    let options = SignOptions {
+        codat_id,
+        codat_timestamp: now(),
+    };
+    sign_event::sign(provider, key, input, &options).unwrap()
+}
+
+/// An API Gateway HTTP API (2.0) event for `request`.
+pub fn http_api(request: &SignedRequest, tenant: Option<&str>) -> Request {
+    from_event(&http_api_json(request, tenant, false))
+}
+
+/// The event JSON, to alter before parsing.
+pub fn http_api_json(request: &SignedRequest, tenant: Option<&str>, base64_body: bool) -> Value {
+    api_gateway_event(
+        request,
+        &EventOptions {
+            tenant,
+            base64_body,
+            request_id: "integration-test",
+        },
+    )
+}
+
+fn header_map(request: &SignedRequest) -> serde_json::Map<String, Value> {
+    request
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::from(value.clone())))
+        .collect()
+}
+
+/// An API Gateway REST API (1.0) event, body base64-encoded, header names
+/// in mixed case.
+pub fn rest_api(request: &SignedRequest, tenant: &str) -> Request {
+    let headers: serde_json::Map<String, Value> = request
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_uppercase(), Value::from(value.clone())))
+        .collect();
+    let multi: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(name, value)| (name.clone(), json!([value])))
+        .collect();
+    from_event(&json!({
+        "resource": "/webhooks/{provider}/{tenant}",
+        "path": format!("/webhooks/{}/{tenant}", request.provider),
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": { "tenant": tenant },
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "resourceId": "abc",
+            "stage": "prod",
+            "requestId": "rest-1",
+            "identity": { "sourceIp": "203.0.113.10" },
+            "resourcePath": "/webhooks/{provider}/{tenant}",
+            "httpMethod": "POST",
+            "apiId": "abc123",
+            "path": format!("/prod/webhooks/{}/{tenant}", request.provider),
+        },
+        "body": encode_base64(request.body.as_bytes()),
+        "isBase64Encoded": true,
+    }))
+}
+
+/// A Lambda function URL event: no route parameters; a `tenant` query
+/// parameter selects the key.
+pub fn function_url(request: &SignedRequest, tenant: Option<&str>) -> Request {
+    let query = tenant.map(|t| format!("tenant={t}")).unwrap_or_default();
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/",
+        "rawQueryString": query,
+        "headers": header_map(request),
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "abcdefghijklmnop",
+            "domainName": "abcdefghijklmnop.lambda-url.eu-west-1.on.aws",
+            "domainPrefix": "abcdefghijklmnop",
+            "http": { "method": "POST", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "test" },
+            "requestId": "url-1",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "23/Nov/2026:04:00:00 +0000",
+            "timeEpoch": 1_795_406_400_000_u64,
+        },
+        "body": encode_base64(request.body.as_bytes()),
+        "isBase64Encoded": true,
+    });
+    if let Some(tenant) = tenant {
+        event["queryStringParameters"] = json!({ "tenant": tenant });
+    }
+    from_event(&event)
+}
+
+/// An Application Load Balancer event.
+pub fn alb(request: &SignedRequest) -> Request {
+    from_event(&json!({
+        "requestContext": { "elb": { "targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/webhooks/0123456789abcdef" } },
+        "httpMethod": "POST",
+        "path": format!("/webhooks/{}", request.provider),
+        "queryStringParameters": {},
+        "headers": header_map(request),
+        "body": request.body,
+        "isBase64Encoded": false,
+    }))
+}
