@@ -51,7 +51,7 @@ fn start() -> Moto {
             .stdin(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut lifeline = child.stdin.take().unwrap();
+        let lifeline = child.stdin.take().unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
