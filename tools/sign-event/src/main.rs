@@ -23,6 +23,8 @@ usage:
   sign-event samples [--check] [--events-dir DIR]
       Regenerates every sample event from events/test-keys, or with --check lists
       the stale ones and fails.
+  sign-event secret <provider> [--events-dir DIR]
+      Prints what the provider's Secrets Manager secret holds for the test keys.
   sign-event refresh --key-file FILE EVENT_FILE
       Prints the Codat event with its timestamp set to now, re-signed if FILE's key
       signed it (a forgery stays a forgery).";
@@ -92,6 +94,13 @@ fn run(args: &[String]) -> Result<(), ToolError> {
                 }
                 Ok(())
             }
+        }
+        "secret" => {
+            let provider = flags.positional(0, "provider")?;
+            let provider = Provider::from_name(&provider).ok_or_else(|| usage("unknown provider"))?;
+            let events_dir = PathBuf::from(flags.value("--events-dir").unwrap_or_else(|| "events".to_owned()));
+            let secret = TestKeys::new(events_dir.join("test-keys")).secret(provider)?;
+            output(secret.trim_end(), None)
         }
         "refresh" => {
             let key = read(&flags.path("--key-file")?)?;

@@ -1,0 +1,204 @@
+"""The local end-to-end run behind scripts/local-run.
+
+Starts moto_server (Secrets Manager and SQS) and `cargo lambda watch` (the
+five receivers, each with SECRET_ID from its crate's
+[package.metadata.lambda.env]), loads the test keys from events/test-keys,
+posts every sample event as a real HTTP request, and prints the answer and
+what reached the queue. Codat samples are re-signed for the current time as
+they are sent (their signed timestamp expires after five minutes; deployed
+receivers keep that limit). Exits non-zero if any answer is not the
+expected one.
+"""
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+SIGN_EVENT = ROOT / "target" / "debug" / "sign-event"
+PROVIDERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
+QUEUE_NAME = "verified-events"
+LOG_DIR = ROOT / ".local"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, seconds, process, name):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"local-run: {name} exited early; see {LOG_DIR}/{name}.log")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"local-run: {name} did not start within {seconds}s; see {LOG_DIR}/{name}.log")
+
+
+def start(name, command, env):
+    log = open(LOG_DIR / f"{name}.log", "w")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop(process):
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def sign_event(*args):
+    return subprocess.run([str(SIGN_EVENT), *args], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
+def load_event(path, provider):
+    if provider == "codat":
+        return json.loads(sign_event("refresh", "--key-file", "events/test-keys/codat.txt", str(path)))
+    return json.loads(path.read_text())
+
+
+def post(event, provider, port):
+    """Sends the event's request as the HTTP request a provider would make."""
+    body = event.get("body") or ""
+    data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    tenant = (event.get("pathParameters") or {}).get("tenant")
+    # Function URLs have no route parameters: the tenant travels as a query parameter.
+    url = f"http://127.0.0.1:{port}/lambda-url/{provider}{event['rawPath']}"
+    if tenant:
+        url += f"?tenant={tenant}"
+    headers = {k: v for k, v in event["headers"].items() if k.lower() not in ("host", "content-length")}
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def drain(sqs, queue_url):
+    messages = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                    MessageAttributeNames=["All"]).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            messages.append(message)
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def describe(message):
+    envelope = json.loads(message["Body"])
+    attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+    payload_bytes = len(json.dumps(envelope.pop("payload")))
+    summary = {**envelope, "payload": f"<{payload_bytes} bytes, unchanged>"}
+    return json.dumps(summary) + "\n" + " " * 14 + "attributes " + json.dumps(attributes, sort_keys=True)
+
+
+def invoke(provider, path, port, env):
+    """`cargo lambda invoke --data-file` with an event file, as the README shows."""
+    result = subprocess.run(["cargo", "lambda", "invoke", provider, "--invoke-address", "127.0.0.1",
+                             "--invoke-port", str(port), "--data-file", str(path)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    if result.returncode != 0:
+        return None, result.stderr.strip()
+    answer = json.loads(result.stdout)
+    return answer["statusCode"], answer["body"]
+
+
+def main():
+    LOG_DIR.mkdir(exist_ok=True)
+    moto_port, watch_port = free_port(), free_port()
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    env = {**os.environ,
+           "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+           "AWS_ENDPOINT_URL": endpoint,
+           "AWS_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "local",
+           "AWS_SECRET_ACCESS_KEY": "local",
+           "RUST_LOG": "info"}
+    moto = watch = None
+    try:
+        moto = start("moto", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], env)
+        wait_for_port(moto_port, 30, moto, "moto")
+        aws = dict(endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="local", aws_secret_access_key="local")
+        sqs = boto3.client("sqs", **aws)
+        secrets = boto3.client("secretsmanager", **aws)
+        queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+        for provider in PROVIDERS:
+            secrets.create_secret(Name=f"webhooks/local/{provider}", SecretString=sign_event("secret", provider))
+        print(f"moto on {endpoint}: queue {queue_url}, secrets webhooks/local/<provider> from events/test-keys")
+
+        env["QUEUE_URL"] = queue_url
+        watch = start("watch", ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1",
+                                "--invoke-port", str(watch_port)], env)
+        wait_for_port(watch_port, 120, watch, "watch")
+        print(f"cargo lambda watch on http://127.0.0.1:{watch_port} (function logs: .local/watch.log)\n")
+
+        unexpected = 0
+        counts = {"accepted": 0, "refused": 0}
+        for provider in PROVIDERS:
+            for path in sorted((ROOT / "events" / provider).glob("*.json")):
+                forged = path.stem.startswith("forged")
+                status, answer = post(load_event(path, provider), provider, watch_port)
+                queued = drain(sqs, queue_url)
+                expected = (401, 0) if forged else (200, 1)
+                ok = (status, len(queued)) == expected
+                unexpected += not ok
+                counts["refused" if forged else "accepted"] += ok
+                mark = "ok " if ok else "!! "
+                print(f"{mark}{provider}/{path.name}: {status} {answer}")
+                for message in queued:
+                    print(f"{' ' * 6}queued: {describe(message)}")
+                if not queued:
+                    print(f"{' ' * 6}queued: nothing")
+
+        print("\ncargo lambda invoke --data-file, one genuine event per function:")
+        with tempfile.TemporaryDirectory() as scratch:
+            for provider in PROVIDERS:
+                path = next(p for p in sorted((ROOT / "events" / provider).glob("*.json"))
+                            if not p.stem.startswith("forged"))
+                if provider == "codat":
+                    fresh = Path(scratch) / path.name
+                    fresh.write_text(json.dumps(load_event(path, provider)))
+                    path = fresh
+                status, answer = invoke(provider, path, watch_port, env)
+                ok = status == 200 and len(drain(sqs, queue_url)) == 1
+                unexpected += not ok
+                print(f"{'ok ' if ok else '!! '}cargo lambda invoke {provider} --data-file {path.name}: {status} {answer}")
+
+        checks = counts["accepted"] + counts["refused"] + len(PROVIDERS)
+        print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
+              f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
+        print(f"local-run: {checks - unexpected} passed, {unexpected} failed")
+        return 1 if unexpected else 0
+    finally:
+        stop(watch)
+        stop(moto)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
