@@ -8,13 +8,15 @@ use crate::provider::Provider;
 
 /// Room the envelope needs beyond the body: its own fields, the ids and the
 /// message attributes. `MAX_BODY_BYTES` plus this must fit the queue's
-/// `MaximumMessageSize`. Ids are capped (see [`MAX_ID_CHARS`]) so this holds.
+/// `MaximumMessageSize`. It holds because ids are capped (see
+/// [`MAX_ID_CHARS`]): two ids of 256 characters, JSON-escaped at worst six
+/// bytes each and repeated as attributes, stay under 5 KiB.
 pub const ENVELOPE_OVERHEAD_BYTES: usize = 8 * 1024;
 
 /// Longest event id or event type we carry. A provider's own ids are far
 /// shorter; anything longer is answered 400 rather than risk an envelope
 /// that cannot be sent.
-pub const MAX_ID_CHARS: usize = 512;
+pub const MAX_ID_CHARS: usize = 256;
 
 /// One verified webhook, exactly as the receivers enqueue it. `payload` is
 /// the request body's JSON text byte for byte (a consumer that wants to

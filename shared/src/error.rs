@@ -93,6 +93,13 @@ impl ReceiveError {
         }
     }
 
+    /// Whether an operator must act: 5xx, and a queue too small for the
+    /// configured body limit. These are logged as errors; what the sender
+    /// got wrong is only a warning.
+    pub fn needs_operator(&self) -> bool {
+        self.status().is_server_error() || matches!(self, ReceiveError::EnvelopeTooLarge { .. })
+    }
+
     /// The answer's body: a fixed phrase per status, so nothing internal or
     /// secret can leak through it.
     fn public_message(&self) -> &'static str {

@@ -78,7 +78,7 @@ impl<S: Scheme> Receiver<S> {
             Err(error) => {
                 let status = error.status().as_u16();
                 let elapsed_ms = started.elapsed().as_millis() as u64;
-                if error.status().is_server_error() {
+                if error.needs_operator() {
                     tracing::error!(provider, status, elapsed_ms, error = %error, "not accepted");
                 } else {
                     tracing::warn!(provider, status, elapsed_ms, reason = %error, "rejected");

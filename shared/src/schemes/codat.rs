@@ -294,6 +294,22 @@ mod tests {
     }
 
     #[test]
+    fn an_id_too_long_for_the_envelope_is_malformed() {
+        let key = Codat.parse_key(SECRET).unwrap();
+        let id = "m".repeat(257);
+        let tag = key.tag(&[
+            id.as_bytes(),
+            b".",
+            TIMESTAMP.to_string().as_bytes(),
+            b".",
+            BODY.as_bytes(),
+        ]);
+        let mut pairs = standard(&format!("v1,{}", crate::encoding::encode_base64(&tag)));
+        pairs[0].1 = id;
+        assert!(is_malformed(&run(&pairs, BODY, TIMESTAMP)));
+    }
+
+    #[test]
     fn authentic_non_json_body_is_malformed() {
         let key = Codat.parse_key(SECRET).unwrap();
         let tag = key.tag(&[
