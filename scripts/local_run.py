@@ -27,7 +27,6 @@ import boto3
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-SIGN_EVENT = ROOT / "target" / "debug" / "sign-event"
 PROVIDERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
 QUEUE_NAME = "verified-events"
 LOG_DIR = ROOT / ".local"
@@ -67,6 +66,16 @@ def stop(process):
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def target_dir():
+    """Cargo's target directory, wherever CARGO_TARGET_DIR or config puts it."""
+    metadata = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
+                              cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return Path(json.loads(metadata)["target_directory"])
+
+
+SIGN_EVENT = target_dir() / "debug" / "sign-event"
 
 
 def sign_event(*args):
