@@ -1,6 +1,9 @@
 //! HMAC-SHA256 keys and comparison, shared by Kaunt, Smart KYC and Codat.
 
 use hmac::{Hmac, Mac};
+
+use crate::delivery::Delivery;
+use crate::error::{ReceiveError, VerifyError};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
@@ -45,4 +48,35 @@ impl HmacKey {
 /// Equal length and equal content, in time independent of the content.
 pub fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
     expected.len() == given.len() && bool::from(expected.ct_eq(given))
+}
+
+/// The claim of a scheme that sends HMAC-SHA256(secret, raw body) in one
+/// header (Kaunt, Smart KYC): the body and the MAC the header decodes to.
+#[derive(Debug)]
+pub struct BodyMacClaim<'r> {
+    body: &'r [u8],
+    signature: Vec<u8>,
+}
+
+impl<'r> BodyMacClaim<'r> {
+    /// Reads `header` (exactly once) and decodes it with `decode`, whose
+    /// failure is reported as not `encoding`.
+    pub fn read(
+        delivery: &Delivery<'r>,
+        header: &'static str,
+        decode: fn(&str) -> Option<Vec<u8>>,
+        encoding: &'static str,
+    ) -> Result<Self, ReceiveError> {
+        let text = delivery.required_header(header)?;
+        let signature = decode(text).ok_or(VerifyError::BadEncoding(encoding))?;
+        Ok(BodyMacClaim {
+            body: delivery.body,
+            signature,
+        })
+    }
+
+    /// Whether `key` made this MAC of the body.
+    pub fn verify(&self, key: &HmacKey) -> bool {
+        key.matches(&[self.body], &self.signature)
+    }
 }

@@ -5,11 +5,11 @@
 //! prefix: every spelling carries the same 32 bytes, which is what is
 //! compared.
 
-use super::hmac_sha256::HmacKey;
+use super::hmac_sha256::{BodyMacClaim, HmacKey};
 use super::{json_object, optional_string, EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::{decode_base64, decode_hex};
-use crate::error::{ReceiveError, VerifyError};
+use crate::error::ReceiveError;
 use crate::provider::Provider;
 
 const SIGNATURE_HEADER: &str = "x-signature-sha256";
@@ -18,35 +18,24 @@ const SIGNATURE_HEADER: &str = "x-signature-sha256";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Kaunt;
 
-/// A Kaunt request's claim: the body and the MAC it says it has.
-#[derive(Debug)]
-pub struct KauntClaim<'r> {
-    body: &'r [u8],
-    signature: Vec<u8>,
-}
-
 impl Scheme for Kaunt {
     type Key = HmacKey;
-    type Claim<'r> = KauntClaim<'r>;
+    type Claim<'r> = BodyMacClaim<'r>;
     const PROVIDER: Provider = Provider::Kaunt;
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         HmacKey::new(text.as_bytes())
     }
 
-    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<KauntClaim<'r>, ReceiveError> {
-        let header = delivery.required_header(SIGNATURE_HEADER)?;
-        Ok(KauntClaim {
-            body: delivery.body,
-            signature: decode_digest(header)?,
-        })
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<BodyMacClaim<'r>, ReceiveError> {
+        BodyMacClaim::read(delivery, SIGNATURE_HEADER, decode_digest, "hex or base64")
     }
 
-    fn verify(&self, claim: &KauntClaim<'_>, key: &HmacKey) -> bool {
-        key.matches(&[claim.body], &claim.signature)
+    fn verify(&self, claim: &BodyMacClaim<'_>, key: &HmacKey) -> bool {
+        claim.verify(key)
     }
 
-    fn describe(&self, _claim: &KauntClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
+    fn describe(&self, _claim: &BodyMacClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
         let body = json_object(body)?;
         Ok(EventFacts {
             event_type: optional_string(&body, "EventType"),
@@ -56,22 +45,22 @@ impl Scheme for Kaunt {
 }
 
 /// Hex (64 digits, either case) or base64, after an optional `sha256=`.
-fn decode_digest(header: &str) -> Result<Vec<u8>, VerifyError> {
+fn decode_digest(header: &str) -> Option<Vec<u8>> {
     let text = match header.get(..7) {
         Some(prefix) if prefix.eq_ignore_ascii_case("sha256=") => header.get(7..).unwrap_or_default(),
         _ => header,
     };
-    let decoded = if text.len() == 64 {
+    if text.len() == 64 {
         decode_hex(text)
     } else {
         decode_base64(text)
-    };
-    decoded.ok_or(VerifyError::BadEncoding("hex or base64"))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::VerifyError;
     use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
 
     const SECRET: &str = "kaunt-test-secret";

@@ -4,11 +4,11 @@
 //! Smart KYC bodies carry personal data: nothing here reads more of the body
 //! than the event name.
 
-use super::hmac_sha256::HmacKey;
+use super::hmac_sha256::{BodyMacClaim, HmacKey};
 use super::{json_object, optional_string, EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_hex;
-use crate::error::{ReceiveError, VerifyError};
+use crate::error::ReceiveError;
 use crate::provider::Provider;
 
 const SIGNATURE_HEADER: &str = "x-smartkyc-signature";
@@ -17,36 +17,24 @@ const SIGNATURE_HEADER: &str = "x-smartkyc-signature";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SmartKyc;
 
-/// A Smart KYC request's claim: the body and the MAC it says it has.
-#[derive(Debug)]
-pub struct SmartKycClaim<'r> {
-    body: &'r [u8],
-    signature: Vec<u8>,
-}
-
 impl Scheme for SmartKyc {
     type Key = HmacKey;
-    type Claim<'r> = SmartKycClaim<'r>;
+    type Claim<'r> = BodyMacClaim<'r>;
     const PROVIDER: Provider = Provider::SmartKyc;
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         HmacKey::new(text.as_bytes())
     }
 
-    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<SmartKycClaim<'r>, ReceiveError> {
-        let header = delivery.required_header(SIGNATURE_HEADER)?;
-        let signature = decode_hex(header).ok_or(VerifyError::BadEncoding("hex"))?;
-        Ok(SmartKycClaim {
-            body: delivery.body,
-            signature,
-        })
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<BodyMacClaim<'r>, ReceiveError> {
+        BodyMacClaim::read(delivery, SIGNATURE_HEADER, decode_hex, "hex")
     }
 
-    fn verify(&self, claim: &SmartKycClaim<'_>, key: &HmacKey) -> bool {
-        key.matches(&[claim.body], &claim.signature)
+    fn verify(&self, claim: &BodyMacClaim<'_>, key: &HmacKey) -> bool {
+        claim.verify(key)
     }
 
-    fn describe(&self, _claim: &SmartKycClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
+    fn describe(&self, _claim: &BodyMacClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
         let body = json_object(body)?;
         Ok(EventFacts {
             event_type: optional_string(&body, "event"),
@@ -58,6 +46,7 @@ impl Scheme for SmartKyc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::VerifyError;
     use crate::schemes::test_support::{check, headers, refusal, NOW};
 
     const SECRET: &str = "smartkyc-test-secret";
