@@ -23,6 +23,7 @@ pub mod envelope;
 pub mod error;
 pub mod key_cache;
 pub mod keys;
+pub mod logging;
 pub mod pem;
 pub mod provider;
 pub mod queue;

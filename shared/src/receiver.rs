@@ -90,8 +90,7 @@ impl<S: Scheme> Receiver<S> {
 
     async fn receive(&self, request: &Request) -> Result<Accepted, ReceiveError> {
         if request.method() != Method::POST {
-            let mut method = request.method().to_string();
-            method.truncate(16);
+            let method = request.method().as_str().chars().take(16).collect();
             return Err(ReceiveError::MethodNotAllowed(method));
         }
         let body = request.body().as_ref();

@@ -16,7 +16,7 @@ use crate::settings::{ConfigError, Settings};
 /// request a logged 500, so the provider keeps its deliveries until the
 /// configuration is fixed.
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init();
     let receiver = match Settings::from_env() {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;

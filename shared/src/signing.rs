@@ -159,6 +159,21 @@ mod tests {
     }
 
     #[test]
+    fn receeve_payload_swaps_that_value_equality_would_miss_are_refused() {
+        let signed = receeve_body(
+            r#"{"messageId":"m-1","details":{"messageType":"t"},"amount":100000000000000000000000}"#,
+            RSA_PRIVATE,
+        )
+        .unwrap();
+        let bigger = signed.replacen("100000000000000000000000}", "100000000000000000000001}", 1);
+        let result = check(&Receeve, RSA_PUBLIC, bigger.as_bytes(), &headers(&[]), NOW);
+        assert_eq!(refusal(result), VerifyError::PayloadMismatch);
+        let doubled = signed.replacen(r#"{"messageId":"m-1","#, r#"{"messageId":"evil","messageId":"m-1","#, 1);
+        let result = check(&Receeve, RSA_PUBLIC, doubled.as_bytes(), &headers(&[]), NOW);
+        assert_eq!(refusal(result), VerifyError::PayloadMismatch);
+    }
+
+    #[test]
     fn signing_refuses_keys_it_cannot_use() {
         assert!(receeve_body("{}", RSA_PUBLIC).is_err());
         assert!(codat_signature("whsec_***", "id", 1, b"{}").is_err());

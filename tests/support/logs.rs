@@ -39,14 +39,11 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
-/// Captures TRACE and up from every crate on this thread until the guard is
-/// dropped. Use with a current-thread runtime (plain `#[tokio::test]`).
+/// Captures what the receivers' own subscriber writes at TRACE, from every
+/// crate, on this thread until the guard is dropped. Use with a
+/// current-thread runtime (plain `#[tokio::test]`).
 pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
+    let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("trace"), false);
     (captured, tracing::subscriber::set_default(subscriber))
 }

@@ -79,9 +79,8 @@ impl Scheme for Kravia {
             return Err(ReceiveError::Malformed("data is not a JSON object"));
         }
         if !body.header.algorithm.eq_ignore_ascii_case("MD5") {
-            let mut algorithm = body.header.algorithm;
-            algorithm.truncate(32);
-            return Err(VerifyError::UnsupportedAlgorithm(algorithm).into());
+            let shown = body.header.algorithm.chars().take(32).collect();
+            return Err(VerifyError::UnsupportedAlgorithm(shown).into());
         }
         let signature = decode_hex(body.signature.trim()).ok_or(VerifyError::BadEncoding("hex"))?;
         let compact = Some(compact_json(body.data.get())).filter(|compact| compact != body.data.get());
@@ -231,7 +230,8 @@ mod tests {
 
     #[test]
     fn other_algorithms_are_refused() {
-        for algorithm in ["SHA256", "none", ""] {
+        let long_multibyte = format!("a{}", "é".repeat(40));
+        for algorithm in ["SHA256", "none", "", &long_multibyte] {
             let result = verify(&body(algorithm, DATA, DIGEST));
             assert!(
                 matches!(refusal(result), VerifyError::UnsupportedAlgorithm(_)),

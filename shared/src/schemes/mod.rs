@@ -7,6 +7,7 @@ mod kaunt;
 mod kravia;
 mod receeve;
 mod smartkyc;
+mod strict_json;
 
 pub use codat::Codat;
 pub use kaunt::Kaunt;

@@ -12,8 +12,10 @@ use aws_lc_rs::signature::{
     ParsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256,
 };
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::strict_json;
 use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_base64;
@@ -42,7 +44,7 @@ pub enum ReceeveKey {
 /// A receeve request's claim.
 #[derive(Debug)]
 pub struct ReceeveClaim {
-    payload: Value,
+    payload: Box<RawValue>,
     payload_as_string: String,
     signature: Vec<u8>,
 }
@@ -50,7 +52,7 @@ pub struct ReceeveClaim {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Body {
-    payload: Value,
+    payload: Box<RawValue>,
     signature: String,
     payload_as_string: String,
 }
@@ -97,11 +99,13 @@ impl Scheme for Receeve {
     }
 
     fn describe(&self, claim: &ReceeveClaim, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        let signed: Value = serde_json::from_str(&claim.payload_as_string)
-            .map_err(|_| ReceiveError::Malformed("payloadAsString is not JSON"))?;
-        if signed != claim.payload {
+        let signed = strict_json::parse(&claim.payload_as_string)
+            .ok_or(ReceiveError::Malformed("payloadAsString is not JSON with unique keys"))?;
+        if strict_json::parse(claim.payload.get()) != Some(signed) {
             return Err(VerifyError::PayloadMismatch.into());
         }
+        let signed: Value = serde_json::from_str(&claim.payload_as_string)
+            .map_err(|_| ReceiveError::Malformed("payloadAsString is not JSON"))?;
         let message_id = signed
             .get("messageId")
             .and_then(Value::as_str)

@@ -1,0 +1,124 @@
+//! JSON equality that a swapped document can't fool.
+//!
+//! `serde_json::Value` equality is too forgiving to decide whether an
+//! unsigned copy says the same as a signed text: numbers beyond 64 bits
+//! collapse to the same float, and a repeated key silently keeps its last
+//! value, while a consumer's parser may read the first one or keep every
+//! digit. Here a document is read as its text says it: numbers by their
+//! spelling, objects with unique keys (their order does not matter), strings
+//! by their decoded value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// A JSON document, read strictly.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StrictJson {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, by its exact spelling.
+    Number(String),
+    /// A string, decoded.
+    String(String),
+    /// An array.
+    Array(Vec<StrictJson>),
+    /// An object; every key appears once.
+    Object(BTreeMap<String, StrictJson>),
+}
+
+/// Parses `text`; `None` if it isn't JSON or repeats a key in an object.
+pub fn parse(text: &str) -> Option<StrictJson> {
+    let raw: Box<RawValue> = serde_json::from_str(text).ok()?;
+    read(&raw)
+}
+
+fn read(raw: &RawValue) -> Option<StrictJson> {
+    let text = raw.get();
+    match text.as_bytes().first()? {
+        b'n' => Some(StrictJson::Null),
+        b't' => Some(StrictJson::Bool(true)),
+        b'f' => Some(StrictJson::Bool(false)),
+        b'"' => serde_json::from_str(text).ok().map(StrictJson::String),
+        b'[' => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).ok()?;
+            items
+                .into_iter()
+                .map(read)
+                .collect::<Option<_>>()
+                .map(StrictJson::Array)
+        }
+        b'{' => {
+            let Entries(entries) = serde_json::from_str(text).ok()?;
+            let mut object = BTreeMap::new();
+            for (key, value) in entries {
+                if object.insert(key, read(value)?).is_some() {
+                    return None;
+                }
+            }
+            Some(StrictJson::Object(object))
+        }
+        _ => Some(StrictJson::Number(text.to_owned())),
+    }
+}
+
+/// An object's members in order, repeats included.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
+            type Value = Entries<'a>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Entries<'a>, M::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+
+        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_order_whitespace_and_string_escapes_do_not_matter() {
+        assert_eq!(
+            parse(r#"{"a":[1,"\u00e9",null],"b":{"c":true}}"#),
+            parse("{ \"b\" : { \"c\" : true } , \"a\" : [ 1 , \"é\" , null ] }")
+        );
+    }
+
+    #[test]
+    fn number_spelling_matters() {
+        assert_ne!(
+            parse(r#"{"n":100000000000000000000001}"#),
+            parse(r#"{"n":100000000000000000000000}"#)
+        );
+        assert_ne!(parse("1"), parse("1.0"));
+    }
+
+    #[test]
+    fn repeated_keys_are_refused() {
+        assert_eq!(parse(r#"{"id":"X","id":"Y"}"#), None);
+        assert_eq!(parse(r#"{"a":{"id":1,"id":1}}"#), None);
+        assert_eq!(parse("not json"), None);
+    }
+}
