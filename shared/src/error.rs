@@ -8,7 +8,7 @@ use crate::settings::ConfigError;
 /// Why a delivery was not accepted. The variant decides the status code and
 /// how loudly it is logged; the text a caller sees is fixed per status and
 /// never echoes the detail.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ReceiveError {
     /// Anything but POST.
     #[error("method {0} is not allowed")]

@@ -3,8 +3,11 @@
 //! One fetch reads `AWSCURRENT` and `AWSPREVIOUS` together. Concurrent
 //! requests share a fetch, and a warm cache answers every request, forged or
 //! not, without a call: a flood of forgeries costs no Secrets Manager calls.
-//! A failed fetch is never cached and never fatal: that request gets a 5xx
-//! and the next one tries again.
+//! A failed fetch is never fatal: that request gets a 5xx, and so does every
+//! request in the next [`RETRY_AFTER_FAILURE`], after which the next request
+//! tries again. That keeps a flood of requests during an outage (or with the
+//! secret missing) from becoming a flood of calls, which would only add
+//! throttling to the outage.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +19,9 @@ use tokio::sync::Mutex;
 
 use crate::error::ReceiveError;
 use crate::keys::{KeyRing, SecretText, Stage};
+
+/// How long a failed fetch is answered from memory before the next try.
+pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 /// Error codes that no retry will cure: an operator must act.
 const MISCONFIGURATION_CODES: [&str; 4] = [
@@ -30,12 +36,13 @@ pub struct KeyCache<K> {
     client: Client,
     secret_id: String,
     ttl: Duration,
-    cached: Mutex<Option<Cached<K>>>,
+    cached: Mutex<Cached<K>>,
 }
 
-struct Cached<K> {
-    fetched_at: Instant,
-    ring: Arc<KeyRing<K>>,
+enum Cached<K> {
+    Nothing,
+    Keys { fetched_at: Instant, ring: Arc<KeyRing<K>> },
+    Failure { failed_at: Instant, error: ReceiveError },
 }
 
 impl<K> KeyCache<K> {
@@ -45,7 +52,7 @@ impl<K> KeyCache<K> {
             client,
             secret_id,
             ttl,
-            cached: Mutex::new(None),
+            cached: Mutex::new(Cached::Nothing),
         }
     }
 
@@ -54,9 +61,34 @@ impl<K> KeyCache<K> {
     /// missing, forbidden or holds something that isn't a key.
     pub async fn keys(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<Arc<KeyRing<K>>, ReceiveError> {
         let mut cached = self.cached.lock().await;
-        if let Some(entry) = cached.as_ref().filter(|entry| entry.fetched_at.elapsed() < self.ttl) {
-            return Ok(Arc::clone(&entry.ring));
+        match &*cached {
+            Cached::Keys { fetched_at, ring } if fetched_at.elapsed() < self.ttl => return Ok(Arc::clone(ring)),
+            Cached::Failure { failed_at, error } if failed_at.elapsed() < RETRY_AFTER_FAILURE => {
+                return Err(error.clone())
+            }
+            _ => {}
         }
+        match self.load(parse_key).await {
+            Ok(ring) => {
+                let ring = Arc::new(ring);
+                *cached = Cached::Keys {
+                    fetched_at: Instant::now(),
+                    ring: Arc::clone(&ring),
+                };
+                Ok(ring)
+            }
+            Err(error) => {
+                *cached = Cached::Failure {
+                    failed_at: Instant::now(),
+                    error: error.clone(),
+                };
+                Err(error)
+            }
+        }
+    }
+
+    /// Fetches both versions and parses them.
+    async fn load(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<KeyRing<K>, ReceiveError> {
         let started = Instant::now();
         let (current, previous) = tokio::join!(self.fetch(Stage::Current), self.fetch(Stage::Previous));
         let current =
@@ -64,17 +96,15 @@ impl<K> KeyCache<K> {
         let previous = previous?;
         let ring = KeyRing::parse(&current, previous.as_ref(), parse_key)
             .map_err(|error| ReceiveError::Misconfigured(error.to_string()))?;
+        for problem in ring.skipped() {
+            tracing::error!(secret_id = %self.secret_id, problem = %problem, "skipped part of the previous secret version");
+        }
         tracing::info!(
             keys = ring.len(),
             with_previous = previous.is_some(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "keys loaded from Secrets Manager"
         );
-        let ring = Arc::new(ring);
-        *cached = Some(Cached {
-            fetched_at: Instant::now(),
-            ring: Arc::clone(&ring),
-        });
         Ok(ring)
     }
 

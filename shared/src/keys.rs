@@ -113,29 +113,64 @@ pub struct KeyEntry<K> {
 #[derive(Debug)]
 pub struct KeyRing<K> {
     entries: Vec<KeyEntry<K>>,
+    skipped: Vec<SecretFormatError>,
 }
 
 impl<K> KeyRing<K> {
     /// Parses the current and (if any) previous secret text with `parse_key`.
+    /// Anything wrong with the current version is an error: the operator
+    /// must fix it. A previous version that is malformed (often the reason
+    /// for the rotation) is skipped, key by key, and reported in
+    /// [`KeyRing::skipped`], so it can't block the current keys.
     pub fn parse(
         current: &SecretText,
         previous: Option<&SecretText>,
         parse_key: impl Fn(&str) -> Result<K, String>,
     ) -> Result<Self, SecretFormatError> {
-        let mut entries = Vec::new();
-        let versions = [(Stage::Current, Some(current)), (Stage::Previous, previous)];
-        for (stage, text) in versions {
-            let Some(text) = text else { continue };
-            for (id, key_text) in split_secret(text)? {
-                let key = parse_key(key_text.expose()).map_err(|reason| SecretFormatError::InvalidKey {
-                    id: id.clone().unwrap_or_else(|| "(plain)".to_owned()),
-                    stage: stage.label(),
-                    reason,
-                })?;
-                entries.push(KeyEntry { id, stage, key });
+        let mut ring = KeyRing {
+            entries: Vec::new(),
+            skipped: Vec::new(),
+        };
+        for result in ring.add(Stage::Current, current, &parse_key)? {
+            result?;
+        }
+        if let Some(previous) = previous {
+            match ring.add(Stage::Previous, previous, &parse_key) {
+                Ok(results) => ring.skipped.extend(results.into_iter().filter_map(Result::err)),
+                Err(error) => ring.skipped.push(error),
             }
         }
-        Ok(KeyRing { entries })
+        Ok(ring)
+    }
+
+    /// Adds one version's keys; the outer error is a malformed secret, the
+    /// inner ones are keys that did not parse (and were not added).
+    fn add(
+        &mut self,
+        stage: Stage,
+        text: &SecretText,
+        parse_key: &impl Fn(&str) -> Result<K, String>,
+    ) -> Result<Vec<Result<(), SecretFormatError>>, SecretFormatError> {
+        let mut results = Vec::new();
+        for (id, key_text) in split_secret(text)? {
+            match parse_key(key_text.expose()) {
+                Ok(key) => {
+                    self.entries.push(KeyEntry { id, stage, key });
+                    results.push(Ok(()));
+                }
+                Err(reason) => results.push(Err(SecretFormatError::InvalidKey {
+                    id: id.unwrap_or_else(|| "(plain)".to_owned()),
+                    stage: stage.label(),
+                    reason,
+                })),
+            }
+        }
+        Ok(results)
+    }
+
+    /// Problems with the previous version that were skipped, for the log.
+    pub fn skipped(&self) -> &[SecretFormatError] {
+        &self.skipped
     }
 
     /// The keys to try for a request. With a tenant from the route, only the
@@ -235,19 +270,39 @@ mod tests {
         assert_eq!(ids(&ring, Some("acme")), vec![(None, Stage::Current)]);
     }
 
+    fn only_good(key: &str) -> Result<(), String> {
+        if key.starts_with("good") {
+            Ok(())
+        } else {
+            Err("not a key".into())
+        }
+    }
+
     #[test]
-    fn an_invalid_key_names_its_id_and_stage_but_not_its_text() {
-        let error = KeyRing::parse(&text("good"), Some(&text(r#"{"acme":"bad-key-text"}"#)), |k| {
-            if k == "good" {
-                Ok(())
-            } else {
-                Err("not hex".into())
-            }
-        })
-        .unwrap_err();
+    fn an_invalid_current_key_names_its_id_and_stage_but_not_its_text() {
+        let error = KeyRing::parse(&text(r#"{"acme":"bad-key-text","globex":"good"}"#), None, only_good).unwrap_err();
         let message = error.to_string();
+        assert!(message.contains("acme") && message.contains("AWSCURRENT"), "{message}");
+        assert!(!message.contains("bad-key-text"));
+    }
+
+    #[test]
+    fn an_invalid_previous_version_is_skipped_not_fatal() {
+        let ring = KeyRing::parse(
+            &text("good-1"),
+            Some(&text(r#"{"acme":"bad-key-text","b":"good-2"}"#)),
+            only_good,
+        )
+        .unwrap();
+        assert_eq!(
+            ids(&ring, None),
+            vec![(None, Stage::Current), (Some("b".into()), Stage::Previous)]
+        );
+        let message = ring.skipped()[0].to_string();
         assert!(message.contains("acme") && message.contains("AWSPREVIOUS"), "{message}");
         assert!(!message.contains("bad-key-text"));
+        let malformed = KeyRing::parse(&text("good-1"), Some(&text("{}")), only_good).unwrap();
+        assert_eq!((malformed.len(), malformed.skipped().len()), (1, 1));
     }
 
     #[test]

@@ -37,12 +37,24 @@ struct Accepted {
 impl<S: Scheme> Receiver<S> {
     /// A receiver using the AWS clients `aws` describes.
     pub fn new(scheme: S, settings: Settings, aws: &SdkConfig) -> Self {
-        let keys = KeyCache::new(
+        Self::with_clients(
+            scheme,
+            settings,
             aws_sdk_secretsmanager::Client::new(aws),
-            settings.secret_id.clone(),
-            settings.secret_cache_ttl,
-        );
-        let queue = QueuePublisher::new(aws_sdk_sqs::Client::new(aws), settings.queue_url.clone());
+            aws_sdk_sqs::Client::new(aws),
+        )
+    }
+
+    /// A receiver with its two clients given separately, for deployments
+    /// (and tests) where Secrets Manager and SQS are configured differently.
+    pub fn with_clients(
+        scheme: S,
+        settings: Settings,
+        secrets: aws_sdk_secretsmanager::Client,
+        sqs: aws_sdk_sqs::Client,
+    ) -> Self {
+        let keys = KeyCache::new(secrets, settings.secret_id.clone(), settings.secret_cache_ttl);
+        let queue = QueuePublisher::new(sqs, settings.queue_url.clone());
         Receiver {
             scheme,
             settings,

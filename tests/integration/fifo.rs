@@ -15,11 +15,8 @@ async fn fifo_groups_by_tenant_and_deduplicates_retries() {
         .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
         .await;
     let receiver = fixture.receiver(Kravia);
-    let signed = requests::signed(
-        Provider::Kravia,
-        r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#,
-        Some("acme"),
-    );
+    let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
+    let signed = requests::signed(Provider::Kravia, data, Some("acme"));
     for _ in 0..3 {
         assert_eq!(
             answer(&receiver.handle(requests::http_api(&signed, Some("acme"))).await).0,
@@ -28,7 +25,7 @@ async fn fifo_groups_by_tenant_and_deduplicates_retries() {
     }
     let queued = fixture.drain().await;
     assert_eq!(queued.len(), 1, "a retried delivery is stored once");
-    let event_id = sha256_hex(signed.body.as_bytes());
+    let event_id = sha256_hex(data.as_bytes());
     assert_eq!(queued[0].envelope.event_id, event_id);
     assert_eq!(queued[0].group_id.as_deref(), Some("kravia/acme"));
     assert_eq!(

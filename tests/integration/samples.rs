@@ -17,7 +17,15 @@ fn expected_facts(provider: Provider, body: &str, headers: &lambda_http::http::H
     let json: Value = serde_json::from_str(body).unwrap();
     let text = |value: &Value| value.as_str().map(str::to_owned);
     match provider {
-        Provider::Kravia => (text(&json["data"]["eventType"]), sha256_hex(body.as_bytes())),
+        Provider::Kravia => {
+            // Only `data` is signed: its text (compact in every sample) is the id's input.
+            let raw: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
+                serde_json::from_str(body).unwrap();
+            (
+                text(&json["data"]["eventType"]),
+                sha256_hex(raw["data"].get().as_bytes()),
+            )
+        }
         Provider::Kaunt => (text(&json["EventType"]), sha256_hex(body.as_bytes())),
         Provider::SmartKyc => (text(&json["event"]), sha256_hex(body.as_bytes())),
         Provider::Receeve => (

@@ -7,6 +7,14 @@
 //! (whitespace outside strings removed, key order and number spelling kept)
 //! is tried too. Any algorithm other than MD5 is refused: we can't verify it,
 //! and accepting a sender-chosen algorithm is how confusion attacks start.
+//!
+//! Kravia sends no event id, and only `data` is signed: the rest of the body
+//! (spacing, the digest's letter case, extra fields) can change without
+//! breaking the signature. So the event id is the SHA-256 of the compact
+//! `data`, not of the body, and a replay with a re-spaced body still has the
+//! id of the original. (Non-ASCII characters all fold to `?` before
+//! hashing, so Kravia's signature can't tell `é` from `è`: treat non-ASCII
+//! text in `data` as unauthenticated.)
 
 use md5::{Digest, Md5};
 use serde::Deserialize;
@@ -15,7 +23,7 @@ use serde_json::value::RawValue;
 use super::hmac_sha256::constant_time_eq;
 use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
-use crate::encoding::decode_hex;
+use crate::encoding::{decode_hex, sha256_hex};
 use crate::error::{ReceiveError, VerifyError};
 use crate::provider::Provider;
 
@@ -103,9 +111,10 @@ impl Scheme for Kravia {
     fn describe(&self, claim: &KraviaClaim<'_>, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
         let data: Data =
             serde_json::from_str(claim.data.get()).map_err(|_| ReceiveError::Malformed("data is not a JSON object"))?;
+        let signed_data = claim.compact.as_deref().unwrap_or(claim.data.get());
         Ok(EventFacts {
             event_type: data.event_type.as_ref().and_then(|t| t.as_str()).map(str::to_owned),
-            event_id: None,
+            event_id: Some(sha256_hex(signed_data.as_bytes())),
         })
     }
 }
@@ -181,7 +190,11 @@ mod tests {
     fn md5sum_digest_verifies() {
         let verified = verify(&body("MD5", DATA, DIGEST)).unwrap();
         assert_eq!(verified.facts.event_type.as_deref(), Some("CaseUpdate"));
-        assert_eq!(verified.facts.event_id, None);
+        // printf '%s' "$DATA" | sha256sum
+        assert_eq!(
+            verified.facts.event_id.as_deref(),
+            Some("77ac024f0fdca12624c75af921a58f6cb5d0e1920c0db4ac6d75eb2ec34fd100")
+        );
         assert!(verify(&body("md5", DATA, &DIGEST.to_uppercase())).is_ok());
     }
 
@@ -197,7 +210,20 @@ mod tests {
     #[test]
     fn reindented_body_verifies_through_the_compact_form() {
         let pretty = "{\n  \"header\": { \"algorithm\": \"MD5\" },\n  \"data\": {\n    \"timestamp\": 1663063069,\n    \"eventType\": \"CaseUpdate\",\n    \"claimId\": 123443\n  },\n  \"signature\": \"afc64eac06dcbf6111f3a84018ba466c\"\n}";
-        assert_eq!(verify(pretty).unwrap().facts.event_type.as_deref(), Some("CaseUpdate"));
+        let verified = verify(pretty).unwrap();
+        assert_eq!(verified.facts.event_type.as_deref(), Some("CaseUpdate"));
+        let original = verify(&body("MD5", DATA, DIGEST)).unwrap();
+        assert_eq!(
+            verified.facts.event_id, original.facts.event_id,
+            "a re-spaced replay keeps its id"
+        );
+    }
+
+    #[test]
+    fn repeated_fields_are_malformed() {
+        let doubled =
+            format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{DATA},"signature":"{DIGEST}","signature":"00"}}"#);
+        assert!(is_malformed(&verify(&doubled)));
     }
 
     #[test]
