@@ -6,8 +6,9 @@ five receivers, each with SECRET_ID from its crate's
 posts every sample event as a real HTTP request, and prints the answer and
 what reached the queue. Codat samples are re-signed for the current time as
 they are sent (their signed timestamp expires after five minutes; deployed
-receivers keep that limit). Exits non-zero if any answer is not the
-expected one.
+receivers keep that limit). The functions log at TRACE into
+.local/watch.log, and the run checks that no key, signature or payload text
+is in it. Exits non-zero if anything is not as expected.
 """
 
 import base64
@@ -137,6 +138,39 @@ def invoke(provider, path, port, env):
     return answer["statusCode"], answer["body"]
 
 
+# Payload text from the samples that must never reach a log (personal data,
+# references); ids and event types are logged on purpose and not listed.
+PAYLOAD_MARKERS = ["customer@example.com", "John Doe", "PDN-922-claim-Oct14-00010", "Toft stores",
+                   "sub_123456", "Bäckerei Müller", "a9f76627-30b0-4ea4-915e-882b6f5f189e"]
+
+
+def secret_strings():
+    """Every key, signature and payload marker of the samples."""
+    needles = list(PAYLOAD_MARKERS)
+    for provider in PROVIDERS:
+        secret = sign_event("secret", provider).strip()
+        if secret.startswith("{"):
+            needles += json.loads(secret).values()
+        elif "-----BEGIN" in secret:
+            needles += [line for line in secret.splitlines() if not line.startswith("-----")]
+        else:
+            needles.append(secret)
+        for path in (ROOT / "events" / provider).glob("*.json"):
+            event = json.loads(path.read_text())
+            needles += [v for k, v in event["headers"].items() if "signature" in k]
+            body = event["body"]
+            body = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
+            signature = json.loads(body).get("signature")
+            if signature:
+                needles.append(signature)
+    return [n for n in needles if len(n) >= 8]
+
+
+def leaked_into(log_path):
+    text = log_path.read_text(errors="replace")
+    return [needle for needle in secret_strings() if needle in text]
+
+
 def main():
     LOG_DIR.mkdir(exist_ok=True)
     moto_port, watch_port = free_port(), free_port()
@@ -147,7 +181,11 @@ def main():
            "AWS_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "local",
            "AWS_SECRET_ACCESS_KEY": "local",
-           "RUST_LOG": "info"}
+           # cargo-lambda itself reads RUST_LOG; the functions read
+           # AWS_LAMBDA_LOG_LEVEL first, and run at the most verbose level to
+           # check that even it shows nothing secret.
+           "RUST_LOG": "info",
+           "AWS_LAMBDA_LOG_LEVEL": "trace"}
     moto = watch = None
     try:
         moto = start("moto", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], env)
@@ -199,7 +237,16 @@ def main():
                 unexpected += not ok
                 print(f"{'ok ' if ok else '!! '}cargo lambda invoke {provider} --data-file {path.name}: {status} {answer}")
 
-        checks = counts["accepted"] + counts["refused"] + len(PROVIDERS)
+        stop(watch)
+        leaks = leaked_into(LOG_DIR / "watch.log")
+        unexpected += bool(leaks)
+        if leaks:
+            print(f"\n!! the function logs contain {len(leaks)} secret, signature or payload strings, e.g. {leaks[0][:12]}…")
+        else:
+            print(f"\nok the function logs (TRACE, .local/watch.log) contain no key, signature or payload text "
+                  f"({len(secret_strings())} strings checked)")
+
+        checks = counts["accepted"] + counts["refused"] + len(PROVIDERS) + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

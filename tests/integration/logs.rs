@@ -23,6 +23,10 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
     assert_eq!(receiver.handle(requests::http_api(&forged, None)).await.status(), 401);
     let not_json = requests::signed(Provider::SmartKyc, "jane.doe.secretive@example.com", None);
     assert_eq!(receiver.handle(requests::http_api(&not_json, None)).await.status(), 400);
+    let no_queue = fixture.receiver_with(SmartKyc, |s| s.queue_url = format!("{}-missing", s.queue_url));
+    assert_eq!(no_queue.handle(requests::http_api(&genuine, None)).await.status(), 503);
+    let no_secret = fixture.receiver_with(SmartKyc, |s| s.secret_id = format!("{}-missing", s.secret_id));
+    assert_eq!(no_secret.handle(requests::http_api(&genuine, None)).await.status(), 500);
     drop(guard);
     assert_eq!(fixture.drain().await.len(), 1);
 
@@ -32,6 +36,10 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
         "the logs should say what happened"
     );
     assert!(text.contains("keys loaded from Secrets Manager"));
+    assert!(
+        text.contains("status=503") && text.contains("status=500"),
+        "the 5xx paths are logged"
+    );
     let signatures: Vec<&str> = [&genuine, &forged]
         .iter()
         .flat_map(|r| {

@@ -185,6 +185,17 @@ mod tests {
     }
 
     #[test]
+    fn extra_headers_are_ignored_and_webhook_names_win_over_svix_names() {
+        let mut pairs = standard(SIGNATURE);
+        pairs.push(("authorization", "Bearer x".to_owned()));
+        pairs.push(("svix-id", "msg_other".to_owned()));
+        pairs.push(("svix-timestamp", "1".to_owned()));
+        pairs.push(("svix-signature", "v1,AAAA".to_owned()));
+        let verified = run(&pairs, BODY, TIMESTAMP).unwrap();
+        assert_eq!(verified.facts.event_id.as_deref(), Some(ID));
+    }
+
+    #[test]
     fn any_matching_entry_of_several_passes_and_other_versions_are_skipped() {
         let list = format!("v1,bm90IGl0 v2,abc v1a,{} {SIGNATURE}", &SIGNATURE[3..]);
         assert!(run(&standard(&list), BODY, TIMESTAMP).is_ok());

@@ -73,6 +73,16 @@ mod tests {
     }
 
     #[test]
+    fn extra_headers_are_ignored() {
+        let extra = headers(&[
+            ("X-SmartKYC-Signature", HEX),
+            ("x-smart-kyc-api-key", "static"),
+            ("Authorization", "Bearer x"),
+        ]);
+        assert!(check(&SmartKyc, SECRET, BODY.as_bytes(), &extra, NOW).is_ok());
+    }
+
+    #[test]
     fn tampered_body_and_wrong_key_are_refused() {
         assert_eq!(
             refusal(verify(&BODY.replace("123456", "123457"), HEX)),
