@@ -11,6 +11,7 @@ receivers keep that limit). The functions log at TRACE into
 is in it. Exits non-zero if anything is not as expected.
 """
 
+import argparse
 import base64
 import json
 import os
@@ -171,7 +172,26 @@ def leaked_into(log_path):
     return [needle for needle in secret_strings() if needle in text]
 
 
+def serve(watch_port, endpoint, queue_url):
+    """Keeps moto and the functions running for manual requests until Ctrl-C."""
+    print(f"""
+Serving until Ctrl-C. In another shell:
+  curl -i -X POST http://127.0.0.1:{watch_port}/lambda-url/kaunt/webhooks/kaunt -H 'x-signature-sha256: …' -d '{{…}}'
+  .venv/bin/cargo-lambda lambda invoke kaunt --invoke-address 127.0.0.1 --invoke-port {watch_port} --data-file events/kaunt/proposal-completed.json
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local .venv/bin/python -c "import boto3; print(boto3.client('sqs', endpoint_url='{endpoint}', region_name='us-east-1').receive_message(QueueUrl='{queue_url}', MessageAttributeNames=['All']))"
+""", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping")
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", action="store_true",
+                        help="after the run, keep moto and the functions running for manual requests")
+    args = parser.parse_args()
     LOG_DIR.mkdir(exist_ok=True)
     moto_port, watch_port = free_port(), free_port()
     endpoint = f"http://127.0.0.1:{moto_port}"
@@ -237,6 +257,8 @@ def main():
                 unexpected += not ok
                 print(f"{'ok ' if ok else '!! '}cargo lambda invoke {provider} --data-file {path.name}: {status} {answer}")
 
+        if args.serve:
+            serve(watch_port, endpoint, queue_url)
         stop(watch)
         leaks = leaked_into(LOG_DIR / "watch.log")
         unexpected += bool(leaks)

@@ -9,7 +9,7 @@ use base64::Engine;
 /// Decodes hex in either case. `None` for odd length or a non-hex character.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     bytes
