@@ -1,4 +1,5 @@
 //! The `sign-event` command line, as a user runs it.
+#![allow(clippy::unwrap_used)]
 
 use std::process::Command;
 
