@@ -52,6 +52,19 @@ async fn answer_within(endpoint: &str, budget: Duration) -> u16 {
     status
 }
 
+/// An endpoint that accepts connections and never answers.
+fn hanging_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
 #[tokio::test]
 async fn unreachable_aws_is_a_503_within_seconds() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -61,31 +74,14 @@ async fn unreachable_aws_is_a_503_within_seconds() {
 
 #[tokio::test]
 async fn hanging_aws_is_a_503_within_the_operation_timeout() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    // Accepts connections and never answers.
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().flatten() {
-            held.push(stream);
-        }
-    });
-    let status = answer_within(&format!("http://127.0.0.1:{port}"), Duration::from_secs(12)).await;
+    let status = answer_within(&hanging_endpoint(), Duration::from_secs(12)).await;
     assert_eq!(status, 503);
 }
 
 #[tokio::test]
 async fn keys_then_a_hanging_queue_is_still_answered_in_time() {
     let fixture = fixture_with_key("hang-after-keys").await;
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().flatten() {
-            held.push(stream);
-        }
-    });
-    let hanging = sdk_config(&format!("http://127.0.0.1:{port}")).await;
+    let hanging = sdk_config(&hanging_endpoint()).await;
     let receiver = Receiver::with_clients(
         Kaunt,
         fixture.settings(),
