@@ -2,6 +2,7 @@
 //! SDK clients: what reaches the queue, and what never does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod consumer;
 mod failures;
 mod fifo;
 mod formats;

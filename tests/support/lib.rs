@@ -6,13 +6,14 @@
 pub mod logs;
 pub mod moto;
 pub mod requests;
+pub mod sqs_event;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::config::{Credentials, Region};
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::{Envelope, Receiver, Settings};
 
@@ -148,8 +149,8 @@ impl Fixture {
         Receiver::new(scheme, settings, &self.aws)
     }
 
-    /// Everything on the queue, removed from it.
-    pub async fn drain(&self) -> Vec<Queued> {
+    /// Everything on the queue, removed from it, as the SDK returns it.
+    pub async fn drain_raw(&self) -> Vec<Message> {
         let mut all = Vec::new();
         loop {
             let output = self
@@ -162,11 +163,29 @@ impl Fixture {
                 .send()
                 .await
                 .unwrap();
-            let messages = output.messages();
+            let messages = output.messages().to_vec();
             if messages.is_empty() {
                 return all;
             }
-            for message in messages {
+            for message in &messages {
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(message.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            all.extend(messages);
+        }
+    }
+
+    /// Everything on the queue, removed from it, read as a consumer would.
+    pub async fn drain(&self) -> Vec<Queued> {
+        self.drain_raw()
+            .await
+            .into_iter()
+            .map(|message| {
                 let body = message.body().unwrap();
                 let attributes = message
                     .message_attributes()
@@ -176,24 +195,20 @@ impl Fixture {
                             .collect()
                     })
                     .unwrap_or_default();
-                let system = message.attributes();
-                let system_value =
-                    |name: MessageSystemAttributeName| system.and_then(|map| map.get(&name)).map(String::to_owned);
-                all.push(Queued {
+                let system_value = |name: MessageSystemAttributeName| {
+                    message
+                        .attributes()
+                        .and_then(|map| map.get(&name))
+                        .map(String::to_owned)
+                };
+                Queued {
                     envelope: serde_json::from_str(body).unwrap(),
                     json: serde_json::from_str(body).unwrap(),
                     attributes,
                     group_id: system_value(MessageSystemAttributeName::MessageGroupId),
                     deduplication_id: system_value(MessageSystemAttributeName::MessageDeduplicationId),
-                });
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+                }
+            })
+            .collect()
     }
 }

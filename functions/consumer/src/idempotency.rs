@@ -1,0 +1,158 @@
+//! Process each event once, however often it arrives.
+//!
+//! Duplicates come from providers retrying and from SQS's at-least-once
+//! delivery; the envelope's `eventId` is the same for all of them. Before a
+//! handler runs, the consumer *claims* the event with a conditional put in
+//! DynamoDB, which only one delivery can win. Success marks it `COMPLETED`
+//! (kept for [`KEEP_COMPLETED`], via the table's TTL on `expiresAt`); failure
+//! deletes the claim so the retry can run. A claim whose consumer died is
+//! taken over once its [`LEASE`] has passed.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use webhook_receiver::Envelope;
+
+/// How long a claim protects a handler that is running: longer than the
+/// consumer function's timeout.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// How long a processed event is remembered. Providers retry for up to a
+/// day (Kaunt); a week leaves room for a DLQ redrive.
+pub const KEEP_COMPLETED: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The DynamoDB table of claimed and processed events (partition key `pk`,
+/// a string; TTL attribute `expiresAt`).
+pub struct IdempotencyStore {
+    client: Client,
+    table: String,
+}
+
+/// The result of claiming an event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// This delivery runs the handler.
+    Claimed,
+    /// Another delivery already processed it.
+    AlreadyDone,
+}
+
+/// DynamoDB failed, or another delivery is processing the event right now:
+/// either way, retry later.
+#[derive(Debug, thiserror::Error)]
+pub enum IdempotencyError {
+    /// Another delivery holds the claim.
+    #[error("event {0} is being processed by another delivery")]
+    InProgress(String),
+    /// The table could not be read or written.
+    #[error("idempotency table: {0}")]
+    Table(String),
+}
+
+impl IdempotencyStore {
+    /// A store on `table`.
+    pub fn new(client: Client, table: String) -> Self {
+        IdempotencyStore { client, table }
+    }
+
+    /// Claims the event for this delivery.
+    pub async fn claim(&self, envelope: &Envelope) -> Result<Claim, IdempotencyError> {
+        let now = unix_now();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(key(envelope))),
+                ("status".to_owned(), AttributeValue::S("IN_PROGRESS".into())),
+                ("leaseUntil".to_owned(), number(now + LEASE.as_secs())),
+                ("expiresAt".to_owned(), number(now + KEEP_COMPLETED.as_secs())),
+            ])))
+            .condition_expression("attribute_not_exists(pk) OR (#status = :in_progress AND leaseUntil < :now)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":in_progress", AttributeValue::S("IN_PROGRESS".into()))
+            .expression_attribute_values(":now", number(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(error)
+                if matches!(
+                    error.as_service_error(),
+                    Some(PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                match self.status(envelope).await?.as_deref() {
+                    Some("COMPLETED") => Ok(Claim::AlreadyDone),
+                    _ => Err(IdempotencyError::InProgress(envelope.event_id.clone())),
+                }
+            }
+            Err(error) => Err(IdempotencyError::Table(DisplayErrorContext(&error).to_string())),
+        }
+    }
+
+    /// Marks a claimed event processed.
+    pub async fn complete(&self, envelope: &Envelope) -> Result<(), IdempotencyError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key(envelope)))
+            .update_expression("SET #status = :completed, expiresAt = :expires")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":completed", AttributeValue::S("COMPLETED".into()))
+            .expression_attribute_values(":expires", number(unix_now() + KEEP_COMPLETED.as_secs()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| IdempotencyError::Table(DisplayErrorContext(&error).to_string()))
+    }
+
+    /// Gives up a claim after the handler failed, so a retry can run.
+    pub async fn release(&self, envelope: &Envelope) -> Result<(), IdempotencyError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key(envelope)))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| IdempotencyError::Table(DisplayErrorContext(&error).to_string()))
+    }
+
+    /// The stored status of an event, if any.
+    pub async fn status(&self, envelope: &Envelope) -> Result<Option<String>, IdempotencyError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key(envelope)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|error| IdempotencyError::Table(DisplayErrorContext(&error).to_string()))?;
+        Ok(output
+            .item()
+            .and_then(|item| item.get("status"))
+            .and_then(|status| status.as_s().ok())
+            .cloned())
+    }
+}
+
+/// One item per provider and event id: ids are only unique per provider.
+fn key(envelope: &Envelope) -> String {
+    format!("{}#{}", envelope.provider, envelope.event_id)
+}
+
+fn number(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|since| since.as_secs())
+        .unwrap_or_default()
+}

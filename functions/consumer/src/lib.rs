@@ -1,0 +1,44 @@
+//! An example consumer of the verified-events queue, to start your own from.
+//!
+//! Triggered by SQS with `ReportBatchItemFailures`: each message is read as
+//! the receivers' [`Envelope`](webhook_receiver::Envelope), checked against
+//! the idempotency table (duplicates happen: providers retry and SQS
+//! delivers at least once), and dispatched on provider and event type to a
+//! small handler in [`handlers`]. Only the messages that failed are reported
+//! back, so SQS retries just those and, after the queue's `maxReceiveCount`,
+//! moves them to the dead-letter queue. A message that isn't an envelope is
+//! a failure too: it must reach the DLQ, never vanish. Logs carry ids and
+//! outcomes, never payloads.
+
+pub mod batch;
+pub mod handlers;
+pub mod idempotency;
+
+pub use batch::{BatchReport, Consumer, Outcome};
+pub use idempotency::IdempotencyStore;
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, LambdaEvent};
+
+/// Runs the consumer under the Lambda runtime. `IDEMPOTENCY_TABLE` names the
+/// DynamoDB table for deduplication; without it every delivery is handled,
+/// duplicates included (logged once at start).
+pub async fn run() -> Result<(), lambda_runtime::Error> {
+    webhook_receiver::logging::init();
+    let aws = webhook_receiver::aws::sdk_config_loader().load().await;
+    let store = match std::env::var("IDEMPOTENCY_TABLE").ok().filter(|t| !t.trim().is_empty()) {
+        Some(table) => Some(IdempotencyStore::new(aws_sdk_dynamodb::Client::new(&aws), table)),
+        None => {
+            tracing::warn!("IDEMPOTENCY_TABLE is not set: duplicates will be handled again");
+            None
+        }
+    };
+    let consumer = Arc::new(Consumer::new(store));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let consumer = Arc::clone(&consumer);
+        async move { Ok::<SqsBatchResponse, lambda_runtime::Error>(consumer.process(event.payload).await.response()) }
+    }))
+    .await
+}
