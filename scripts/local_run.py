@@ -1,10 +1,11 @@
 """The local end-to-end run behind scripts/local-run.
 
-Starts moto_server (Secrets Manager and SQS) and `cargo lambda watch` (the
-five receivers, each with SECRET_ID from its crate's
-[package.metadata.lambda.env]), loads the test keys from events/test-keys,
-posts every sample event as a real HTTP request, and prints the answer and
-what reached the queue. Codat samples are re-signed for the current time as
+Starts moto_server (Secrets Manager, SQS, DynamoDB) and `cargo lambda watch`
+(the five receivers, each with SECRET_ID from its crate's
+[package.metadata.lambda.env], and the consumer), loads the test keys from
+events/test-keys, posts every sample event as a real HTTP request, and prints
+the answer and what reached the queue; then hands the queued envelopes to the
+consumer, as SQS would, and once more to show duplicates skipped. Codat samples are re-signed for the current time as
 they are sent (their signed timestamp expires after five minutes; deployed
 receivers keep that limit). The functions log at TRACE into
 .local/watch.log, and the run checks that no key, signature or payload text
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PROVIDERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
 QUEUE_NAME = "verified-events"
+# The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.
+TABLE_NAME = "local-processed-events"
 LOG_DIR = ROOT / ".local"
 
 
@@ -120,6 +123,50 @@ def drain(sqs, queue_url):
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def sqs_event(messages, queue_arn):
+    """The event Lambda gives an SQS-triggered function for these messages."""
+    return {"Records": [{
+        "messageId": m["MessageId"],
+        "receiptHandle": m["ReceiptHandle"],
+        "body": m["Body"],
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "messageAttributes": {name: {"stringValue": value.get("StringValue"), "stringListValues": [],
+                                     "binaryListValues": [], "dataType": value["DataType"]}
+                              for name, value in m.get("MessageAttributes", {}).items()},
+        "md5OfBody": m.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": "us-east-1",
+    } for m in messages]}
+
+
+def invoke_json(port, function, payload):
+    """Invokes a function through cargo lambda watch's Lambda API."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/2015-03-31/functions/{function}/invocations",
+                                     data=json.dumps(payload).encode(), method="POST",
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=180) as response:
+        return json.loads(response.read())
+
+
+def run_consumer(port, messages, queue_arn, dynamodb):
+    """Hands what the receivers queued to the consumer, twice; returns failed checks."""
+    stray = {"MessageId": "stray-1", "ReceiptHandle": "stray-1", "Body": "not an envelope"}
+    batch = messages[:4] + [stray] + messages[4:]
+    print(f"\nconsumer: one SQS batch of the {len(messages)} queued envelopes and 1 stray message")
+    first = invoke_json(port, "consumer", sqs_event(batch, queue_arn))
+    failed = [f["itemIdentifier"] for f in first.get("batchItemFailures", [])]
+    ok_first = failed == ["stray-1"]
+    print(f"{'ok ' if ok_first else '!! '}batchItemFailures {failed}: only the stray message goes back to SQS")
+    second = invoke_json(port, "consumer", sqs_event(messages, queue_arn))
+    items = dynamodb.scan(TableName=TABLE_NAME)["Items"]
+    completed = sum(item["status"]["S"] == "COMPLETED" for item in items)
+    ok_second = not second.get("batchItemFailures") and completed == len(messages) == len(items)
+    print(f"{'ok ' if ok_second else '!! '}the same batch delivered again: no failures, "
+          f"{completed} events COMPLETED once in {TABLE_NAME} (the repeats were skipped as duplicates)")
+    return (not ok_first) + (not ok_second)
+
+
 def describe(message):
     envelope = json.loads(message["Body"])
     attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
@@ -140,9 +187,10 @@ def invoke(provider, path, port, env):
 
 
 # Payload text from the samples that must never reach a log (personal data,
-# references); ids and event types are logged on purpose and not listed.
+# references, names); ids that identify an event or the resource to fetch
+# (event ids, submission and proposal ids) are logged on purpose.
 PAYLOAD_MARKERS = ["customer@example.com", "John Doe", "PDN-922-claim-Oct14-00010", "Toft stores",
-                   "sub_123456", "Bäckerei Müller", "a9f76627-30b0-4ea4-915e-882b6f5f189e"]
+                   "Bäckerei Müller", "a9f76627-30b0-4ea4-915e-882b6f5f189e"]
 
 
 def secret_strings():
@@ -215,6 +263,11 @@ def main():
         sqs = boto3.client("sqs", **aws)
         secrets = boto3.client("secretsmanager", **aws)
         queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        dynamodb = boto3.client("dynamodb", **aws)
+        dynamodb.create_table(TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
         for provider in PROVIDERS:
             secrets.create_secret(Name=f"webhooks/local/{provider}", SecretString=sign_event("secret", provider))
         print(f"moto on {endpoint}: queue {queue_url}, secrets webhooks/local/<provider> from events/test-keys")
@@ -227,11 +280,13 @@ def main():
 
         unexpected = 0
         counts = {"accepted": 0, "refused": 0}
+        all_queued = []
         for provider in PROVIDERS:
             for path in sorted((ROOT / "events" / provider).glob("*.json")):
                 forged = path.stem.startswith("forged")
                 status, answer = post(load_event(path, provider), provider, watch_port)
                 queued = drain(sqs, queue_url)
+                all_queued += queued
                 expected = (401, 0) if forged else (200, 1)
                 ok = (status, len(queued)) == expected
                 unexpected += not ok
@@ -257,6 +312,8 @@ def main():
                 unexpected += not ok
                 print(f"{'ok ' if ok else '!! '}cargo lambda invoke {provider} --data-file {path.name}: {status} {answer}")
 
+        unexpected += run_consumer(watch_port, all_queued, queue_arn, dynamodb)
+
         if args.serve:
             serve(watch_port, endpoint, queue_url)
         stop(watch)
@@ -268,7 +325,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + len(PROVIDERS) + 1
+        checks = counts["accepted"] + counts["refused"] + len(PROVIDERS) + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")
