@@ -1,7 +1,8 @@
 """Checks behind scripts/check-template and scripts/check-deploy.
 
 names: every `Binary:` in template.yaml is a binary of the workspace's
-functions/ crates, and every such binary is deployed by the template.
+functions/ crates, every such binary is deployed by the template, and every
+function crate has the cargo-lambda deploy settings the README promises.
 artifacts DIR: `sam build` left an aarch64 ELF `bootstrap` for each function.
 """
 
@@ -27,13 +28,31 @@ def template_binaries():
     return found
 
 
-def workspace_binaries():
+def function_packages():
     metadata = json.loads(subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
                                          cwd=ROOT, check=True, capture_output=True, text=True).stdout)
     functions_dir = str(ROOT / "functions")
+    return [package for package in metadata["packages"] if package["manifest_path"].startswith(functions_dir)]
+
+
+def workspace_binaries():
     return {target["name"]
-            for package in metadata["packages"] if package["manifest_path"].startswith(functions_dir)
+            for package in function_packages()
             for target in package["targets"] if "bin" in target["kind"]}
+
+
+def check_deploy_settings():
+    """Each function crate: memory, timeout, tracing; receivers name their secret."""
+    problems = []
+    for package in function_packages():
+        deploy = ((package.get("metadata") or {}).get("lambda") or {}).get("deploy") or {}
+        if not (deploy.get("memory") and deploy.get("timeout") and deploy.get("tracing") == "active"):
+            problems.append(f"{package['name']}: [package.metadata.lambda.deploy] needs memory, timeout, tracing")
+        wanted = "IDEMPOTENCY_TABLE" if package["name"] == "consumer" else "SECRET_ID"
+        if wanted not in (deploy.get("env") or {}):
+            problems.append(f"{package['name']}: deploy env needs {wanted}")
+    if problems:
+        sys.exit("; ".join(problems))
 
 
 def names():
@@ -42,7 +61,9 @@ def names():
     if deployed != built:
         sys.exit(f"template and workspace disagree: only in the template {sorted(deployed - built)}, "
                  f"only in functions/ {sorted(built - deployed)}")
-    print(f"template.yaml deploys exactly the workspace's function binaries: {', '.join(sorted(built))}")
+    check_deploy_settings()
+    print(f"template.yaml deploys exactly the workspace's function binaries: {', '.join(sorted(built))}; "
+          f"each crate has its cargo-lambda deploy settings")
 
 
 def artifacts(build_dir):
@@ -58,6 +79,8 @@ def artifacts(build_dir):
             missing.append(f"{logical_id}: bootstrap is not an aarch64 ELF")
             continue
         print(f"{logical_id} ({binary}): {bootstrap} {bootstrap.stat().st_size / 1e6:.1f} MB, aarch64")
+    passed = len(template_binaries()) - len(missing)
+    print(f"check-deploy: {passed} passed, {len(missing)} failed")
     if missing:
         sys.exit("; ".join(missing))
 
