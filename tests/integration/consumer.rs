@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
 use aws_sdk_sqs::types::Message;
 use consumer::{Consumer, IdempotencyStore, Outcome};
-use integration_tests::sqs_event::{sqs_event, stray_message};
+use integration_tests::sqs_event::{in_groups, sqs_event, stray_message};
 use integration_tests::{requests, Fixture};
 use sign_event::SAMPLES;
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
@@ -127,4 +127,28 @@ async fn a_failing_handler_gives_its_claim_back_for_the_retry() {
         }
         assert_eq!(report.response().batch_item_failures.len(), 1);
     }
+}
+
+#[tokio::test]
+async fn on_a_fifo_queue_a_failure_holds_back_the_rest_of_its_group() {
+    let mut messages = queued_samples(Kaunt).await;
+    messages.insert(0, stray_message("stray-fifo"));
+    // The stray message and the first Kaunt event share a group; the second
+    // Kaunt event is in another group.
+    let batch = in_groups(&messages, &["kaunt/a", "kaunt/a", "kaunt/b"]);
+    let report = Consumer::new(None)
+        .process(sqs_event(
+            &batch,
+            "arn:aws:sqs:us-east-1:123456789012:verified-events.fifo",
+        ))
+        .await;
+    let failed: Vec<String> = report
+        .response()
+        .batch_item_failures
+        .into_iter()
+        .map(|failure| failure.item_identifier)
+        .collect();
+    let held_back = messages[1].message_id().unwrap().to_owned();
+    assert_eq!(failed, vec!["stray-fifo".to_owned(), held_back]);
+    assert_eq!(outcomes(&report)[2], &Outcome::Handled);
 }

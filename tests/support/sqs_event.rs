@@ -33,7 +33,7 @@ pub fn sqs_event(messages: &[Message], queue_arn: &str) -> SqsEvent {
                 "messageId": message.message_id(),
                 "receiptHandle": message.receipt_handle(),
                 "body": message.body(),
-                "attributes": { "ApproximateReceiveCount": "1", "SentTimestamp": "1795406400000" },
+                "attributes": system_attributes(message),
                 "messageAttributes": attributes,
                 "md5OfBody": message.md5_of_body(),
                 "eventSource": "aws:sqs",
@@ -45,6 +45,24 @@ pub fn sqs_event(messages: &[Message], queue_arn: &str) -> SqsEvent {
     serde_json::from_value(json!({ "Records": records })).unwrap()
 }
 
+/// `messages` as a FIFO queue delivers them, each in the message group given.
+pub fn in_groups(messages: &[Message], groups: &[&str]) -> Vec<Message> {
+    messages
+        .iter()
+        .zip(groups)
+        .map(|(message, group)| {
+            let mut message = message.clone();
+            let mut attributes = message.attributes().cloned().unwrap_or_default();
+            attributes.insert(
+                aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
+                (*group).to_owned(),
+            );
+            message.attributes = Some(attributes);
+            message
+        })
+        .collect()
+}
+
 /// A message that is not an envelope, as a stray producer might send.
 pub fn stray_message(id: &str) -> Message {
     Message::builder()
@@ -52,4 +70,17 @@ pub fn stray_message(id: &str) -> Message {
         .receipt_handle(format!("handle-{id}"))
         .body("this is not an envelope")
         .build()
+}
+
+/// The system attributes Lambda passes on: receive count, timestamp and, on
+/// a FIFO queue, the message group.
+fn system_attributes(message: &Message) -> Value {
+    let mut attributes = json!({ "ApproximateReceiveCount": "1", "SentTimestamp": "1795406400000" });
+    let group = message
+        .attributes()
+        .and_then(|map| map.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId));
+    if let Some(group) = group {
+        attributes["MessageGroupId"] = json!(group);
+    }
+    attributes
 }

@@ -1,4 +1,11 @@
 //! One SQS batch: every message on its own, failures reported one by one.
+//!
+//! On a FIFO queue, order matters within a message group (the receivers use
+//! one group per provider and tenant): once a message of a group fails, the
+//! later messages of that group in the batch are not processed but reported
+//! as failed too, so SQS redelivers them after it, in order.
+
+use std::collections::HashSet;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use webhook_receiver::Envelope;
@@ -69,12 +76,21 @@ impl Consumer {
     /// may depend on an earlier one of the same sender).
     pub async fn process(&self, event: SqsEvent) -> BatchReport {
         let mut report = BatchReport::default();
+        let mut failed_groups = HashSet::new();
         for message in event.records {
             let id = message.message_id.clone().unwrap_or_default();
-            let outcome = match self.process_one(&message).await {
-                Ok(outcome) => outcome,
-                Err(error) => Outcome::Failed(error.to_string()),
+            let group = message.attributes.get("MessageGroupId").cloned();
+            let outcome = if group.as_ref().is_some_and(|group| failed_groups.contains(group)) {
+                Outcome::Failed("an earlier message of its FIFO group failed".to_owned())
+            } else {
+                match self.process_one(&message).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => Outcome::Failed(error.to_string()),
+                }
             };
+            if let (Outcome::Failed(_), Some(group)) = (&outcome, group) {
+                failed_groups.insert(group);
+            }
             match &outcome {
                 Outcome::Failed(reason) => {
                     tracing::warn!(message_id = %id, reason = %reason, "failed, will be retried")
