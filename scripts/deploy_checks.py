@@ -1,8 +1,10 @@
 """Checks behind scripts/check-template and scripts/check-deploy.
 
 names: every `Binary:` in template.yaml is a binary of the workspace's
-functions/ crates, every such binary is deployed by the template, and every
-function crate has the cargo-lambda deploy settings the README promises.
+functions/ crates, every such binary is deployed by the template, every
+function crate has the cargo-lambda deploy settings the README promises, no
+alarm has more metrics than CloudWatch allows, and the consumer's timeout,
+idempotency lease and the queue's visibility timeout nest.
 artifacts DIR: `sam build` left an aarch64 ELF `bootstrap` for each function.
 """
 
@@ -48,11 +50,36 @@ def check_deploy_settings():
         deploy = ((package.get("metadata") or {}).get("lambda") or {}).get("deploy") or {}
         if not (deploy.get("memory") and deploy.get("timeout") and deploy.get("tracing") == "active"):
             problems.append(f"{package['name']}: [package.metadata.lambda.deploy] needs memory, timeout, tracing")
-        wanted = "IDEMPOTENCY_TABLE" if package["name"] == "consumer" else "SECRET_ID"
-        if wanted not in (deploy.get("env") or {}):
-            problems.append(f"{package['name']}: deploy env needs {wanted}")
+        if deploy.get("env_file") != "deploy.env":
+            problems.append(f"{package['name']}: deploy needs env_file = \"deploy.env\"")
+        if package["name"] != "consumer" and "SECRET_ID" not in (deploy.get("env") or {}):
+            problems.append(f"{package['name']}: deploy env needs SECRET_ID")
     if problems:
         sys.exit("; ".join(problems))
+
+
+def seconds(pattern, text, what):
+    match = re.search(pattern, text, flags=re.MULTILINE | re.DOTALL)
+    if not match:
+        sys.exit(f"can't find {what}")
+    return int(match.group(1))
+
+
+def template_rules():
+    """What cfn-lint can't see: CloudWatch's 10 metrics per alarm, and the
+    consumer's timings nesting as its idempotency protocol needs."""
+    text = (ROOT / "template.yaml").read_text()
+    for name, body in re.findall(r"^  (\w+):\n    Type: AWS::CloudWatch::Alarm\n(.*?)(?=^  \w+:\n|^Outputs:)",
+                                 text, flags=re.MULTILINE | re.DOTALL):
+        if body.count("- Id:") > 10:
+            sys.exit(f"{name}: more than 10 metrics, which CloudWatch refuses")
+    timeout = seconds(r"^  ConsumerFunction:\n.*?^      Timeout: (\d+)$", text, "the consumer's Timeout")
+    visibility = seconds(r"^  VerifiedEventsQueue:\n.*?^      VisibilityTimeout: (\d+)$", text, "the queue's VisibilityTimeout")
+    source = (ROOT / "functions/consumer/src/idempotency.rs").read_text()
+    lease = seconds(r"pub const LEASE: Duration = Duration::from_secs\((\d+)\);", source, "LEASE")
+    if not timeout < lease or not timeout + lease < visibility:
+        sys.exit(f"consumer timeout {timeout} s, lease {lease} s, visibility timeout {visibility} s: "
+                 f"need timeout < lease and timeout + lease < visibility timeout")
 
 
 def names():
@@ -62,6 +89,7 @@ def names():
         sys.exit(f"template and workspace disagree: only in the template {sorted(deployed - built)}, "
                  f"only in functions/ {sorted(built - deployed)}")
     check_deploy_settings()
+    template_rules()
     print(f"template.yaml deploys exactly the workspace's function binaries: {', '.join(sorted(built))}; "
           f"each crate has its cargo-lambda deploy settings")
 

@@ -4,14 +4,23 @@
 //! one group per provider and tenant): once a message of a group fails, the
 //! later messages of that group in the batch are not processed but reported
 //! as failed too, so SQS redelivers them after it, in order.
+//!
+//! A batch that runs out of time would lose its partial report (Lambda then
+//! retries the whole batch), so messages not started [`DEADLINE_MARGIN`]
+//! before the function's deadline are reported as failed, unprocessed.
 
 use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use webhook_receiver::Envelope;
 
 use crate::handlers::{dispatch, HandlerError};
 use crate::idempotency::{Claim, IdempotencyError, IdempotencyStore};
+
+/// Time one message may need at worst (table calls with their retries, and
+/// the handler): a message is only started with this much time left.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(15);
 
 /// Reads envelopes and hands them to the handlers, at most once per event
 /// when it has an idempotency store.
@@ -66,6 +75,35 @@ enum ConsumeError {
     Idempotency(#[from] IdempotencyError),
 }
 
+/// One receive of one message: its id and receive count.
+fn claim_owner(message: &SqsMessage) -> String {
+    let receives = message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .map(String::as_str)
+        .unwrap_or("1");
+    format!("{}/{receives}", message.message_id.as_deref().unwrap_or_default())
+}
+
+/// Marks a handled event `COMPLETED`, trying twice. The event *was* handled,
+/// so a failure here is logged, not reported: reporting it would make SQS
+/// redeliver it and, once the lease ends, run the handler again for sure.
+async fn record_completion(store: &IdempotencyStore, envelope: &Envelope, owner: &str) {
+    for attempt in 1..=2 {
+        match store.complete(envelope, owner).await {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!(event_id = %envelope.event_id, "another delivery took over the claim; it may handle the event again");
+                return;
+            }
+            Err(error) if attempt == 2 => {
+                tracing::error!(event_id = %envelope.event_id, error = %error, "handled, but not recorded as completed; a later delivery may handle it again");
+            }
+            Err(_) => {}
+        }
+    }
+}
+
 impl Consumer {
     /// A consumer; `store` `None` handles duplicates again.
     pub fn new(store: Option<IdempotencyStore>) -> Self {
@@ -73,14 +111,18 @@ impl Consumer {
     }
 
     /// Processes every message of the batch, one after the other (an event
-    /// may depend on an earlier one of the same sender).
-    pub async fn process(&self, event: SqsEvent) -> BatchReport {
+    /// may depend on an earlier one of the same sender), until `deadline`
+    /// (the function's, when it has one) is near.
+    pub async fn process(&self, event: SqsEvent, deadline: Option<SystemTime>) -> BatchReport {
         let mut report = BatchReport::default();
         let mut failed_groups = HashSet::new();
         for message in event.records {
             let id = message.message_id.clone().unwrap_or_default();
             let group = message.attributes.get("MessageGroupId").cloned();
-            let outcome = if group.as_ref().is_some_and(|group| failed_groups.contains(group)) {
+            let time_left = deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
+            let outcome = if time_left.is_some_and(|left| left < DEADLINE_MARGIN) {
+                Outcome::Failed("not started: too close to the function's deadline".to_owned())
+            } else if group.as_ref().is_some_and(|group| failed_groups.contains(group)) {
                 Outcome::Failed("an earlier message of its FIFO group failed".to_owned())
             } else {
                 match self.process_one(&message).await {
@@ -118,17 +160,21 @@ impl Consumer {
             dispatch(&envelope).await?;
             return Ok(Outcome::Handled);
         };
-        match store.claim(&envelope).await? {
+        let owner = claim_owner(message);
+        match store.claim(&envelope, &owner).await? {
             Claim::AlreadyDone => return Ok(Outcome::Duplicate),
             Claim::Claimed => {}
         }
         match dispatch(&envelope).await {
             Ok(()) => {
-                store.complete(&envelope).await?;
+                record_completion(store, &envelope, &owner).await;
                 Ok(Outcome::Handled)
             }
             Err(error) => {
-                store.release(&envelope).await?;
+                tracing::warn!(event_id = %envelope.event_id, error = %error, "handler failed; releasing the claim");
+                if let Err(release_error) = store.release(&envelope, &owner).await {
+                    tracing::error!(event_id = %envelope.event_id, error = %release_error, "claim not released: the retry waits for the lease to end");
+                }
                 Err(error.into())
             }
         }

@@ -6,13 +6,26 @@
 //! DynamoDB, which only one delivery can win. Success marks it `COMPLETED`
 //! (kept for [`KEEP_COMPLETED`], via the table's TTL on `expiresAt`); failure
 //! deletes the claim so the retry can run. A claim whose consumer died is
-//! taken over once its [`LEASE`] has passed.
+//! taken over once its [`LEASE`] has passed. Each claim records its owner
+//! (one receive of one SQS message), and only the owner completes or
+//! releases it, so a late consumer can't undo another's claim.
+//!
+//! The timings must nest: the consumer's timeout < [`LEASE`], and timeout +
+//! lease < the queue's visibility timeout, so a running handler never loses
+//! its claim and a crashed one's claim has expired before SQS redelivers
+//! (`scripts/deploy_checks.py` checks the template against this).
+//!
+//! This makes duplicates rare, not impossible: if marking an event
+//! `COMPLETED` fails after its handler succeeded, a later delivery may run
+//! the handler again. Handlers should tolerate a repeat.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use webhook_receiver::Envelope;
@@ -58,8 +71,8 @@ impl IdempotencyStore {
         IdempotencyStore { client, table }
     }
 
-    /// Claims the event for this delivery.
-    pub async fn claim(&self, envelope: &Envelope) -> Result<Claim, IdempotencyError> {
+    /// Claims the event for `owner` (one receive of one message).
+    pub async fn claim(&self, envelope: &Envelope, owner: &str) -> Result<Claim, IdempotencyError> {
         let now = unix_now();
         let result = self
             .client
@@ -68,6 +81,7 @@ impl IdempotencyStore {
             .set_item(Some(HashMap::from([
                 ("pk".to_owned(), AttributeValue::S(key(envelope))),
                 ("status".to_owned(), AttributeValue::S("IN_PROGRESS".into())),
+                ("claimedBy".to_owned(), AttributeValue::S(owner.to_owned())),
                 ("leaseUntil".to_owned(), number(now + LEASE.as_secs())),
                 ("expiresAt".to_owned(), number(now + KEEP_COMPLETED.as_secs())),
             ])))
@@ -94,32 +108,60 @@ impl IdempotencyStore {
         }
     }
 
-    /// Marks a claimed event processed.
-    pub async fn complete(&self, envelope: &Envelope) -> Result<(), IdempotencyError> {
-        self.client
+    /// Marks the event processed, if `owner` still holds the claim.
+    /// `Ok(false)`: another delivery took the claim over.
+    pub async fn complete(&self, envelope: &Envelope, owner: &str) -> Result<bool, IdempotencyError> {
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(key(envelope)))
             .update_expression("SET #status = :completed, expiresAt = :expires")
+            .condition_expression("claimedBy = :owner")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":completed", AttributeValue::S("COMPLETED".into()))
             .expression_attribute_values(":expires", number(unix_now() + KEEP_COMPLETED.as_secs()))
+            .expression_attribute_values(":owner", AttributeValue::S(owner.to_owned()))
             .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| IdempotencyError::Table(DisplayErrorContext(&error).to_string()))
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error)
+                if matches!(
+                    error.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(IdempotencyError::Table(DisplayErrorContext(&error).to_string())),
+        }
     }
 
-    /// Gives up a claim after the handler failed, so a retry can run.
-    pub async fn release(&self, envelope: &Envelope) -> Result<(), IdempotencyError> {
-        self.client
+    /// Gives up `owner`'s claim after the handler failed, so a retry can
+    /// run. A claim already taken over is left alone.
+    pub async fn release(&self, envelope: &Envelope, owner: &str) -> Result<(), IdempotencyError> {
+        let result = self
+            .client
             .delete_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(key(envelope)))
+            .condition_expression("claimedBy = :owner")
+            .expression_attribute_values(":owner", AttributeValue::S(owner.to_owned()))
             .send()
-            .await
-            .map(|_| ())
-            .map_err(|error| IdempotencyError::Table(DisplayErrorContext(&error).to_string()))
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error)
+                if matches!(
+                    error.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(IdempotencyError::Table(DisplayErrorContext(&error).to_string())),
+        }
     }
 
     /// The stored status of an event, if any.

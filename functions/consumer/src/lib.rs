@@ -14,7 +14,7 @@ pub mod batch;
 pub mod handlers;
 pub mod idempotency;
 
-pub use batch::{BatchReport, Consumer, Outcome};
+pub use batch::{BatchReport, Consumer, Outcome, DEADLINE_MARGIN};
 pub use idempotency::IdempotencyStore;
 
 use std::sync::Arc;
@@ -38,7 +38,11 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let consumer = Arc::new(Consumer::new(store));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = Arc::clone(&consumer);
-        async move { Ok::<SqsBatchResponse, lambda_runtime::Error>(consumer.process(event.payload).await.response()) }
+        let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+        async move {
+            let report = consumer.process(event.payload, Some(deadline)).await;
+            Ok::<SqsBatchResponse, lambda_runtime::Error>(report.response())
+        }
     }))
     .await
 }
