@@ -19,6 +19,8 @@ pub use idempotency::IdempotencyStore;
 
 use std::sync::Arc;
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{service_fn, LambdaEvent};
 
@@ -38,11 +40,37 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let consumer = Arc::new(Consumer::new(store));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = Arc::clone(&consumer);
-        let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+        let deadline = invocation_deadline(event.context.deadline, SystemTime::now());
         async move {
-            let report = consumer.process(event.payload, Some(deadline)).await;
+            let report = consumer.process(event.payload, deadline).await;
             Ok::<SqsBatchResponse, lambda_runtime::Error>(report.response())
         }
     }))
     .await
+}
+
+/// The invocation's deadline from Lambda's `Lambda-Runtime-Deadline-Ms`
+/// (milliseconds since the epoch). Local emulators send a placeholder
+/// instead (`cargo lambda watch` sends 600000, i.e. 1970): a deadline that
+/// passed long before the invocation is no deadline at all.
+fn invocation_deadline(deadline_ms: u64, now: SystemTime) -> Option<SystemTime> {
+    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    let long_ago = now.checked_sub(Duration::from_secs(3600)).unwrap_or(UNIX_EPOCH);
+    (deadline > long_ago).then_some(deadline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_deadline_is_kept_and_an_emulators_placeholder_ignored() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_795_406_400);
+        let in_a_minute = now + Duration::from_secs(60);
+        let ms = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        assert_eq!(invocation_deadline(ms(in_a_minute), now), Some(in_a_minute));
+        let just_passed = now - Duration::from_secs(1);
+        assert_eq!(invocation_deadline(ms(just_passed), now), Some(just_passed));
+        assert_eq!(invocation_deadline(600_000, now), None);
+    }
 }
