@@ -9,6 +9,9 @@ mod receeve;
 mod smartkyc;
 mod strict_json;
 
+#[cfg(test)]
+mod properties;
+
 pub use codat::Codat;
 pub use kaunt::Kaunt;
 pub use kravia::Kravia;
