@@ -3,6 +3,11 @@
 //! One fetch reads `AWSCURRENT` and `AWSPREVIOUS` together. Concurrent
 //! requests share a fetch, and a warm cache answers every request, forged or
 //! not, without a call: a flood of forgeries costs no Secrets Manager calls.
+//! A signature that matches no cached key may mean the provider already
+//! signs with a rotated key: [`KeyCache::refresh`] then fetches again, but
+//! at most once per refresh interval, so a rotation is picked up within
+//! seconds while a flood of forgeries costs one fetch per interval.
+//!
 //! A failed fetch is never fatal: that request gets a 5xx, and so does every
 //! request in the next [`RETRY_AFTER_FAILURE`], after which the next request
 //! tries again. That keeps a flood of requests during an outage (or with the
@@ -36,6 +41,7 @@ pub struct KeyCache<K> {
     client: Client,
     secret_id: String,
     ttl: Duration,
+    refresh_interval: Duration,
     cached: Mutex<Cached<K>>,
 }
 
@@ -47,13 +53,44 @@ enum Cached<K> {
 
 impl<K> KeyCache<K> {
     /// A cache for `secret_id`, empty until the first request needs it.
-    pub fn new(client: Client, secret_id: String, ttl: Duration) -> Self {
+    /// Keys are trusted for `ttl`; a verification failure may fetch them
+    /// again once `refresh_interval` has passed since the last fetch.
+    pub fn new(client: Client, secret_id: String, ttl: Duration, refresh_interval: Duration) -> Self {
         KeyCache {
             client,
             secret_id,
             ttl,
+            refresh_interval,
             cached: Mutex::new(Cached::Nothing),
         }
+    }
+
+    /// After `tried` verified nothing: newer keys if there are any. `Ok(None)`
+    /// when the keys were fetched less than the refresh interval ago (so the
+    /// failure stands). If another request already refreshed, its keys are
+    /// returned without a call. A failed fetch is an error (the provider
+    /// should retry: its key may be the new one) and leaves the cached keys
+    /// in place for everyone else.
+    pub async fn refresh(
+        &self,
+        tried: &Arc<KeyRing<K>>,
+        parse_key: impl Fn(&str) -> Result<K, String>,
+    ) -> Result<Option<Arc<KeyRing<K>>>, ReceiveError> {
+        let mut cached = self.cached.lock().await;
+        if let Cached::Keys { fetched_at, ring } = &*cached {
+            if !Arc::ptr_eq(ring, tried) {
+                return Ok(Some(Arc::clone(ring)));
+            }
+            if fetched_at.elapsed() < self.refresh_interval {
+                return Ok(None);
+            }
+        }
+        let ring = Arc::new(self.load(parse_key).await?);
+        *cached = Cached::Keys {
+            fetched_at: Instant::now(),
+            ring: Arc::clone(&ring),
+        };
+        Ok(Some(ring))
     }
 
     /// The keys, from the cache while fresh, else fetched and parsed with

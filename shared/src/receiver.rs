@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use crate::delivery::Delivery;
 use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
-use crate::error::ReceiveError;
+use crate::error::{ReceiveError, VerifyError};
 use crate::key_cache::KeyCache;
 use crate::keys::Stage;
 use crate::queue::QueuePublisher;
@@ -53,7 +53,12 @@ impl<S: Scheme> Receiver<S> {
         secrets: aws_sdk_secretsmanager::Client,
         sqs: aws_sdk_sqs::Client,
     ) -> Self {
-        let keys = KeyCache::new(secrets, settings.secret_id.clone(), settings.secret_cache_ttl);
+        let keys = KeyCache::new(
+            secrets,
+            settings.secret_id.clone(),
+            settings.secret_cache_ttl,
+            settings.key_refresh_interval,
+        );
         let queue = QueuePublisher::new(sqs, settings.queue_url.clone());
         Receiver {
             scheme,
@@ -119,9 +124,18 @@ impl<S: Scheme> Receiver<S> {
             timestamp_tolerance: self.settings.timestamp_tolerance,
         };
         let claim = self.scheme.claim(&delivery)?;
-        let keys = self.keys.keys(|text| self.scheme.parse_key(text)).await?;
+        let parse_key = |text: &str| self.scheme.parse_key(text);
+        let keys = self.keys.keys(parse_key).await?;
         let tenant = route_tenant(request);
-        let verified = verify_claim(&self.scheme, &claim, body, &keys, tenant.as_deref())?;
+        let verified = match verify_claim(&self.scheme, &claim, body, &keys, tenant.as_deref()) {
+            Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
+                match self.keys.refresh(&keys, parse_key).await? {
+                    Some(fresh) => verify_claim(&self.scheme, &claim, body, &fresh, tenant.as_deref())?,
+                    None => return Err(miss),
+                }
+            }
+            result => result?,
+        };
         let payload: Box<RawValue> =
             serde_json::from_slice(body).map_err(|_| ReceiveError::Malformed("body is not JSON"))?;
         let envelope = Envelope {

@@ -14,6 +14,10 @@ pub const DEFAULT_TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(300);
 /// Default for `SECRET_CACHE_TTL_SECS`: one Secrets Manager call per five
 /// minutes per warm function, whatever the traffic.
 pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
+/// Default for `KEY_REFRESH_INTERVAL_SECS`: a signature no cached key
+/// matches refetches the keys at most this often, so a rotated key works
+/// within seconds and forgeries cost at most one fetch per interval.
+pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Everything a receiver needs to know about its deployment. Read once at
 /// start-up: a missing or invalid value makes every request a logged 500
@@ -33,6 +37,9 @@ pub struct Settings {
     /// `SECRET_CACHE_TTL_SECS`: how long fetched keys are trusted before the
     /// next fetch.
     pub secret_cache_ttl: Duration,
+    /// `KEY_REFRESH_INTERVAL_SECS`: the least time between two fetches caused
+    /// by signatures that match no cached key.
+    pub key_refresh_interval: Duration,
 }
 
 /// Why the environment does not describe a usable receiver.
@@ -103,6 +110,12 @@ impl Settings {
                 1..=86_400,
                 "a number of seconds from 1 to 86400",
             )?),
+            key_refresh_interval: Duration::from_secs(number(
+                "KEY_REFRESH_INTERVAL_SECS",
+                DEFAULT_KEY_REFRESH_INTERVAL.as_secs(),
+                1..=3600,
+                "a number of seconds from 1 to 3600",
+            )?),
         })
     }
 
@@ -130,6 +143,7 @@ mod tests {
         assert_eq!(s.max_body_bytes, 262_144);
         assert_eq!(s.timestamp_tolerance, Duration::from_secs(300));
         assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
+        assert_eq!(s.key_refresh_interval, Duration::from_secs(5));
         assert!(!s.fifo_queue());
     }
 

@@ -125,3 +125,52 @@ async fn a_secret_without_a_usable_key_is_a_500() {
     assert_eq!(answer(&fixture.receiver(Receeve).handle(request).await).0, 500);
     assert!(fixture.drain().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_key_rotated_under_a_running_receiver_works_after_the_refresh_interval() {
+    let fixture = Fixture::new("refresh").await;
+    fixture.put_secret("old-key").await;
+    let receiver = fixture.receiver_with(Kaunt, |s| s.key_refresh_interval = Duration::from_secs(1));
+    assert_eq!(answer(&receiver.handle(kaunt("old-key")).await).0, 200);
+
+    fixture.put_secret("new-key").await;
+    // Keys fetched less than the interval ago: the failure stands.
+    assert_eq!(answer(&receiver.handle(kaunt("new-key")).await).0, 401);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Now a signature no cached key matches fetches the keys again.
+    assert_eq!(answer(&receiver.handle(kaunt("new-key")).await).0, 200);
+    assert_eq!(
+        answer(&receiver.handle(kaunt("old-key")).await).0,
+        200,
+        "the old key is AWSPREVIOUS now"
+    );
+    assert_eq!(fixture.drain().await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_flood_of_forgeries_costs_at_most_one_fetch_per_refresh_interval() {
+    let fixture = Fixture::new("flood").await;
+    fixture.put_secret("real-key").await;
+    let interval = Duration::from_secs(1);
+    let receiver = fixture.receiver_with(Kaunt, |s| s.key_refresh_interval = interval);
+    assert_eq!(answer(&receiver.handle(kaunt("real-key")).await).0, 200);
+    tokio::time::sleep(interval).await;
+
+    let (captured, guard) = integration_tests::logs::capture();
+    let started = std::time::Instant::now();
+    for _ in 0..1000 {
+        assert_eq!(answer(&receiver.handle(kaunt("forged-key")).await).0, 401);
+    }
+    let elapsed = started.elapsed();
+    drop(guard);
+    // Each fetch logs this line once (two GetSecretValue calls: AWSCURRENT
+    // and AWSPREVIOUS).
+    let fetches = captured.text().matches("keys loaded from Secrets Manager").count() as u64;
+    let allowed = elapsed.as_secs() / interval.as_secs() + 1;
+    assert!(fetches >= 1, "the first forgery after the interval refetches");
+    assert!(
+        fetches <= allowed,
+        "{fetches} fetches in {elapsed:?}, at most {allowed} allowed"
+    );
+    assert_eq!(fixture.drain().await.len(), 1);
+}
