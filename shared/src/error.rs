@@ -13,6 +13,9 @@ pub enum ReceiveError {
     /// Anything but POST.
     #[error("method {0} is not allowed")]
     MethodNotAllowed(String),
+    /// The request came from outside `ALLOWED_SOURCE_IPS`.
+    #[error("source address {0} is not allowed")]
+    SourceNotAllowed(String),
     /// The body exceeds `MAX_BODY_BYTES`.
     #[error("body of {size} bytes exceeds the {limit}-byte limit")]
     BodyTooLarge {
@@ -77,6 +80,9 @@ pub enum VerifyError {
     /// The signed text and the unsigned copy differ (receeve).
     #[error("the signed payload differs from the unsigned copy")]
     PayloadMismatch,
+    /// The header `REQUIRED_HEADER` names is missing or has no accepted value.
+    #[error("the required static header is missing or wrong")]
+    RequiredHeader,
 }
 
 impl ReceiveError {
@@ -85,6 +91,7 @@ impl ReceiveError {
     pub fn status(&self) -> StatusCode {
         match self {
             ReceiveError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ReceiveError::SourceNotAllowed(_) => StatusCode::FORBIDDEN,
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ReceiveError::Malformed(_) => StatusCode::BAD_REQUEST,
             ReceiveError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
@@ -105,6 +112,7 @@ impl ReceiveError {
     fn public_message(&self) -> &'static str {
         match self {
             ReceiveError::MethodNotAllowed(_) => "only POST is accepted",
+            ReceiveError::SourceNotAllowed(_) => "forbidden",
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "body too large",
             ReceiveError::Malformed(_) => "malformed body",
             ReceiveError::Unauthenticated(_) => "signature missing or invalid",
@@ -148,6 +156,7 @@ mod tests {
     fn statuses_follow_the_contract() {
         let cases = [
             (ReceiveError::MethodNotAllowed("GET".into()), 405),
+            (ReceiveError::SourceNotAllowed("203.0.113.9".into()), 403),
             (ReceiveError::BodyTooLarge { size: 2, limit: 1 }, 413),
             (ReceiveError::EnvelopeTooLarge { size: 2 }, 413),
             (ReceiveError::Malformed("x"), 400),

@@ -33,6 +33,7 @@ pub mod schemes;
 pub mod settings;
 #[cfg(any(test, feature = "signing"))]
 pub mod signing;
+pub mod source_ip;
 
 pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};

@@ -13,10 +13,12 @@ use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
 use crate::error::{ReceiveError, VerifyError};
 use crate::key_cache::KeyCache;
-use crate::keys::Stage;
+use crate::keys::{SecretText, Stage};
 use crate::queue::QueuePublisher;
+use crate::schemes::hmac_sha256::constant_time_eq;
 use crate::schemes::{verify_claim, Scheme};
 use crate::settings::Settings;
+use crate::source_ip::source_ip;
 
 /// One provider's receiver: its scheme, settings, cached keys and queue.
 /// Built once per process; [`Receiver::handle`] serves every request.
@@ -25,6 +27,8 @@ pub struct Receiver<S: Scheme> {
     settings: Settings,
     keys: KeyCache<S::Key>,
     queue: QueuePublisher,
+    /// `REQUIRED_HEADER`'s accepted values, when it is set.
+    header_values: Option<KeyCache<SecretText>>,
 }
 
 /// What an accepted delivery produced.
@@ -53,6 +57,14 @@ impl<S: Scheme> Receiver<S> {
         secrets: aws_sdk_secretsmanager::Client,
         sqs: aws_sdk_sqs::Client,
     ) -> Self {
+        let header_values = settings.required_header.as_ref().map(|required| {
+            KeyCache::new(
+                secrets.clone(),
+                required.secret_id.clone(),
+                settings.secret_cache_ttl,
+                settings.key_refresh_interval,
+            )
+        });
         let keys = KeyCache::new(
             secrets,
             settings.secret_id.clone(),
@@ -65,6 +77,7 @@ impl<S: Scheme> Receiver<S> {
             settings,
             keys,
             queue,
+            header_values,
         }
     }
 
@@ -110,6 +123,13 @@ impl<S: Scheme> Receiver<S> {
             let method = request.method().as_str().chars().take(16).collect();
             return Err(ReceiveError::MethodNotAllowed(method));
         }
+        if let Some(allowed) = &self.settings.allowed_source_ips {
+            let source = source_ip(request);
+            if !source.is_some_and(|ip| allowed.iter().any(|block| block.contains(ip))) {
+                let shown = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+                return Err(ReceiveError::SourceNotAllowed(shown));
+            }
+        }
         let body = request.body().as_ref();
         if body.len() > self.settings.max_body_bytes {
             return Err(ReceiveError::BodyTooLarge {
@@ -124,6 +144,7 @@ impl<S: Scheme> Receiver<S> {
             timestamp_tolerance: self.settings.timestamp_tolerance,
         };
         let claim = self.scheme.claim(&delivery)?;
+        self.check_required_header(&delivery).await?;
         let parse_key = |text: &str| self.scheme.parse_key(text);
         let keys = self.keys.keys(parse_key).await?;
         let tenant = route_tenant(request);
@@ -152,6 +173,30 @@ impl<S: Scheme> Receiver<S> {
             stage: verified.stage,
             message_id,
         })
+    }
+}
+
+impl<S: Scheme> Receiver<S> {
+    /// `REQUIRED_HEADER`, when set: present once, and equal (in constant
+    /// time) to one of its secret's values. Checked before the signature's
+    /// keys are fetched, so a request without it costs no key fetch.
+    async fn check_required_header(&self, delivery: &Delivery<'_>) -> Result<(), ReceiveError> {
+        let (Some(required), Some(values)) = (&self.settings.required_header, &self.header_values) else {
+            return Ok(());
+        };
+        let mut sent = delivery.headers.get_all(required.name.as_str()).iter();
+        let (Some(sent), None) = (sent.next(), sent.next()) else {
+            return Err(VerifyError::RequiredHeader.into());
+        };
+        let accepted = values.keys(|text| Ok(SecretText::new(text))).await?;
+        let matches = accepted.candidates(None).fold(false, |found, entry| {
+            found | constant_time_eq(entry.key.expose().as_bytes(), sent.as_bytes())
+        });
+        if matches {
+            Ok(())
+        } else {
+            Err(VerifyError::RequiredHeader.into())
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::envelope::ENVELOPE_OVERHEAD_BYTES;
+use crate::source_ip::{parse_list, Cidr};
 
 /// SQS's largest message, whatever a queue is set to: no envelope may exceed it.
 pub const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
@@ -40,6 +41,24 @@ pub struct Settings {
     /// `KEY_REFRESH_INTERVAL_SECS`: the least time between two fetches caused
     /// by signatures that match no cached key.
     pub key_refresh_interval: Duration,
+    /// `ALLOWED_SOURCE_IPS`: if set, the only address blocks deliveries may
+    /// come from (403 otherwise). Off by default.
+    pub allowed_source_ips: Option<Vec<Cidr>>,
+    /// `REQUIRED_HEADER` and `REQUIRED_HEADER_SECRET_ID`: if set, a header
+    /// every delivery must carry, with a value from that secret (401
+    /// otherwise). Off by default.
+    pub required_header: Option<RequiredHeader>,
+}
+
+/// A static header the provider adds to every delivery (Smart KYC's
+/// `x-smart-kyc-api-key`, or an `Authorization` header set in a portal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredHeader {
+    /// The header's name, lowercase.
+    pub name: String,
+    /// The secret holding its value (a plain string, or a JSON object of
+    /// several accepted values; `AWSPREVIOUS` is accepted too).
+    pub secret_id: String,
 }
 
 /// Why the environment does not describe a usable receiver.
@@ -116,6 +135,38 @@ impl Settings {
                 1..=3600,
                 "a number of seconds from 1 to 3600",
             )?),
+            allowed_source_ips: match lookup("ALLOWED_SOURCE_IPS").filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(value) => Some(parse_list(&value).filter(|list| !list.is_empty()).ok_or(
+                    ConfigError::Invalid {
+                        name: "ALLOWED_SOURCE_IPS",
+                        expected: "a comma-separated list of addresses or CIDR blocks",
+                        value,
+                    },
+                )?),
+            },
+            required_header: match (
+                lookup("REQUIRED_HEADER")
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .filter(|v| !v.is_empty()),
+                lookup("REQUIRED_HEADER_SECRET_ID")
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty()),
+            ) {
+                (None, None) => None,
+                (Some(name), Some(secret_id)) => {
+                    if lambda_http::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                        return Err(ConfigError::Invalid {
+                            name: "REQUIRED_HEADER",
+                            expected: "a header name",
+                            value: name,
+                        });
+                    }
+                    Some(RequiredHeader { name, secret_id })
+                }
+                (Some(_), None) => return Err(ConfigError::Missing("REQUIRED_HEADER_SECRET_ID")),
+                (None, Some(_)) => return Err(ConfigError::Missing("REQUIRED_HEADER")),
+            },
         })
     }
 
@@ -180,6 +231,33 @@ mod tests {
         env.extend([("MAX_BODY_BYTES", "1024"), ("SECRET_CACHE_TTL_SECS", "60")]);
         let s = settings(&env).unwrap();
         assert_eq!((s.max_body_bytes, s.secret_cache_ttl), (1024, Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn defence_in_depth_settings_are_off_by_default_and_validated() {
+        let s = settings(&REQUIRED).unwrap();
+        assert_eq!((s.allowed_source_ips, s.required_header), (None, None));
+        let mut env = REQUIRED.to_vec();
+        env.push(("ALLOWED_SOURCE_IPS", "4.159.114.108,20.117.190.191/32"));
+        env.extend([
+            ("REQUIRED_HEADER", "X-Smart-KYC-Api-Key"),
+            ("REQUIRED_HEADER_SECRET_ID", "webhooks/smartkyc-header"),
+        ]);
+        let s = settings(&env).unwrap();
+        assert_eq!(s.allowed_source_ips.map(|l| l.len()), Some(2));
+        assert_eq!(s.required_header.unwrap().name, "x-smart-kyc-api-key");
+        let mut env = REQUIRED.to_vec();
+        env.push(("ALLOWED_SOURCE_IPS", "4.159.114.108/40"));
+        assert!(matches!(
+            settings(&env),
+            Err(ConfigError::Invalid {
+                name: "ALLOWED_SOURCE_IPS",
+                ..
+            })
+        ));
+        let mut env = REQUIRED.to_vec();
+        env.push(("REQUIRED_HEADER", "authorization"));
+        assert_eq!(settings(&env), Err(ConfigError::Missing("REQUIRED_HEADER_SECRET_ID")));
     }
 
     #[test]

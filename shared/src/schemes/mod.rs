@@ -2,7 +2,7 @@
 //! request against the keys.
 
 mod codat;
-mod hmac_sha256;
+pub(crate) mod hmac_sha256;
 mod kaunt;
 mod kravia;
 mod receeve;
