@@ -5,6 +5,7 @@
 mod consumer;
 mod defence;
 mod failures;
+mod faults;
 mod fifo;
 mod formats;
 mod keys;

@@ -3,6 +3,7 @@
 //! secrets, request builders and a log capture.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod fault_proxy;
 pub mod logs;
 pub mod moto;
 pub mod requests;

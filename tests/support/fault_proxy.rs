@@ -1,0 +1,222 @@
+//! A loopback HTTP proxy between the receivers and moto that injects faults
+//! into a chosen fraction of SQS or Secrets Manager calls, and counts the
+//! calls per service.
+//!
+//! moto answers one request per connection (`Connection: close`), so each
+//! accepted connection carries one request: read it, pick a fault, forward it
+//! on a fresh upstream connection, relay the answer.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Which AWS API a call is for, from its `X-Amz-Target` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// `AmazonSQS.*`
+    Sqs,
+    /// `secretsmanager.*`
+    SecretsManager,
+    /// Anything else.
+    Other,
+}
+
+/// What happens to a call.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// The connection is closed without an answer.
+    Refuse,
+    /// Half the real answer is sent, then the connection is closed.
+    ResetMidResponse,
+    /// The real answer, after a delay.
+    Delay(Duration),
+    /// No answer, ever (the connection stays open).
+    Hang,
+    /// An AWS error answer instead of the real one.
+    AwsError {
+        /// HTTP status.
+        status: u16,
+        /// The error code (`ThrottlingException`, `ServiceUnavailable`, …).
+        code: &'static str,
+    },
+}
+
+/// Injects `fault` into `fraction` (0 to 1) of the calls to `service`.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The service whose calls are affected.
+    pub service: Service,
+    /// The fault.
+    pub fault: Fault,
+    /// The share of calls affected.
+    pub fraction: f64,
+}
+
+struct State {
+    upstream: SocketAddr,
+    rules: Mutex<Vec<Rule>>,
+    calls: Mutex<HashMap<Service, u64>>,
+    random: AtomicU64,
+}
+
+/// A running proxy. It runs on its own thread until the test process ends.
+pub struct FaultProxy {
+    /// `http://127.0.0.1:<port>`, to use as the AWS endpoint.
+    pub endpoint: String,
+    state: Arc<State>,
+}
+
+impl FaultProxy {
+    /// A proxy in front of `upstream` (`http://host:port`).
+    pub fn start(upstream: &str) -> FaultProxy {
+        let upstream: SocketAddr = upstream.trim_start_matches("http://").parse().unwrap();
+        let state = Arc::new(State {
+            upstream,
+            rules: Mutex::new(Vec::new()),
+            calls: Mutex::new(HashMap::new()),
+            random: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
+        });
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let serving = Arc::clone(&state);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                while let Ok((client, _)) = listener.accept().await {
+                    tokio::spawn(serve(client, Arc::clone(&serving)));
+                }
+            });
+        });
+        FaultProxy { endpoint, state }
+    }
+
+    /// Replaces the fault rules (empty: a faithful proxy).
+    pub fn set_rules(&self, rules: Vec<Rule>) {
+        *self.state.rules.lock().unwrap() = rules;
+    }
+
+    /// Calls seen so far for `service`, faulted or not.
+    pub fn calls(&self, service: Service) -> u64 {
+        self.state.calls.lock().unwrap().get(&service).copied().unwrap_or(0)
+    }
+}
+
+impl State {
+    /// A number in [0, 1): xorshift, enough to spread faults.
+    fn next_fraction(&self) -> f64 {
+        let mut x = self.random.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn fault_for(&self, service: Service) -> Option<Fault> {
+        *self.calls.lock().unwrap().entry(service).or_insert(0) += 1;
+        let rules = self.rules.lock().unwrap().clone();
+        rules
+            .into_iter()
+            .filter(|rule| rule.service == service)
+            .find(|rule| self.next_fraction() < rule.fraction)
+            .map(|rule| rule.fault)
+    }
+}
+
+async fn serve(mut client: TcpStream, state: Arc<State>) {
+    let Some(request) = read_request(&mut client).await else {
+        return;
+    };
+    let fault = state.fault_for(service_of(&request));
+    match fault {
+        Some(Fault::Refuse) => {}
+        Some(Fault::Hang) => {
+            let mut sink = [0u8; 64];
+            while matches!(client.read(&mut sink).await, Ok(n) if n > 0) {}
+        }
+        Some(Fault::AwsError { status, code }) => {
+            let body = format!(r#"{{"__type":"{code}","message":"injected by the fault proxy"}}"#);
+            let answer = format!(
+                "HTTP/1.1 {status} Injected\r\ncontent-type: application/x-amz-json-1.0\r\nx-amzn-query-error: {code};Sender\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = client.write_all(answer.as_bytes()).await;
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            relay(&mut client, &request, &state).await;
+        }
+        Some(Fault::ResetMidResponse) => {
+            if let Some(answer) = forward(&request, &state).await {
+                let _ = client.write_all(&answer[..answer.len() / 2]).await;
+            }
+        }
+        None => relay(&mut client, &request, &state).await,
+    }
+}
+
+async fn relay(client: &mut TcpStream, request: &[u8], state: &State) {
+    if let Some(answer) = forward(request, state).await {
+        let _ = client.write_all(&answer).await;
+    }
+}
+
+/// The upstream's whole answer (it closes the connection after it).
+async fn forward(request: &[u8], state: &State) -> Option<Vec<u8>> {
+    let mut upstream = TcpStream::connect(state.upstream).await.ok()?;
+    upstream.write_all(request).await.ok()?;
+    let mut answer = Vec::new();
+    upstream.read_to_end(&mut answer).await.ok()?;
+    Some(answer)
+}
+
+/// One HTTP request: head and a `Content-Length` body.
+async fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut request = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        let n = client.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
+        request.extend_from_slice(&chunk[..n]);
+        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0);
+    while request.len() < head_end + length {
+        let n = client.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
+        request.extend_from_slice(&chunk[..n]);
+    }
+    Some(request)
+}
+
+fn service_of(request: &[u8]) -> Service {
+    let head = String::from_utf8_lossy(request).to_ascii_lowercase();
+    let target = head
+        .lines()
+        .find_map(|line| line.strip_prefix("x-amz-target:"))
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    if target.starts_with("amazonsqs.") {
+        Service::Sqs
+    } else if target.starts_with("secretsmanager.") {
+        Service::SecretsManager
+    } else {
+        Service::Other
+    }
+}
