@@ -117,7 +117,7 @@ struct Soaked {
 }
 
 /// `count` deliveries of one provider through a faulty AWS, each retried
-/// by the "provider" until it gets a 2xx.
+/// by the "provider", with backoff, until it gets a 2xx.
 async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked {
     let fixture = Fixture::new(&format!("soak-{}", S::PROVIDER)).await;
     fixture
@@ -140,6 +140,10 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
             );
             assert!(attempt < 50, "delivery {n} never accepted");
             retries += 1;
+            // Providers back off between retries; the receiver remembers a
+            // failed key fetch for a second, so instant retries would only
+            // meet that remembered failure.
+            tokio::time::sleep(Duration::from_millis(20 << attempt.min(6))).await;
         }
     }
     let queued = fixture.drain().await.into_iter().map(|m| m.envelope.event_id).collect();
