@@ -32,38 +32,19 @@ impl QueuePublisher {
     /// refuses as too large is a 413 (retrying can't help); any other
     /// failure is a 503 so that the provider retries.
     pub async fn publish(&self, envelope: &Envelope) -> Result<String, ReceiveError> {
-        let body = envelope
-            .to_message_body()
-            .map_err(|_| ReceiveError::Misconfigured("the envelope could not be serialized".into()))?;
-        let mut attributes = vec![
-            ("provider", envelope.provider.as_str().to_owned()),
-            ("eventId", envelope.event_id.clone()),
-        ];
-        if let Some(event_type) = envelope.event_type.as_ref().filter(|t| !t.is_empty()) {
-            attributes.push(("eventType", event_type.clone()));
+        let message = OutgoingMessage::new(envelope, self.fifo)?;
+        let mut request = self
+            .client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(message.body);
+        for (name, value) in message.attributes {
+            request = request.message_attributes(name, string_attribute(value)?);
         }
-        let size = body.len()
-            + attributes
-                .iter()
-                .map(|(name, value)| name.len() + "String".len() + value.len())
-                .sum::<usize>();
-        if size > SQS_MAX_MESSAGE_BYTES {
-            return Err(ReceiveError::EnvelopeTooLarge { size });
-        }
-        let mut request = self.client.send_message().queue_url(&self.queue_url).message_body(body);
-        for (name, value) in attributes {
-            request = request.message_attributes(name, string_attribute(&value)?);
-        }
-        if self.fifo {
-            let group = match &envelope.tenant {
-                Some(tenant) => format!("{}/{}", envelope.provider, tenant),
-                None => envelope.provider.to_string(),
-            };
+        if let Some(fifo) = message.fifo {
             request = request
-                .message_group_id(fifo_token(&group))
-                .message_deduplication_id(sha256_hex(
-                    format!("{}\n{}", envelope.provider, envelope.event_id).as_bytes(),
-                ));
+                .message_group_id(fifo.group_id)
+                .message_deduplication_id(fifo.deduplication_id);
         }
         match request.send().await {
             Ok(output) => Ok(output.message_id().unwrap_or_default().to_owned()),
@@ -72,12 +53,12 @@ impl QueuePublisher {
                     .as_service_error()
                     .and_then(ProvideErrorMetadata::code)
                     .unwrap_or_default();
-                let message = error
+                let text = error
                     .as_service_error()
                     .and_then(ProvideErrorMetadata::message)
                     .unwrap_or_default();
-                if code.contains("TooLong") || (code == "InvalidParameterValue" && message.contains("shorter than")) {
-                    Err(ReceiveError::EnvelopeTooLarge { size })
+                if code.contains("TooLong") || (code == "InvalidParameterValue" && text.contains("shorter than")) {
+                    Err(ReceiveError::EnvelopeTooLarge { size: message.size })
                 } else {
                     Err(ReceiveError::QueueUnavailable(format!(
                         "{}",
@@ -89,12 +70,78 @@ impl QueuePublisher {
     }
 }
 
-/// A `String` message attribute, with characters SQS refuses replaced.
-fn string_attribute(value: &str) -> Result<MessageAttributeValue, ReceiveError> {
-    let value: String = value
+/// Everything one SendMessage carries, worked out without the network so
+/// that it can be checked on its own (the fuzz targets do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    /// The envelope's JSON, with characters SQS refuses escaped.
+    pub body: String,
+    /// `String` attributes, with characters SQS refuses replaced.
+    pub attributes: Vec<(&'static str, String)>,
+    /// The ids a FIFO queue needs; `None` for a standard queue.
+    pub fifo: Option<FifoIds>,
+    /// The size SQS counts against its limit: body plus attributes.
+    pub size: usize,
+}
+
+/// A FIFO message's group and deduplication ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoIds {
+    /// `provider/tenant`: events of one tenant stay in order.
+    pub group_id: String,
+    /// SHA-256 of provider and event id, so a retried delivery is dropped
+    /// by SQS within its five-minute window.
+    pub deduplication_id: String,
+}
+
+impl OutgoingMessage {
+    /// The message for `envelope`. An envelope over SQS's size limit is a
+    /// 413 here, before any call.
+    pub fn new(envelope: &Envelope, fifo: bool) -> Result<Self, ReceiveError> {
+        let body = envelope
+            .to_message_body()
+            .map_err(|_| ReceiveError::Misconfigured("the envelope could not be serialized".into()))?;
+        let mut attributes = vec![
+            ("provider", envelope.provider.as_str().to_owned()),
+            ("eventId", sendable(&envelope.event_id)),
+        ];
+        if let Some(event_type) = envelope.event_type.as_ref().filter(|t| !t.is_empty()) {
+            attributes.push(("eventType", sendable(event_type)));
+        }
+        let size = body.len()
+            + attributes
+                .iter()
+                .map(|(name, value)| name.len() + "String".len() + value.len())
+                .sum::<usize>();
+        if size > SQS_MAX_MESSAGE_BYTES {
+            return Err(ReceiveError::EnvelopeTooLarge { size });
+        }
+        let fifo = fifo.then(|| FifoIds {
+            group_id: fifo_token(&match &envelope.tenant {
+                Some(tenant) => format!("{}/{}", envelope.provider, tenant),
+                None => envelope.provider.to_string(),
+            }),
+            deduplication_id: sha256_hex(format!("{}\n{}", envelope.provider, envelope.event_id).as_bytes()),
+        });
+        Ok(OutgoingMessage {
+            body,
+            attributes,
+            fifo,
+            size,
+        })
+    }
+}
+
+/// `value` with the characters SQS refuses in attributes replaced.
+fn sendable(value: &str) -> String {
+    value
         .chars()
         .map(|c| if refused_by_sqs(c) { '\u{FFFD}' } else { c })
-        .collect();
+        .collect()
+}
+
+/// A `String` message attribute.
+fn string_attribute(value: String) -> Result<MessageAttributeValue, ReceiveError> {
     MessageAttributeValue::builder()
         .data_type("String")
         .string_value(value)
@@ -115,6 +162,46 @@ fn fifo_token(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn envelope(event_type: &str, payload: String) -> Envelope {
+        Envelope {
+            provider: crate::Provider::Kaunt,
+            event_type: Some(event_type.to_owned()),
+            event_id: "e-1".into(),
+            tenant: Some("acme".into()),
+            received_at: "2026-11-23T04:00:00.000Z".into(),
+            payload: serde_json::value::RawValue::from_string(payload).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_message_carries_sendable_attributes_and_fifo_ids() {
+        let envelope = envelope("odd\u{FFFF}type", r#"{"a":1}"#.into());
+        let standard = OutgoingMessage::new(&envelope, false).unwrap();
+        assert_eq!(standard.fifo, None);
+        assert_eq!(
+            standard.attributes,
+            vec![
+                ("provider", "kaunt".to_owned()),
+                ("eventId", "e-1".to_owned()),
+                ("eventType", "odd\u{FFFD}type".to_owned())
+            ]
+        );
+        assert_eq!(standard.body, envelope.to_message_body().unwrap());
+        let fifo = OutgoingMessage::new(&envelope, true).unwrap().fifo.unwrap();
+        assert_eq!(fifo.group_id, "kaunt/acme");
+        assert_eq!(fifo.deduplication_id, sha256_hex(b"kaunt\ne-1"));
+    }
+
+    #[test]
+    fn an_envelope_over_the_sqs_limit_is_a_413_before_any_call() {
+        let payload = format!("\"{}\"", "x".repeat(SQS_MAX_MESSAGE_BYTES));
+        let result = OutgoingMessage::new(&envelope("t", payload), false);
+        assert!(
+            matches!(result, Err(ReceiveError::EnvelopeTooLarge { .. })),
+            "{result:?}"
+        );
+    }
 
     #[test]
     fn fifo_tokens_are_always_valid() {

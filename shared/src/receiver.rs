@@ -14,9 +14,10 @@ use crate::envelope::Envelope;
 use crate::error::{ReceiveError, VerifyError};
 use crate::key_cache::KeyCache;
 use crate::keys::{SecretText, Stage};
+use crate::provider::Provider;
 use crate::queue::QueuePublisher;
 use crate::schemes::hmac_sha256::constant_time_eq;
-use crate::schemes::{verify_claim, Scheme};
+use crate::schemes::{verify_claim, Scheme, Verified};
 use crate::settings::Settings;
 use crate::source_ip::source_ip;
 
@@ -119,61 +120,103 @@ impl<S: Scheme> Receiver<S> {
     }
 
     async fn receive(&self, request: &Request) -> Result<Accepted, ReceiveError> {
-        if request.method() != Method::POST {
-            let method = request.method().as_str().chars().take(16).collect();
-            return Err(ReceiveError::MethodNotAllowed(method));
-        }
-        if let Some(allowed) = &self.settings.allowed_source_ips {
-            let source = source_ip(request);
-            if !source.is_some_and(|ip| allowed.iter().any(|block| block.contains(ip))) {
-                let shown = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-                return Err(ReceiveError::SourceNotAllowed(shown));
-            }
-        }
-        let body = request.body().as_ref();
-        if body.len() > self.settings.max_body_bytes {
-            return Err(ReceiveError::BodyTooLarge {
-                size: body.len(),
-                limit: self.settings.max_body_bytes,
-            });
-        }
-        let delivery = Delivery {
-            body,
-            headers: request.headers(),
-            now: SystemTime::now(),
-            timestamp_tolerance: self.settings.timestamp_tolerance,
-        };
-        let claim = self.scheme.claim(&delivery)?;
+        let Screened {
+            delivery,
+            claim,
+            tenant,
+        } = screen(&self.scheme, &self.settings, request, SystemTime::now())?;
         self.check_required_header(&delivery).await?;
         let parse_key = |text: &str| self.scheme.parse_key(text);
         let keys = self.keys.keys(parse_key).await?;
-        let tenant = route_tenant(request);
-        let verified = match verify_claim(&self.scheme, &claim, body, &keys, tenant.as_deref()) {
+        let tenant = tenant.as_deref();
+        let verified = match verify_claim(&self.scheme, &claim, delivery.body, &keys, tenant) {
             Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
                 match self.keys.refresh(&keys, parse_key).await? {
-                    Some(fresh) => verify_claim(&self.scheme, &claim, body, &fresh, tenant.as_deref())?,
+                    Some(fresh) => verify_claim(&self.scheme, &claim, delivery.body, &fresh, tenant)?,
                     None => return Err(miss),
                 }
             }
             result => result?,
         };
-        let payload: Box<RawValue> =
-            serde_json::from_slice(body).map_err(|_| ReceiveError::Malformed("body is not JSON"))?;
-        let envelope = Envelope {
-            provider: S::PROVIDER,
-            event_type: verified.facts.event_type,
-            event_id: verified.facts.event_id.unwrap_or_else(|| sha256_hex(body)),
-            tenant: verified.tenant,
-            received_at: rfc3339(delivery.now),
-            payload,
-        };
+        let stage = verified.stage;
+        let envelope = envelope_for(S::PROVIDER, verified, &delivery)?;
         let message_id = self.queue.publish(&envelope).await?;
         Ok(Accepted {
             envelope,
-            stage: verified.stage,
+            stage,
             message_id,
         })
     }
+}
+
+/// A request that passed every check that needs no key, with what its
+/// signature claims.
+pub struct Screened<'r, S: Scheme> {
+    /// The body, headers and clock the scheme judges.
+    pub delivery: Delivery<'r>,
+    /// The signature and signed material the request carries.
+    pub claim: S::Claim<'r>,
+    /// The tenant the route names, if any.
+    pub tenant: Option<String>,
+}
+
+/// The checks that need no key, cheapest first, so that a refused request
+/// costs no Secrets Manager call: method (405), source address (403), size
+/// (413), and a readable signature (400/401). Public, with
+/// [`envelope_for`], so that the fuzz targets drive the very code the
+/// receiver runs.
+pub fn screen<'r, S: Scheme>(
+    scheme: &S,
+    settings: &Settings,
+    request: &'r Request,
+    now: SystemTime,
+) -> Result<Screened<'r, S>, ReceiveError> {
+    if request.method() != Method::POST {
+        let method = request.method().as_str().chars().take(16).collect();
+        return Err(ReceiveError::MethodNotAllowed(method));
+    }
+    if let Some(allowed) = &settings.allowed_source_ips {
+        let source = source_ip(request);
+        if !source.is_some_and(|ip| allowed.iter().any(|block| block.contains(ip))) {
+            let shown = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+            return Err(ReceiveError::SourceNotAllowed(shown));
+        }
+    }
+    let body = request.body().as_ref();
+    if body.len() > settings.max_body_bytes {
+        return Err(ReceiveError::BodyTooLarge {
+            size: body.len(),
+            limit: settings.max_body_bytes,
+        });
+    }
+    let delivery = Delivery {
+        body,
+        headers: request.headers(),
+        now,
+        timestamp_tolerance: settings.timestamp_tolerance,
+    };
+    let claim = scheme.claim(&delivery)?;
+    Ok(Screened {
+        delivery,
+        claim,
+        tenant: route_tenant(request),
+    })
+}
+
+/// The envelope for a delivery a key verified. The body must be JSON (a
+/// header-signed body is verified before it is parsed, so this is where a
+/// signed non-JSON body becomes a 400).
+pub fn envelope_for(provider: Provider, verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
+    let payload: Box<RawValue> =
+        serde_json::from_slice(delivery.body).map_err(|_| ReceiveError::Malformed("body is not JSON"))?;
+    Ok(Envelope {
+        provider,
+        event_type: verified.facts.event_type,
+        event_id: verified.facts.event_id.unwrap_or_else(|| sha256_hex(delivery.body)),
+        tenant: verified.tenant,
+        received_at: rfc3339(delivery.now),
+        payload,
+    })
 }
 
 impl<S: Scheme> Receiver<S> {

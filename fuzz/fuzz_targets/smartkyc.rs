@@ -1,0 +1,12 @@
+//! SmartKyc's verifier on any delivery, made up or genuinely signed.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use webhook_receiver::schemes::SmartKyc;
+use webhook_receiver_fuzz::{check_delivery, key_ring, secrets, sign, SchemeInput};
+
+fuzz_target!(|input: SchemeInput| {
+    let signed = sign::smartkyc(&input);
+    let keys = key_ring(&SmartKyc, secrets::SMARTKYC);
+    let _ = check_delivery(&SmartKyc, &keys, signed.origin, &signed.body, &signed.headers);
+});

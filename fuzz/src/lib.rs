@@ -1,0 +1,261 @@
+//! What the fuzz targets share: the test keys, a fixed clock, genuine
+//! signing, and the invariants every target checks after the real code ran.
+//!
+//! A target panics (libFuzzer's "crash") when the code under test panics or
+//! when an invariant breaks:
+//! - a delivery the fuzzer made up never verifies (no forgery gets in);
+//! - a genuinely signed delivery is never refused as unauthenticated;
+//! - whatever verifies becomes an SQS message that reads back as the same
+//!   envelope, with the body's JSON text unchanged, within SQS's limits.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
+use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use webhook_receiver::delivery::Delivery;
+use webhook_receiver::keys::{KeyRing, SecretText};
+use webhook_receiver::queue::OutgoingMessage;
+use webhook_receiver::receiver::envelope_for;
+use webhook_receiver::schemes::{verify_claim, Scheme, Verified};
+use webhook_receiver::{Envelope, ReceiveError, Settings};
+
+pub mod sign;
+
+/// The clock every target runs at: the sample events' timestamp, so that
+/// the Codat samples seeding the request target verify.
+pub const NOW_SECS: u64 = 1_795_406_400;
+
+/// The timestamp tolerance the targets use (the receivers' default).
+pub const TOLERANCE_SECS: u64 = 300;
+
+/// [`NOW_SECS`] as a time.
+pub fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+/// The secret each provider's receiver holds in the targets: the same test
+/// keys that sign the sample events in `events/`.
+pub mod secrets {
+    /// Kravia: named per tenant.
+    pub const KRAVIA: &str = include_str!("../../events/test-keys/kravia.json");
+    /// Kaunt.
+    pub const KAUNT: &str = include_str!("../../events/test-keys/kaunt.txt");
+    /// receeve: an RSA public key.
+    pub const RECEEVE_RSA: &str = include_str!("../../events/test-keys/receeve-public.pem");
+    /// receeve's private key, to sign genuine deliveries.
+    pub const RECEEVE_RSA_PRIVATE: &str = include_str!("../../events/test-keys/receeve-private.pem");
+    /// receeve: a P-256 public key (ECDSA signing is cheap, so most genuine
+    /// receeve inputs use it).
+    pub const RECEEVE_EC: &str = include_str!("../../shared/testdata/ec-public.pem");
+    /// The P-256 private key.
+    pub const RECEEVE_EC_PRIVATE: &str = include_str!("../../shared/testdata/ec-private.pem");
+    /// Smart KYC.
+    pub const SMARTKYC: &str = include_str!("../../events/test-keys/smartkyc.txt");
+    /// Codat.
+    pub const CODAT: &str = include_str!("../../events/test-keys/codat.txt");
+}
+
+/// The keys a receiver of `scheme` would hold for `secret`.
+///
+/// # Panics
+/// When a test key doesn't parse: the harness itself is broken.
+pub fn key_ring<S: Scheme>(scheme: &S, secret: &str) -> KeyRing<S::Key> {
+    match KeyRing::parse(&SecretText::new(secret.trim()), None, |text| scheme.parse_key(text)) {
+        Ok(ring) => ring,
+        Err(error) => panic!("test key does not parse: {error}"),
+    }
+}
+
+/// Settings as a deployed receiver reads them; `extra` adds variables.
+///
+/// # Panics
+/// When the settings are invalid: the harness itself is broken.
+pub fn settings(queue_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let lookup = |name: &str| match name {
+        "SECRET_ID" => Some("fuzz".to_owned()),
+        "QUEUE_URL" => Some(queue_url.to_owned()),
+        _ => extra
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned()),
+    };
+    match Settings::from_lookup(lookup) {
+        Ok(settings) => settings,
+        Err(error) => panic!("fuzz settings are invalid: {error}"),
+    }
+}
+
+/// Whether a delivery was signed with the receiver's key by the harness
+/// (genuine) or made up by the fuzzer (forged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Signed by the harness with the receiver's key.
+    Genuine,
+    /// Made up by the fuzzer, or signed but replayed outside the tolerance.
+    Forged,
+    /// Signed with the receiver's key, but in a shape the provider never
+    /// sends (a Codat message id with spaces or non-ASCII characters, say):
+    /// accepting and refusing are both right; the other invariants hold.
+    SignedOddly,
+}
+
+/// Headers from the fuzzer's pairs, skipping what HTTP can't carry.
+pub fn header_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_bytes(value)) {
+            map.append(name, value);
+        }
+    }
+    map
+}
+
+/// A delivery in the fuzzer's hands: extra headers and a body, either kept
+/// as they are (forged) or signed by the harness (genuine).
+#[derive(Debug, Arbitrary)]
+pub struct SchemeInput {
+    /// Sign it with the receiver's key.
+    pub genuine: bool,
+    /// receeve: sign with RSA rather than P-256.
+    pub rsa: bool,
+    /// Codat: the message id.
+    pub message_id: String,
+    /// Codat: how far the signed timestamp is from now, in seconds.
+    pub skew_secs: i16,
+    /// Headers beside the signature's.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body (for Kravia and receeve, the signed part of it when genuine).
+    pub body: Vec<u8>,
+}
+
+/// Runs one delivery through `scheme` exactly as the receiver does (claim,
+/// verify against the keys, read the event's facts, build the envelope and
+/// the SQS message) and checks the invariants in the module's comment.
+///
+/// # Panics
+/// When an invariant breaks: that is the finding.
+pub fn check_delivery<S: Scheme>(
+    scheme: &S,
+    keys: &KeyRing<S::Key>,
+    origin: Origin,
+    body: &[u8],
+    headers: &HeaderMap,
+) -> Result<Envelope, ReceiveError> {
+    let delivery = Delivery {
+        body,
+        headers,
+        now: now(),
+        timestamp_tolerance: Duration::from_secs(TOLERANCE_SECS),
+    };
+    let outcome = scheme
+        .claim(&delivery)
+        .and_then(|claim| verify_claim(scheme, &claim, body, keys, None))
+        .and_then(|verified| check_envelope::<S>(verified, &delivery));
+    match (&outcome, origin) {
+        (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),
+        (Err(ReceiveError::Unauthenticated(reason)), Origin::Genuine) => {
+            panic!("a genuine delivery was refused: {reason}")
+        }
+        _ => {}
+    }
+    outcome
+}
+
+/// Builds the envelope and SQS message for a verified delivery and checks
+/// that the message reads back as the same envelope.
+///
+/// # Panics
+/// When the message doesn't read back, or breaks SQS's rules.
+pub fn check_envelope<S: Scheme>(verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
+    let envelope = envelope_for(S::PROVIDER, verified, delivery)?;
+    for fifo in [false, true] {
+        let message = OutgoingMessage::new(&envelope, fifo)?;
+        check_message(&envelope, delivery.body, &message);
+    }
+    Ok(envelope)
+}
+
+fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
+    let back: Envelope = match serde_json::from_str(&message.body) {
+        Ok(back) => back,
+        Err(error) => panic!("the message body does not read back as an envelope: {error}"),
+    };
+    assert_eq!(back.provider, envelope.provider);
+    assert_eq!(back.event_id, envelope.event_id);
+    assert_eq!(back.event_type, envelope.event_type);
+    assert_eq!(back.tenant, envelope.tenant);
+    if back.payload.get() != envelope.payload.get() {
+        // Only characters SQS refuses may have been escaped: same JSON value.
+        let sent: serde_json::Value = serde_json::from_str(back.payload.get()).unwrap_or_default();
+        let original: serde_json::Value = serde_json::from_str(envelope.payload.get()).unwrap_or_default();
+        assert_eq!(sent, original, "the payload changed on its way to the queue");
+    }
+    assert_eq!(
+        envelope.payload.get().as_bytes(),
+        body.trim_ascii(),
+        "the payload is not the body's text"
+    );
+    assert!(
+        message.body.chars().all(sqs_accepts),
+        "the message body holds a character SQS refuses"
+    );
+    for (name, value) in &message.attributes {
+        assert!(
+            value.chars().all(sqs_accepts),
+            "attribute {name} holds a character SQS refuses"
+        );
+    }
+    if let Some(fifo) = &message.fifo {
+        assert!(fifo.group_id.len() <= 128 && fifo.group_id.bytes().all(|b| b.is_ascii_graphic()));
+        assert!(fifo.deduplication_id.len() == 64 && fifo.deduplication_id.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+}
+
+/// SQS's character rule, written out independently of the library's.
+fn sqs_accepts(c: char) -> bool {
+    matches!(u32::from(c), 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+/// Runs a whole request through `scheme`'s receiver path with the network
+/// taken out: the same [`screen`](webhook_receiver::receiver::screen),
+/// verification and envelope steps the receiver runs, with `keys` standing
+/// in for the key cache and [`OutgoingMessage`] for the send. Whatever the
+/// request holds, the answer is a 2xx or a 4xx: with good keys and no
+/// network, nothing is the server's fault.
+///
+/// # Panics
+/// When the answer would be a 5xx, or an envelope breaks an invariant.
+pub fn receive_request<S: Scheme>(
+    scheme: &S,
+    keys: &KeyRing<S::Key>,
+    settings: &Settings,
+    request: &lambda_http::Request,
+) -> Option<Envelope> {
+    let outcome = webhook_receiver::receiver::screen(scheme, settings, request, now()).and_then(|screened| {
+        let body = screened.delivery.body;
+        let verified = verify_claim(scheme, &screened.claim, body, keys, screened.tenant.as_deref())?;
+        check_envelope::<S>(verified, &screened.delivery)
+    });
+    match outcome {
+        Ok(envelope) => Some(envelope),
+        Err(error) => {
+            let status = error.into_response().status();
+            assert!(status.is_client_error(), "answered {status} without any network");
+            None
+        }
+    }
+}
+
+/// The request `lambda_http` makes of an event, or `None` where it can't,
+/// including where it panics trying: a body flagged base64 that isn't, or a
+/// `Host` header or path that doesn't make a URL. API Gateway never sends
+/// such an event, and `lambda_runtime` catches the panic and fails that one
+/// invocation; the request target passes over them (without libFuzzer's
+/// abort-on-panic hook, for the one call) to keep looking for panics of ours.
+pub fn request_from_event(event: &str) -> Option<lambda_http::Request> {
+    let libfuzzer_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let converted = std::panic::catch_unwind(|| lambda_http::request::from_str(event));
+    std::panic::set_hook(libfuzzer_hook);
+    converted.ok()?.ok()
+}
