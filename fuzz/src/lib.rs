@@ -15,7 +15,7 @@ use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use webhook_receiver::delivery::Delivery;
 use webhook_receiver::keys::{KeyRing, SecretText};
 use webhook_receiver::queue::OutgoingMessage;
-use webhook_receiver::receiver::envelope_for;
+use webhook_receiver::receiver::{envelope_for, receive_offline};
 use webhook_receiver::schemes::{verify_claim, Scheme, Verified};
 use webhook_receiver::{Envelope, ReceiveError, Settings};
 
@@ -217,27 +217,24 @@ fn sqs_accepts(c: char) -> bool {
 }
 
 /// Runs a whole request through `scheme`'s receiver path with the network
-/// taken out: the same [`screen`](webhook_receiver::receiver::screen),
-/// verification and envelope steps the receiver runs, with `keys` standing
-/// in for the key cache and [`OutgoingMessage`] for the send. Whatever the
-/// request holds, the answer is a 2xx or a 4xx: with good keys and no
-/// network, nothing is the server's fault.
+/// taken out ([`receive_offline`]: the steps the receiver runs, with `keys`
+/// standing in for the key cache). Whatever the request holds, the answer
+/// is a 2xx or a 4xx: with good keys and no network, nothing is the
+/// server's fault.
 ///
 /// # Panics
-/// When the answer would be a 5xx, or an envelope breaks an invariant.
+/// When the answer would be a 5xx, or the message breaks an invariant.
 pub fn receive_request<S: Scheme>(
     scheme: &S,
     keys: &KeyRing<S::Key>,
     settings: &Settings,
     request: &lambda_http::Request,
 ) -> Option<Envelope> {
-    let outcome = webhook_receiver::receiver::screen(scheme, settings, request, now()).and_then(|screened| {
-        let body = screened.delivery.body;
-        let verified = verify_claim(scheme, &screened.claim, body, keys, screened.tenant.as_deref())?;
-        check_envelope::<S>(verified, &screened.delivery)
-    });
-    match outcome {
-        Ok(envelope) => Some(envelope),
+    match receive_offline(scheme, settings, request, keys, now()) {
+        Ok((envelope, message)) => {
+            check_message(&envelope, request.body().as_ref(), &message);
+            Some(envelope)
+        }
         Err(error) => {
             let status = error.into_response().status();
             assert!(status.is_client_error(), "answered {status} without any network");

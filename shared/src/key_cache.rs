@@ -93,6 +93,21 @@ impl<K> KeyCache<K> {
         Ok(Some(ring))
     }
 
+    /// Fetches the keys ahead of the first request (during init), when none
+    /// are cached. A failure is returned for the log but not remembered, so
+    /// the first request tries again instead of meeting it.
+    pub async fn prefetch(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<(), ReceiveError> {
+        let mut cached = self.cached.lock().await;
+        if matches!(*cached, Cached::Nothing) {
+            let ring = self.load(parse_key).await?;
+            *cached = Cached::Keys {
+                fetched_at: Instant::now(),
+                ring: Arc::new(ring),
+            };
+        }
+        Ok(())
+    }
+
     /// The keys, from the cache while fresh, else fetched and parsed with
     /// `parse_key`. 503 when Secrets Manager fails; 500 when the secret is
     /// missing, forbidden or holds something that isn't a key.

@@ -1,7 +1,7 @@
 //! Putting envelopes on the verified-events queue.
 
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use aws_sdk_sqs::Client;
 
 use crate::encoding::sha256_hex;
@@ -26,6 +26,20 @@ impl QueuePublisher {
             queue_url,
             fifo,
         }
+    }
+
+    /// Opens the connection to SQS ahead of the first request (during
+    /// init) with the cheapest call there is, for the queue's ARN. Any
+    /// answer, even a refusal, leaves a warm connection in the pool.
+    pub async fn connect(&self) -> Result<(), String> {
+        self.client
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| format!("{}", DisplayErrorContext(&error)))
     }
 
     /// Sends one envelope and returns SQS's message id. A message SQS

@@ -1,6 +1,6 @@
 //! The pipeline every function runs: check, verify, enqueue, answer.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::primitives::{DateTime, DateTimeFormat};
@@ -13,9 +13,9 @@ use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
 use crate::error::{ReceiveError, VerifyError};
 use crate::key_cache::KeyCache;
-use crate::keys::{SecretText, Stage};
+use crate::keys::{KeyRing, SecretText, Stage};
 use crate::provider::Provider;
-use crate::queue::QueuePublisher;
+use crate::queue::{OutgoingMessage, QueuePublisher};
 use crate::schemes::hmac_sha256::constant_time_eq;
 use crate::schemes::{verify_claim, Scheme, Verified};
 use crate::settings::Settings;
@@ -80,6 +80,41 @@ impl<S: Scheme> Receiver<S> {
             queue,
             header_values,
         }
+    }
+
+    /// The work a cold start should do before its first request, so that
+    /// the request doesn't pay for it: fetch the keys (and the required
+    /// header's values) and open the connection to SQS, all at once, within
+    /// `budget`. Best effort: whatever fails or runs out of time is logged
+    /// and left to the first request, so init never fails because AWS is
+    /// unreachable.
+    pub async fn warm_up(&self, budget: Duration) {
+        let started = Instant::now();
+        let provider = S::PROVIDER.as_str();
+        let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));
+        let header_values = async {
+            match &self.header_values {
+                Some(values) => values.prefetch(|text| Ok(SecretText::new(text))).await,
+                None => Ok(()),
+            }
+        };
+        let queue = self.queue.connect();
+        match tokio::time::timeout(budget, async { tokio::join!(keys, header_values, queue) }).await {
+            Ok((keys, header_values, queue)) => {
+                if let Err(error) = keys.and(header_values) {
+                    tracing::warn!(provider, error = %error, "keys not fetched at init; the first request will try");
+                }
+                if let Err(error) = queue {
+                    tracing::warn!(provider, error = %error, "SQS not reached at init; the first request will try");
+                }
+            }
+            Err(_) => tracing::warn!(
+                provider,
+                budget_ms = budget.as_millis() as u64,
+                "init warm-up ran out of time"
+            ),
+        }
+        tracing::info!(provider, elapsed_ms = started.elapsed().as_millis() as u64, "warmed up");
     }
 
     /// Answers one request: 200 once SQS holds the envelope, otherwise the
@@ -201,6 +236,28 @@ pub fn screen<'r, S: Scheme>(
         claim,
         tenant: route_tenant(request),
     })
+}
+
+/// The whole request → message path with the network taken out: `keys`
+/// stand in for the key cache, and the SQS message is built but not sent.
+/// [`Receiver::handle`] runs these same steps with the cache and the queue
+/// around them; fuzz targets and benchmarks run them alone.
+pub fn receive_offline<S: Scheme>(
+    scheme: &S,
+    settings: &Settings,
+    request: &Request,
+    keys: &KeyRing<S::Key>,
+    now: SystemTime,
+) -> Result<(Envelope, OutgoingMessage), ReceiveError> {
+    let Screened {
+        delivery,
+        claim,
+        tenant,
+    } = screen(scheme, settings, request, now)?;
+    let verified = verify_claim(scheme, &claim, delivery.body, keys, tenant.as_deref())?;
+    let envelope = envelope_for(S::PROVIDER, verified, &delivery)?;
+    let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
+    Ok((envelope, message))
 }
 
 /// The envelope for a delivery a key verified. The body must be JSON (a

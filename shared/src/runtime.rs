@@ -1,6 +1,7 @@
 //! The Lambda entry point each function's `main` hands over to.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use lambda_http::{service_fn, Body, Request, Response};
 
@@ -10,17 +11,25 @@ use crate::receiver::Receiver;
 use crate::schemes::Scheme;
 use crate::settings::{ConfigError, Settings};
 
+/// How long init may spend fetching keys and opening connections. Inside
+/// the SDK's 2 s attempt timeout, so an unreachable AWS costs a cold start
+/// at most this, and far inside Lambda's 10 s init limit.
+pub const WARM_UP_BUDGET: Duration = Duration::from_millis(1500);
+
 /// Runs a receiver for `scheme` under the Lambda runtime until the process
 /// ends. Settings are read and AWS clients built once, here; a bad setting
 /// does not fail init (which Lambda would retry in a loop) but makes every
 /// request a logged 500, so the provider keeps its deliveries until the
-/// configuration is fixed.
+/// configuration is fixed. Init also fetches the keys and opens the SQS
+/// connection ([`Receiver::warm_up`]), so the first request pays for neither.
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     crate::logging::init();
     let receiver = match Settings::from_env() {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
-            Ok(Receiver::new(scheme, settings, &aws))
+            let receiver = Receiver::new(scheme, settings, &aws);
+            receiver.warm_up(WARM_UP_BUDGET).await;
+            Ok(receiver)
         }
         Err(error) => {
             tracing::error!(provider = S::PROVIDER.as_str(), error = %error, "misconfigured: every request will get a 500");

@@ -91,24 +91,6 @@ async fn a_thousand_forgeries_cost_one_key_fetch_counted_at_the_proxy() {
     );
 }
 
-/// Delivery `n` of `provider`, unique, as API Gateway event JSON.
-fn delivery(provider: Provider, n: usize) -> serde_json::Value {
-    let keys = requests::test_keys();
-    let tenant = (provider == Provider::Kravia).then_some("acme");
-    let key = keys.signing_key(provider, tenant).unwrap();
-    let input = match provider {
-        Provider::Kravia => format!(r#"{{"timestamp":{n},"eventType":"CaseUpdate","claimId":{n}}}"#),
-        Provider::Receeve => {
-            format!(r#"{{"details":{{"messageType":"event.claim.updated.v1"}},"messageId":"soak-{n}"}}"#)
-        }
-        Provider::SmartKyc => format!(r#"{{"event":"submission.updated","data":{{"submissionId":"soak-{n}"}}}}"#),
-        Provider::Codat => format!(r#"{{"eventType":"read.completed","n":{n}}}"#),
-        _ => format!(r#"{{"Id":"soak-{n}","EventType":"ModelReady"}}"#),
-    };
-    let signed = requests::signed_with(provider, &key, &input, &format!("msg_soak_{n}"));
-    requests::http_api_json(&signed, tenant, false)
-}
-
 /// What one provider's part of the soak saw.
 struct Soaked {
     accepted: HashSet<String>,
@@ -132,7 +114,7 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
         if n % 250 == 249 {
             queued.extend(fixture.drain().await.into_iter().map(|m| m.envelope.event_id));
         }
-        let event = delivery(S::PROVIDER, n);
+        let event = requests::numbered(S::PROVIDER, n);
         for attempt in 1.. {
             let (status, body) = answer(&receiver.handle(requests::from_event(&event)).await);
             if status == 200 {
@@ -264,4 +246,55 @@ async fn a_hung_queue_is_answered_503_within_the_budget() {
         "answered after {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn init_warm_up_fetches_the_keys_and_opens_sqs_so_the_first_request_needs_no_key_fetch() {
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    let fixture = Fixture::new("warm-up").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+    receiver.warm_up(webhook_receiver::WARM_UP_BUDGET).await;
+    let fetches = proxy.calls(Service::SecretsManager);
+    assert_eq!(fetches, 2, "one fetch: AWSCURRENT and AWSPREVIOUS");
+    assert_eq!(proxy.calls(Service::Sqs), 1, "one call to open the connection");
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(1)).await).0, 200);
+    assert_eq!(
+        proxy.calls(Service::SecretsManager),
+        fetches,
+        "the first request used the keys from init"
+    );
+    assert_eq!(fixture.drain().await.len(), 1, "the warm-up put nothing on the queue");
+}
+
+#[tokio::test]
+async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    let fixture = Fixture::new("warm-up-down").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+    for fault in [Fault::Refuse, Fault::Hang] {
+        proxy.set_rules(vec![
+            Rule {
+                service: Service::Sqs,
+                fault,
+                fraction: 1.0,
+            },
+            Rule {
+                service: Service::SecretsManager,
+                fault,
+                fraction: 1.0,
+            },
+        ]);
+        let started = std::time::Instant::now();
+        receiver.warm_up(webhook_receiver::WARM_UP_BUDGET).await;
+        assert!(
+            started.elapsed() < webhook_receiver::WARM_UP_BUDGET + Duration::from_millis(500),
+            "warm-up took {:?}",
+            started.elapsed()
+        );
+    }
+    proxy.set_rules(vec![]);
+    // The failed warm-up is not remembered: the first request fetches at once.
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(1)).await).0, 200);
 }

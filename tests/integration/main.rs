@@ -9,6 +9,7 @@ mod faults;
 mod fifo;
 mod formats;
 mod keys;
+mod load;
 mod logs;
 mod samples;
 

@@ -7,6 +7,7 @@ pub mod fault_proxy;
 pub mod logs;
 pub mod moto;
 pub mod requests;
+pub mod runtime_api;
 pub mod sqs_event;
 
 use std::collections::BTreeMap;

@@ -152,3 +152,22 @@ pub fn alb(request: &SignedRequest) -> Request {
         "isBase64Encoded": false,
     }))
 }
+
+/// Delivery `n` of `provider`: a genuine one with its own event id, as
+/// API Gateway event JSON, for tests that send thousands.
+pub fn numbered(provider: Provider, n: usize) -> Value {
+    let keys = test_keys();
+    let tenant = (provider == Provider::Kravia).then_some("acme");
+    let key = keys.signing_key(provider, tenant).unwrap();
+    let input = match provider {
+        Provider::Kravia => format!(r#"{{"timestamp":{n},"eventType":"CaseUpdate","claimId":{n}}}"#),
+        Provider::Receeve => {
+            format!(r#"{{"details":{{"messageType":"event.claim.updated.v1"}},"messageId":"soak-{n}"}}"#)
+        }
+        Provider::SmartKyc => format!(r#"{{"event":"submission.updated","data":{{"submissionId":"soak-{n}"}}}}"#),
+        Provider::Codat => format!(r#"{{"eventType":"read.completed","n":{n}}}"#),
+        _ => format!(r#"{{"Id":"soak-{n}","EventType":"ModelReady"}}"#),
+    };
+    let signed = signed_with(provider, &key, &input, &format!("msg_soak_{n}"));
+    http_api_json(&signed, tenant, false)
+}

@@ -1,0 +1,67 @@
+//! Each provider's whole in-process path for one request (the Lambda
+//! event's JSON → `lambda_http` request → checks → verification → envelope
+//! → SQS message, everything but the network) beside the bare primitive
+//! over the same bytes, at 1 KiB and 64 KiB. `scripts/bench` runs this and
+//! prints the overhead table for BENCHMARKS.md.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use benchmarks::{case, key_ring, now, test_keys, ReceeveKey};
+use criterion::{criterion_group, criterion_main, Criterion};
+use webhook_receiver::receiver::receive_offline;
+use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use webhook_receiver::Provider;
+
+const SIZES: [(&str, usize); 2] = [("1KiB", 1024), ("64KiB", 64 * 1024)];
+
+fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_key: ReceeveKey) {
+    let secret = match receeve_key {
+        ReceeveKey::P256 if S::PROVIDER == Provider::Receeve => {
+            include_str!("../../shared/testdata/ec-public.pem").to_owned()
+        }
+        _ => test_keys().secret(S::PROVIDER).unwrap(),
+    };
+    let keys = key_ring(&scheme, &secret);
+    for (size_name, size) in SIZES {
+        let case = case(S::PROVIDER, receeve_key, size);
+        let mut group = c.benchmark_group(format!("{name}/{size_name}"));
+        group.bench_function("path", |b| {
+            b.iter(|| {
+                let request = lambda_http::request::from_str(black_box(&case.event)).unwrap();
+                receive_offline(&scheme, &case.settings, &request, &keys, now()).unwrap()
+            })
+        });
+        assert!(
+            case.primitive.run(),
+            "{name}: the primitive must agree the bytes are signed"
+        );
+        group.bench_function("primitive", |b| b.iter(|| black_box(&case.primitive).run()));
+        group.finish();
+        assert!(
+            case.body.len() >= size * 9 / 10,
+            "{name}: body is {} bytes",
+            case.body.len()
+        );
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    provider_path(c, Kravia, "kravia", ReceeveKey::Rsa2048);
+    provider_path(c, Kaunt, "kaunt", ReceeveKey::Rsa2048);
+    provider_path(c, Receeve, "receeve-rsa2048", ReceeveKey::Rsa2048);
+    provider_path(c, Receeve, "receeve-p256", ReceeveKey::P256);
+    provider_path(c, SmartKyc, "smartkyc", ReceeveKey::Rsa2048);
+    provider_path(c, Codat, "codat", ReceeveKey::Rsa2048);
+}
+
+criterion_group! {
+    name = receive;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30);
+    targets = benches
+}
+criterion_main!(receive);

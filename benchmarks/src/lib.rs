@@ -1,0 +1,199 @@
+//! What the benchmarks measure, built once per case: a genuine delivery of
+//! a given body size as the Lambda event API Gateway sends, the receiver's
+//! keys and settings, and the bare cryptographic primitive the provider's
+//! scheme rests on, over the same bytes.
+// Benchmark setup, not a function: a broken fixture should stop the run.
+#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256};
+use hmac::{Hmac, Mac};
+use md5::{Digest, Md5};
+use sha2::Sha256;
+use sign_event::{api_gateway_event, EventOptions, SignOptions, TestKeys};
+use webhook_receiver::encoding::decode_base64;
+use webhook_receiver::keys::{KeyRing, SecretText};
+use webhook_receiver::pem::decode_pem;
+use webhook_receiver::schemes::Scheme;
+use webhook_receiver::{Provider, Settings};
+
+/// The signing time of every case (Codat checks it against "now").
+pub const NOW_SECS: u64 = 1_795_406_400;
+
+/// [`NOW_SECS`] as a time.
+pub fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(NOW_SECS)
+}
+
+/// Which receeve key signs: its two schemes cost very differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceeveKey {
+    /// RSA-2048, PKCS#1 v1.5.
+    Rsa2048,
+    /// ECDSA P-256.
+    P256,
+}
+
+/// One benchmark case.
+pub struct Case {
+    /// The Lambda event's JSON text, as the runtime hands it over.
+    pub event: String,
+    /// The body inside it.
+    pub body: Vec<u8>,
+    /// The receiver's settings.
+    pub settings: Settings,
+    /// The bare primitive over the same bytes (see [`Primitive`]).
+    pub primitive: Primitive,
+}
+
+/// A provider's cryptography alone, keyed and ready, over exactly the bytes
+/// its scheme verifies.
+pub enum Primitive {
+    /// HMAC-SHA256 of `message` (Kaunt, Smart KYC: the body; Codat: `id.timestamp.body`).
+    HmacSha256 {
+        /// The MAC key.
+        key: Vec<u8>,
+        /// The signed bytes.
+        message: Vec<u8>,
+    },
+    /// MD5 of `message` (Kravia: data, separator and key).
+    Md5 {
+        /// The hashed bytes.
+        message: Vec<u8>,
+    },
+    /// A public-key signature check (receeve: over `payloadAsString`).
+    Signature {
+        /// The parsed public key.
+        key: ParsedPublicKey,
+        /// The signed bytes.
+        message: Vec<u8>,
+        /// The signature.
+        signature: Vec<u8>,
+    },
+}
+
+impl Primitive {
+    /// Runs the primitive once; `true` when it agrees the bytes are signed
+    /// (MACs and digests are only computed, and kept from being optimized
+    /// away: comparing 16 or 32 bytes is not the cost).
+    pub fn run(&self) -> bool {
+        match self {
+            Primitive::HmacSha256 { key, message } => Hmac::<Sha256>::new_from_slice(key)
+                .map(|mac| black_box(mac.chain_update(message).finalize().into_bytes()))
+                .is_ok(),
+            Primitive::Md5 { message } => {
+                black_box(Md5::digest(message));
+                true
+            }
+            Primitive::Signature {
+                key,
+                message,
+                signature,
+            } => key.verify_sig(message, signature).is_ok(),
+        }
+    }
+}
+
+/// Test keys as `events/` uses them.
+pub fn test_keys() -> TestKeys {
+    TestKeys::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/test-keys"))
+}
+
+/// The receiver's keys for `scheme` from `secret`.
+///
+/// # Panics
+/// When the test key doesn't parse.
+pub fn key_ring<S: Scheme>(scheme: &S, secret: &str) -> KeyRing<S::Key> {
+    KeyRing::parse(&SecretText::new(secret.trim()), None, |text| scheme.parse_key(text))
+        .unwrap_or_else(|error| panic!("test key does not parse: {error}"))
+}
+
+/// A case for `provider` whose body is about `body_bytes` long.
+///
+/// # Panics
+/// When a test key or the signing fails: the benchmark setup is broken.
+pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> Case {
+    let keys = test_keys();
+    let padding = "x".repeat(body_bytes.saturating_sub(200));
+    let input = match provider {
+        Provider::Kravia => format!(r#"{{"timestamp":1,"eventType":"CaseUpdate","claimId":7,"note":"{padding}"}}"#),
+        Provider::Receeve => {
+            format!(r#"{{"details":{{"messageType":"event.claim.updated.v1"}},"messageId":"m-1","note":"{padding}"}}"#)
+        }
+        Provider::SmartKyc => {
+            format!(r#"{{"event":"submission.updated","data":{{"submissionId":"s-1","note":"{padding}"}}}}"#)
+        }
+        Provider::Codat => format!(r#"{{"eventType":"read.completed","id":"c-1","note":"{padding}"}}"#),
+        _ => format!(r#"{{"Id":"k-1","EventType":"ModelReady","Note":"{padding}"}}"#),
+    };
+    let (signing_key, secret) = match (provider, receeve_key) {
+        (Provider::Receeve, ReceeveKey::P256) => (
+            include_str!("../../shared/testdata/ec-private.pem").to_owned(),
+            include_str!("../../shared/testdata/ec-public.pem").to_owned(),
+        ),
+        _ => (
+            keys.signing_key(provider, None).expect("test signing key"),
+            keys.secret(provider).expect("test secret"),
+        ),
+    };
+    let options = SignOptions {
+        codat_id: "msg_bench_1",
+        codat_timestamp: NOW_SECS,
+    };
+    let signed = sign_event::sign(provider, &signing_key, &input, &options).expect("signing");
+    let tenant = (provider == Provider::Kravia).then_some("acme");
+    let event = api_gateway_event(
+        &signed,
+        &EventOptions {
+            tenant,
+            base64_body: false,
+            request_id: "bench",
+        },
+    );
+    let primitive = match provider {
+        Provider::Kravia => {
+            let mut message = input.clone().into_bytes();
+            message.extend_from_slice(b":KRAVIA::");
+            message.extend_from_slice(signing_key.as_bytes());
+            Primitive::Md5 { message }
+        }
+        Provider::Receeve => {
+            let labels = ["PUBLIC KEY"];
+            let der = decode_pem(&secret, &labels).expect("public key PEM");
+            let algorithm: &'static dyn aws_lc_rs::signature::VerificationAlgorithm = match receeve_key {
+                ReceeveKey::Rsa2048 => &RSA_PKCS1_2048_8192_SHA256,
+                ReceeveKey::P256 => &ECDSA_P256_SHA256_ASN1,
+            };
+            let body: serde_json::Value = serde_json::from_str(&signed.body).expect("receeve body");
+            let signature = body["signature"].as_str().and_then(decode_base64).expect("signature");
+            Primitive::Signature {
+                key: ParsedPublicKey::new(algorithm, &der).expect("public key"),
+                message: input.into_bytes(),
+                signature,
+            }
+        }
+        Provider::Codat => {
+            let key = decode_base64(signing_key.trim_start_matches("whsec_")).expect("Codat key");
+            let message = format!("msg_bench_1.{NOW_SECS}.{input}").into_bytes();
+            Primitive::HmacSha256 { key, message }
+        }
+        _ => Primitive::HmacSha256 {
+            key: signing_key.into_bytes(),
+            message: input.into_bytes(),
+        },
+    };
+    let settings = Settings::from_lookup(|name| match name {
+        "SECRET_ID" => Some("bench".to_owned()),
+        "QUEUE_URL" => Some("https://sqs.eu-west-1.amazonaws.com/123456789012/webhooks".to_owned()),
+        _ => None,
+    })
+    .unwrap_or_else(|error| panic!("settings: {error}"));
+    Case {
+        event: event.to_string(),
+        body: signed.body.into_bytes(),
+        settings,
+        primitive,
+    }
+}

@@ -1,0 +1,258 @@
+//! Cold start, first request and memory of the real function binaries,
+//! each started as Lambda starts it, under our Runtime API emulator, with
+//! AWS played by a local moto; beside them, in the same run, a hello-world
+//! `lambda_runtime` binary built with the same profile: the floor.
+//!
+//! Usage: `coldstart <directory of release binaries> [runs] [requests]`
+//! (`scripts/coldstart` builds them and runs this). Prints Markdown tables.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use integration_tests::runtime_api::RuntimeApi;
+use integration_tests::{moto, requests, Fixture};
+use webhook_receiver::Provider;
+
+const PROVIDERS: [Provider; 5] = [
+    Provider::Kravia,
+    Provider::Kaunt,
+    Provider::Receeve,
+    Provider::SmartKyc,
+    Provider::Codat,
+];
+
+/// A function under measurement: its binary and, for receivers, the
+/// queue and secret it uses.
+struct Measured {
+    name: String,
+    binary: PathBuf,
+    receiver: Option<(Provider, Fixture)>,
+}
+
+impl Measured {
+    fn start(&self, api: &RuntimeApi) -> Child {
+        let mut command = Command::new(&self.binary);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &self.name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", self.name))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "coldstart")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((_, fixture)) = &self.receiver {
+            command
+                .env("SECRET_ID", &fixture.secret_id)
+                .env("QUEUE_URL", &fixture.queue_url);
+        }
+        command
+            .spawn()
+            .unwrap_or_else(|error| panic!("{}: {error}", self.binary.display()))
+    }
+
+    /// A genuine delivery (receivers) or any event (the floor).
+    fn event(&self, n: usize) -> String {
+        match &self.receiver {
+            Some((provider, _)) => requests::numbered(*provider, n).to_string(),
+            None => format!(r#"{{"n":{n}}}"#),
+        }
+    }
+
+    fn check(&self, answer: &str) {
+        if self.receiver.is_some() {
+            let answer: serde_json::Value = serde_json::from_str(answer).unwrap();
+            assert_eq!(answer["statusCode"], 200, "{}: {answer}", self.name);
+        }
+    }
+}
+
+/// One cold start: init, the first request, and the next one.
+struct ColdStart {
+    init: Duration,
+    first: Duration,
+    warm: Duration,
+}
+
+fn cold_start(function: &Measured, n: usize) -> ColdStart {
+    let api = RuntimeApi::start();
+    let spawned = Instant::now();
+    let mut child = function.start(&api);
+    let polled = api
+        .first_poll(Duration::from_secs(10))
+        .unwrap_or_else(|| panic!("{} never asked for an event", function.name));
+    let timed = |n| {
+        let event = function.event(n);
+        let sent = Instant::now();
+        let outcome = api.invoke(&event, Duration::from_secs(15)).unwrap();
+        assert_eq!(outcome.kind, "response", "{}: {}", function.name, outcome.body);
+        function.check(&outcome.body);
+        outcome.at - sent
+    };
+    let first = timed(2 * n);
+    let warm = timed(2 * n + 1);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    ColdStart {
+        init: polled - spawned,
+        first,
+        warm,
+    }
+}
+
+/// Resident memory after the first request, and the peak, through
+/// `requests` requests in one process, in KiB.
+fn memory(function: &Measured, requests: usize) -> (u64, u64) {
+    let api = RuntimeApi::start();
+    let mut child = function.start(&api);
+    api.first_poll(Duration::from_secs(10)).unwrap();
+    let status = |field: &str| -> u64 {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(field))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    };
+    let mut after_first = 0;
+    for n in 0..requests {
+        let outcome = api
+            .invoke(&function.event(1_000_000 + n), Duration::from_secs(15))
+            .unwrap();
+        function.check(&outcome.body);
+        if n == 0 {
+            after_first = status("VmRSS:");
+        }
+    }
+    let peak = status("VmHWM:");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    (after_first, peak)
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1000.0)
+}
+
+fn ratio(value: Duration, floor: Duration) -> String {
+    format!("{:.1}×", value.as_secs_f64() / floor.as_secs_f64())
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().expect("usage: coldstart <binaries dir> [runs] [requests]"));
+    let runs: usize = args.next().map_or(10, |n| n.parse().unwrap());
+    let requests: usize = args.next().map_or(1000, |n| n.parse().unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut functions = vec![Measured {
+        name: "hello-lambda".into(),
+        binary: dir.join("hello-lambda"),
+        receiver: None,
+    }];
+    for provider in PROVIDERS {
+        let fixture = runtime.block_on(async {
+            let fixture = Fixture::new(&format!("coldstart-{provider}")).await;
+            fixture
+                .put_secret(&requests::test_keys().secret(provider).unwrap())
+                .await;
+            fixture
+        });
+        functions.push(Measured {
+            name: provider.as_str().to_owned(),
+            binary: dir.join(provider.as_str()),
+            receiver: Some((provider, fixture)),
+        });
+    }
+    for function in &functions {
+        assert!(
+            Path::new(&function.binary).exists(),
+            "{} is not built",
+            function.binary.display()
+        );
+    }
+
+    // Interleaved, so that whatever else the machine does falls on every
+    // function alike.
+    let mut starts: Vec<Vec<ColdStart>> = functions.iter().map(|_| Vec::new()).collect();
+    for run in 0..runs {
+        for (function, samples) in functions.iter().zip(starts.iter_mut()) {
+            samples.push(cold_start(function, run));
+        }
+        drain(&runtime, &functions);
+    }
+
+    let summary: Vec<(Duration, Duration, Duration)> = starts
+        .iter()
+        .map(|samples| {
+            (
+                median(samples.iter().map(|s| s.init).collect()),
+                median(samples.iter().map(|s| s.first).collect()),
+                median(samples.iter().map(|s| s.warm).collect()),
+            )
+        })
+        .collect();
+    let (floor_init, floor_first, _) = summary[0];
+    println!("Cold start, median of {runs} (ms; ratios to hello-lambda in the same run)\n");
+    println!("| function | init | × floor | first request | init + first | × floor | next request |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (function, (init, first, warm)) in functions.iter().zip(&summary) {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            function.name,
+            ms(*init),
+            ratio(*init, floor_init),
+            ms(*first),
+            ms(*init + *first),
+            ratio(*init + *first, floor_init + floor_first),
+            ms(*warm)
+        );
+    }
+
+    println!("\nMemory through {requests} requests in one process (MiB)\n");
+    println!("| function | resident after the first request | peak |");
+    println!("| --- | ---: | ---: |");
+    for function in &functions {
+        let (after_first, peak) = memory(function, requests);
+        println!(
+            "| {} | {:.1} | {:.1} |",
+            function.name,
+            after_first as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+        drain(&runtime, &functions);
+    }
+}
+
+/// Empties the queues, as a consumer would, so moto stays quick.
+fn drain(runtime: &tokio::runtime::Runtime, functions: &[Measured]) {
+    runtime.block_on(async {
+        for function in functions {
+            if let Some((_, fixture)) = &function.receiver {
+                fixture
+                    .sqs
+                    .purge_queue()
+                    .queue_url(&fixture.queue_url)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    });
+}

@@ -1,0 +1,207 @@
+//! Load without faults: thousands of genuine deliveries, 64 at a time,
+//! through the real receivers (one long-lived instance per provider, as a
+//! warm function keeps them) against moto, while a consumer reads the
+//! queues. Every delivery is accepted, each is on its queue exactly once,
+//! and the process's memory stays flat. Requests per second and memory are
+//! printed as figures, never asserted on.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
+use integration_tests::{requests, Fixture};
+use lambda_http::{Body, Request, Response};
+use tokio::sync::Semaphore;
+use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use webhook_receiver::{Envelope, Provider};
+
+use crate::answer;
+
+const IN_FLIGHT: usize = 64;
+
+/// Deliveries in all: `LOAD_DELIVERIES` (default 1,000, as CI runs it;
+/// `LOAD_DELIVERIES=10000` for the full run in `scripts/prove`).
+fn total_deliveries() -> usize {
+    std::env::var("LOAD_DELIVERIES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000)
+}
+
+type Answer = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+type Handler = Arc<dyn Fn(Request) -> Answer + Send + Sync>;
+
+/// One provider's warm function: its receiver and its queue.
+struct Function {
+    provider: Provider,
+    handle: Handler,
+    fixture: Arc<Fixture>,
+}
+
+async fn function<S: Scheme>(scheme: S) -> Function {
+    let fixture = Fixture::new(&format!("load-{}", S::PROVIDER)).await;
+    fixture
+        .put_secret(&requests::test_keys().secret(S::PROVIDER).unwrap())
+        .await;
+    let receiver = Arc::new(fixture.receiver(scheme));
+    let handle: Handler = Arc::new(move |request| {
+        let receiver = Arc::clone(&receiver);
+        Box::pin(async move { receiver.handle(request).await })
+    });
+    Function {
+        provider: S::PROVIDER,
+        handle,
+        fixture: Arc::new(fixture),
+    }
+}
+
+/// The process's resident memory in KiB (Linux).
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Reads `fixture`'s queue as a consumer would until `done` is set and the
+/// queue is empty, counting each event id it sees.
+async fn consume(fixture: Arc<Fixture>, done: Arc<AtomicBool>) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    loop {
+        let finished = done.load(Ordering::SeqCst);
+        let output = fixture
+            .sqs
+            .receive_message()
+            .queue_url(&fixture.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = output.messages();
+        if messages.is_empty() {
+            if finished {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
+        let mut entries = Vec::new();
+        for (n, message) in messages.iter().enumerate() {
+            let envelope: Envelope = serde_json::from_str(message.body().unwrap()).unwrap();
+            *seen.entry(envelope.event_id).or_default() += 1;
+            entries.push(
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(n.to_string())
+                    .receipt_handle(message.receipt_handle().unwrap())
+                    .build()
+                    .unwrap(),
+            );
+        }
+        fixture
+            .sqs
+            .delete_message_batch()
+            .queue_url(&fixture.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_in_flight_every_delivery_lands_exactly_once_in_flat_memory() {
+    let total = total_deliveries();
+    let functions = Arc::new([
+        function(Kravia).await,
+        function(Kaunt).await,
+        function(Receeve).await,
+        function(SmartKyc).await,
+        function(Codat).await,
+    ]);
+    // Signed up front, so the run measures the receivers, not the signing.
+    let events: Vec<(usize, serde_json::Value)> = (0..total)
+        .map(|n| {
+            (
+                n % functions.len(),
+                requests::numbered(functions[n % functions.len()].provider, n),
+            )
+        })
+        .collect();
+
+    let done = Arc::new(AtomicBool::new(false));
+    let consumers: Vec<_> = functions
+        .iter()
+        .map(|f| tokio::spawn(consume(Arc::clone(&f.fixture), Arc::clone(&done))))
+        .collect();
+
+    // One genuine delivery each first, so the keys are cached before the
+    // baseline memory reading.
+    for (index, function) in functions.iter().enumerate() {
+        let event = requests::numbered(function.provider, total + index);
+        assert_eq!(answer(&(function.handle)(requests::from_event(&event)).await).0, 200);
+    }
+    let baseline = resident_kib();
+    let checkpoints = Arc::new(Mutex::new(Vec::new()));
+    let accepted = Arc::new(Mutex::new(HashMap::<String, Provider>::new()));
+    let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for (n, (index, event)) in events.into_iter().enumerate() {
+        let permit = Arc::clone(&slots).acquire_owned().await.unwrap();
+        let functions = Arc::clone(&functions);
+        let accepted = Arc::clone(&accepted);
+        let checkpoints = Arc::clone(&checkpoints);
+        tasks.push(tokio::spawn(async move {
+            let function = &functions[index];
+            let (status, body) = answer(&(function.handle)(requests::from_event(&event)).await);
+            assert_eq!(status, 200, "delivery {n}: {body}");
+            let mut accepted = accepted.lock().unwrap();
+            let id = body["eventId"].as_str().unwrap().to_owned();
+            assert!(accepted.insert(id, function.provider).is_none(), "event ids are unique");
+            if accepted.len().is_multiple_of((total / 10).max(1)) {
+                checkpoints.lock().unwrap().push((accepted.len(), resident_kib()));
+            }
+            drop(permit);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    done.store(true, Ordering::SeqCst);
+    let mut seen = HashMap::new();
+    for consumer in consumers {
+        seen.extend(consumer.await.unwrap());
+    }
+
+    let accepted = accepted.lock().unwrap();
+    assert_eq!(accepted.len(), total, "every delivery was accepted");
+    let missing = accepted.keys().filter(|id| !seen.contains_key(*id)).count();
+    let repeated = seen.values().filter(|count| **count > 1).count();
+    assert_eq!(missing, 0, "accepted but not on the queue");
+    assert_eq!(repeated, 0, "on the queue more than once without any fault");
+    // The warm-up deliveries are on the queues too.
+    assert_eq!(
+        seen.len(),
+        total + functions.len(),
+        "nothing on the queues that wasn't sent"
+    );
+
+    let checkpoints = checkpoints.lock().unwrap();
+    let series: Vec<String> = checkpoints
+        .iter()
+        .map(|(done, kib)| format!("{done}: {} MiB", kib / 1024))
+        .collect();
+    println!(
+        "load: {total} deliveries, {IN_FLIGHT} in flight, {:.0} requests/s ({elapsed:?}); resident memory {} MiB after warm-up, then {}",
+        total as f64 / elapsed.as_secs_f64(),
+        baseline / 1024,
+        series.join(", ")
+    );
+}
