@@ -112,9 +112,12 @@ pub fn kravia(input: &SchemeInput) -> Signed {
         .ok()
         .and_then(|keys| keys.get("acme").and_then(|key| key.as_str()).map(str::to_owned))
         .unwrap_or_default();
-    // Kravia's `data` is a JSON value; text that isn't one would not be a
-    // delivery Kravia could send (it could even rewrite the body around it).
-    let Some(data) = json_text(&input.body) else {
+    // Kravia's `data` is a JSON value as its serializer writes it: text that
+    // isn't one (it could even rewrite the body around it), or that starts
+    // or ends with whitespace (which JSON doesn't keep as part of the
+    // value), is not a delivery Kravia could send.
+    let json_whitespace = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let Some(data) = json_text(&input.body).filter(|text| text.trim_matches(json_whitespace) == *text) else {
         return forged(input);
     };
     match signing::kravia_body(data, &secret) {
