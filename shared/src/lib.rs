@@ -39,5 +39,5 @@ pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};
 pub use provider::Provider;
 pub use receiver::Receiver;
-pub use runtime::{respond, run, WARM_UP_BUDGET};
+pub use runtime::{respond, run};
 pub use settings::Settings;

@@ -1,6 +1,6 @@
 //! The pipeline every function runs: check, verify, enqueue, answer.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::primitives::{DateTime, DateTimeFormat};
@@ -85,10 +85,14 @@ impl<S: Scheme> Receiver<S> {
     /// The work a cold start should do before its first request, so that
     /// the request doesn't pay for it: fetch the keys (and the required
     /// header's values) and open the connection to SQS, all at once, within
-    /// `budget`. Best effort: whatever fails or runs out of time is logged
-    /// and left to the first request, so init never fails because AWS is
-    /// unreachable.
-    pub async fn warm_up(&self, budget: Duration) {
+    /// `INIT_WARM_UP_MS` (0: not at all). Best effort: whatever fails or
+    /// runs out of time is logged and left to the first request, so init
+    /// never fails because AWS is unreachable.
+    pub async fn warm_up(&self) {
+        let budget = self.settings.warm_up_budget;
+        if budget.is_zero() {
+            return;
+        }
         let started = Instant::now();
         let provider = S::PROVIDER.as_str();
         let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));

@@ -1,7 +1,6 @@
 //! The Lambda entry point each function's `main` hands over to.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use lambda_http::{service_fn, Body, Request, Response};
 
@@ -10,11 +9,6 @@ use crate::error::ReceiveError;
 use crate::receiver::Receiver;
 use crate::schemes::Scheme;
 use crate::settings::{ConfigError, Settings};
-
-/// How long init may spend fetching keys and opening connections. Inside
-/// the SDK's 2 s attempt timeout, so an unreachable AWS costs a cold start
-/// at most this, and far inside Lambda's 10 s init limit.
-pub const WARM_UP_BUDGET: Duration = Duration::from_millis(1500);
 
 /// Runs a receiver for `scheme` under the Lambda runtime until the process
 /// ends. Settings are read and AWS clients built once, here; a bad setting
@@ -28,7 +22,7 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
             let receiver = Receiver::new(scheme, settings, &aws);
-            receiver.warm_up(WARM_UP_BUDGET).await;
+            receiver.warm_up().await;
             Ok(receiver)
         }
         Err(error) => {

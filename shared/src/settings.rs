@@ -20,6 +20,12 @@ pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 /// within seconds and forgeries cost at most one fetch per interval.
 pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
+/// How long init may spend fetching keys and opening the SQS connection
+/// (see [`crate::Receiver::warm_up`]): inside the SDK's 2 s attempt
+/// timeout, so an unreachable AWS costs a cold start at most this, far
+/// inside Lambda's 10 s init limit.
+pub const DEFAULT_WARM_UP_BUDGET: Duration = Duration::from_millis(1500);
+
 /// Everything a receiver needs to know about its deployment. Read once at
 /// start-up: a missing or invalid value makes every request a logged 500
 /// rather than a crashed init, so the provider keeps retrying until it is
@@ -41,6 +47,9 @@ pub struct Settings {
     /// `KEY_REFRESH_INTERVAL_SECS`: the least time between two fetches caused
     /// by signatures that match no cached key.
     pub key_refresh_interval: Duration,
+    /// `INIT_WARM_UP_MS`: how long init may spend fetching keys and
+    /// opening the SQS connection; 0 turns the warm-up off.
+    pub warm_up_budget: Duration,
     /// `ALLOWED_SOURCE_IPS`: if set, the only address blocks deliveries may
     /// come from (403 otherwise). Off by default.
     pub allowed_source_ips: Option<Vec<Cidr>>,
@@ -134,6 +143,12 @@ impl Settings {
                 DEFAULT_KEY_REFRESH_INTERVAL.as_secs(),
                 1..=3600,
                 "a number of seconds from 1 to 3600",
+            )?),
+            warm_up_budget: Duration::from_millis(number(
+                "INIT_WARM_UP_MS",
+                DEFAULT_WARM_UP_BUDGET.as_millis() as u64,
+                0..=5000,
+                "a number of milliseconds from 0 (off) to 5000",
             )?),
             allowed_source_ips: match lookup("ALLOWED_SOURCE_IPS").filter(|v| !v.trim().is_empty()) {
                 None => None,

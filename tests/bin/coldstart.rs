@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use integration_tests::runtime_api::RuntimeApi;
@@ -28,7 +29,9 @@ const PROVIDERS: [Provider; 5] = [
 struct Measured {
     name: String,
     binary: PathBuf,
-    receiver: Option<(Provider, Fixture)>,
+    receiver: Option<(Provider, Arc<Fixture>)>,
+    /// Settings beyond the defaults.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Measured {
@@ -55,6 +58,7 @@ impl Measured {
                 .env("SECRET_ID", &fixture.secret_id)
                 .env("QUEUE_URL", &fixture.queue_url);
         }
+        command.envs(self.env.iter().copied());
         command
             .spawn()
             .unwrap_or_else(|error| panic!("{}: {error}", self.binary.display()))
@@ -165,21 +169,34 @@ fn main() {
         name: "hello-lambda".into(),
         binary: dir.join("hello-lambda"),
         receiver: None,
+        env: vec![],
     }];
+    let mut without_warm_up = Vec::new();
     for provider in PROVIDERS {
-        let fixture = runtime.block_on(async {
+        let fixture = Arc::new(runtime.block_on(async {
             let fixture = Fixture::new(&format!("coldstart-{provider}")).await;
             fixture
                 .put_secret(&requests::test_keys().secret(provider).unwrap())
                 .await;
             fixture
-        });
+        }));
         functions.push(Measured {
             name: provider.as_str().to_owned(),
             binary: dir.join(provider.as_str()),
+            receiver: Some((provider, Arc::clone(&fixture))),
+            env: vec![],
+        });
+        // The same binary told not to warm up in init, to show what the
+        // warm-up moves from the first request into init.
+        without_warm_up.push(Measured {
+            name: format!("{provider}, INIT_WARM_UP_MS=0"),
+            binary: dir.join(provider.as_str()),
             receiver: Some((provider, fixture)),
+            env: vec![("INIT_WARM_UP_MS", "0")],
         });
     }
+    let receivers = functions.len();
+    functions.extend(without_warm_up);
     for function in &functions {
         assert!(
             Path::new(&function.binary).exists(),
@@ -228,7 +245,7 @@ fn main() {
     println!("\nMemory through {requests} requests in one process (MiB)\n");
     println!("| function | resident after the first request | peak |");
     println!("| --- | ---: | ---: |");
-    for function in &functions {
+    for function in &functions[..receivers] {
         let (after_first, peak) = memory(function, requests);
         println!(
             "| {} | {:.1} | {:.1} |",
@@ -245,13 +262,7 @@ fn drain(runtime: &tokio::runtime::Runtime, functions: &[Measured]) {
     runtime.block_on(async {
         for function in functions {
             if let Some((_, fixture)) = &function.receiver {
-                fixture
-                    .sqs
-                    .purge_queue()
-                    .queue_url(&fixture.queue_url)
-                    .send()
-                    .await
-                    .unwrap();
+                fixture.drain_raw().await;
             }
         }
     });

@@ -8,6 +8,7 @@ use std::time::Duration;
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
 use integration_tests::{moto, requests, sdk_config, Fixture};
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use webhook_receiver::settings::DEFAULT_WARM_UP_BUDGET;
 use webhook_receiver::{Provider, Receiver};
 
 use crate::answer;
@@ -254,7 +255,7 @@ async fn init_warm_up_fetches_the_keys_and_opens_sqs_so_the_first_request_needs_
     let fixture = Fixture::new("warm-up").await;
     fixture.put_secret("kaunt-test-secret").await;
     let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
-    receiver.warm_up(webhook_receiver::WARM_UP_BUDGET).await;
+    receiver.warm_up().await;
     let fetches = proxy.calls(Service::SecretsManager);
     assert_eq!(fetches, 2, "one fetch: AWSCURRENT and AWSPREVIOUS");
     assert_eq!(proxy.calls(Service::Sqs), 1, "one call to open the connection");
@@ -287,9 +288,9 @@ async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
             },
         ]);
         let started = std::time::Instant::now();
-        receiver.warm_up(webhook_receiver::WARM_UP_BUDGET).await;
+        receiver.warm_up().await;
         assert!(
-            started.elapsed() < webhook_receiver::WARM_UP_BUDGET + Duration::from_millis(500),
+            started.elapsed() < DEFAULT_WARM_UP_BUDGET + Duration::from_millis(500),
             "warm-up took {:?}",
             started.elapsed()
         );

@@ -144,6 +144,9 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, String, Ve
 }
 
 fn serve(stream: TcpStream, shared: &Shared) {
+    // Each answer is one write; without this, Nagle's algorithm would hold
+    // it back behind the runtime's delayed ACK (40 ms on Linux).
+    stream.set_nodelay(true).unwrap();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     while let Some((method, path, body)) = read_request(&mut reader) {
@@ -162,9 +165,7 @@ fn serve(stream: TcpStream, shared: &Shared) {
                  lambda-runtime-trace-id: Root=1-00000000-000000000000000000000000;Sampled=0\r\n\r\n",
                 event.len()
             );
-            writer
-                .write_all(head.as_bytes())
-                .and_then(|()| writer.write_all(event.as_bytes()))
+            writer.write_all(format!("{head}{event}").as_bytes())
         } else {
             record(shared, route, body);
             writer.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 2\r\n\r\n{}")
