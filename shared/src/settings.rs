@@ -210,7 +210,26 @@ mod tests {
         assert_eq!(s.timestamp_tolerance, Duration::from_secs(300));
         assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
         assert_eq!(s.key_refresh_interval, Duration::from_secs(5));
+        assert_eq!(s.warm_up_budget, Duration::from_millis(1500));
         assert!(!s.fifo_queue());
+    }
+
+    #[test]
+    fn the_init_warm_up_can_be_shortened_or_turned_off_but_not_overlong() {
+        let with = |value| {
+            let mut env = REQUIRED.to_vec();
+            env.push(("INIT_WARM_UP_MS", value));
+            settings(&env)
+        };
+        assert_eq!(with("0").unwrap().warm_up_budget, Duration::ZERO);
+        assert_eq!(with("250").unwrap().warm_up_budget, Duration::from_millis(250));
+        assert!(matches!(
+            with("6000"),
+            Err(ConfigError::Invalid {
+                name: "INIT_WARM_UP_MS",
+                ..
+            })
+        ));
     }
 
     #[test]
