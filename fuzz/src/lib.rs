@@ -4,7 +4,8 @@
 //! A target panics (libFuzzer's "crash") when the code under test panics or
 //! when an invariant breaks:
 //! - a delivery the fuzzer made up never verifies (no forgery gets in);
-//! - a genuinely signed delivery is never refused as unauthenticated;
+//! - a genuinely signed delivery is never refused as unauthenticated (a 400
+//!   can be right: the harness signs bodies a provider's schema rejects);
 //! - whatever verifies becomes an SQS message that reads back as the same
 //!   envelope, with the body's JSON text unchanged, within SQS's limits.
 
@@ -205,6 +206,15 @@ fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
             "attribute {name} holds a character SQS refuses"
         );
     }
+    // SQS's limit counts the body and each attribute's name, type and value.
+    let counted = message.body.len()
+        + message
+            .attributes
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum::<usize>();
+    assert_eq!(message.size, counted, "the message's size is not what SQS counts");
+    assert!(message.size <= 1024 * 1024, "a message over SQS's 1 MiB limit");
     if let Some(fifo) = &message.fifo {
         assert!(fifo.group_id.len() <= 128 && fifo.group_id.bytes().all(|b| b.is_ascii_graphic()));
         assert!(fifo.deduplication_id.len() == 64 && fifo.deduplication_id.bytes().all(|b| b.is_ascii_hexdigit()));

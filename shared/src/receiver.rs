@@ -105,11 +105,14 @@ impl<S: Scheme> Receiver<S> {
         let queue = self.queue.connect();
         match tokio::time::timeout(budget, async { tokio::join!(keys, header_values, queue) }).await {
             Ok((keys, header_values, queue)) => {
-                if let Err(error) = keys.and(header_values) {
+                if let Err(error) = keys {
                     tracing::warn!(provider, error = %error, "keys not fetched at init; the first request will try");
                 }
+                if let Err(error) = header_values {
+                    tracing::warn!(provider, error = %error, "required header's values not fetched at init; the first request will try");
+                }
                 if let Err(error) = queue {
-                    tracing::warn!(provider, error = %error, "SQS not reached at init; the first request will try");
+                    tracing::warn!(provider, error = %error, "SQS warm-up call failed; the first request opens the connection if it isn't");
                 }
             }
             Err(_) => tracing::warn!(

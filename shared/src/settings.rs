@@ -23,7 +23,9 @@ pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 /// How long init may spend fetching keys and opening the SQS connection
 /// (see [`crate::Receiver::warm_up`]): inside the SDK's 2 s attempt
 /// timeout, so an unreachable AWS costs a cold start at most this, far
-/// inside Lambda's 10 s init limit.
+/// inside Lambda's 10 s init limit. At most 3 s may be set: a request that
+/// meets a cold start waits for it, and with the ~10 s a request may take
+/// when AWS hangs, that must stay under Codat's 15 s.
 pub const DEFAULT_WARM_UP_BUDGET: Duration = Duration::from_millis(1500);
 
 /// Everything a receiver needs to know about its deployment. Read once at
@@ -147,8 +149,8 @@ impl Settings {
             warm_up_budget: Duration::from_millis(number(
                 "INIT_WARM_UP_MS",
                 DEFAULT_WARM_UP_BUDGET.as_millis() as u64,
-                0..=5000,
-                "a number of milliseconds from 0 (off) to 5000",
+                0..=3000,
+                "a number of milliseconds from 0 (off) to 3000",
             )?),
             allowed_source_ips: match lookup("ALLOWED_SOURCE_IPS").filter(|v| !v.trim().is_empty()) {
                 None => None,
@@ -224,7 +226,7 @@ mod tests {
         assert_eq!(with("0").unwrap().warm_up_budget, Duration::ZERO);
         assert_eq!(with("250").unwrap().warm_up_budget, Duration::from_millis(250));
         assert!(matches!(
-            with("6000"),
+            with("3001"),
             Err(ConfigError::Invalid {
                 name: "INIT_WARM_UP_MS",
                 ..

@@ -273,29 +273,36 @@ async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("warm-up-down").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
-    for fault in [Fault::Refuse, Fault::Hang] {
-        proxy.set_rules(vec![
-            Rule {
-                service: Service::Sqs,
-                fault,
-                fraction: 1.0,
-            },
-            Rule {
-                service: Service::SecretsManager,
-                fault,
-                fraction: 1.0,
-            },
-        ]);
+    for (n, fault) in [Fault::Refuse, Fault::Hang].into_iter().enumerate() {
+        // A fresh cold start for each fault.
+        let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+        let every_call = |service| Rule {
+            service,
+            fault,
+            fraction: 1.0,
+        };
+        proxy.set_rules(vec![every_call(Service::Sqs), every_call(Service::SecretsManager)]);
+        let before = proxy.calls(Service::SecretsManager);
         let started = std::time::Instant::now();
         receiver.warm_up().await;
+        let took = started.elapsed();
         assert!(
-            started.elapsed() < DEFAULT_WARM_UP_BUDGET + Duration::from_millis(500),
-            "warm-up took {:?}",
-            started.elapsed()
+            took < DEFAULT_WARM_UP_BUDGET + Duration::from_millis(500),
+            "{fault:?}: warm-up took {took:?}"
+        );
+        assert!(
+            proxy.calls(Service::SecretsManager) > before,
+            "{fault:?}: the warm-up tried"
+        );
+        // AWS is back; the failed warm-up must not be remembered (the key
+        // cache would otherwise answer 503 for a second): the first request
+        // fetches at once and is accepted.
+        proxy.set_rules(vec![]);
+        let before = proxy.calls(Service::SecretsManager);
+        assert_eq!(answer(&receiver.handle(kaunt_delivery(n)).await).0, 200, "{fault:?}");
+        assert!(
+            proxy.calls(Service::SecretsManager) > before,
+            "{fault:?}: the first request fetched the keys"
         );
     }
-    proxy.set_rules(vec![]);
-    // The failed warm-up is not remembered: the first request fetches at once.
-    assert_eq!(answer(&receiver.handle(kaunt_delivery(1)).await).0, 200);
 }
