@@ -8,24 +8,17 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use benchmarks::{case, key_ring, now, test_keys, ReceeveKey};
+use benchmarks::{case, key_ring, now, ReceeveKey};
 use criterion::{criterion_group, criterion_main, Criterion};
 use webhook_receiver::receiver::receive_offline;
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
-use webhook_receiver::Provider;
 
 const SIZES: [(&str, usize); 2] = [("1KiB", 1024), ("64KiB", 64 * 1024)];
 
 fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_key: ReceeveKey) {
-    let secret = match receeve_key {
-        ReceeveKey::P256 if S::PROVIDER == Provider::Receeve => {
-            include_str!("../../shared/testdata/ec-public.pem").to_owned()
-        }
-        _ => test_keys().secret(S::PROVIDER).unwrap(),
-    };
-    let keys = key_ring(&scheme, &secret);
     for (size_name, size) in SIZES {
         let case = case(S::PROVIDER, receeve_key, size);
+        let keys = key_ring(&scheme, &case.secret);
         let mut group = c.benchmark_group(format!("{name}/{size_name}"));
         group.bench_function("path", |b| {
             b.iter(|| {

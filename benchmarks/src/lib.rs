@@ -42,6 +42,8 @@ pub struct Case {
     pub event: String,
     /// The body inside it.
     pub body: Vec<u8>,
+    /// The secret the receiver holds for it.
+    pub secret: String,
     /// The receiver's settings.
     pub settings: Settings,
     /// The bare primitive over the same bytes (see [`Primitive`]).
@@ -197,6 +199,7 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
     Case {
         event: event.to_string(),
         body: signed.body.into_bytes(),
+        secret,
         settings,
         primitive,
     }

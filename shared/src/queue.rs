@@ -18,9 +18,9 @@ pub struct QueuePublisher {
 }
 
 impl QueuePublisher {
-    /// A publisher for `queue_url`; a URL ending `.fifo` is a FIFO queue.
-    pub fn new(client: Client, queue_url: String) -> Self {
-        let fifo = queue_url.ends_with(".fifo");
+    /// A publisher for `queue_url`; `fifo` (see [`crate::Settings::fifo_queue`])
+    /// adds the group and deduplication ids a FIFO queue requires.
+    pub fn new(client: Client, queue_url: String, fifo: bool) -> Self {
         QueuePublisher {
             client,
             queue_url,

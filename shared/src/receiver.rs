@@ -72,7 +72,7 @@ impl<S: Scheme> Receiver<S> {
             settings.secret_cache_ttl,
             settings.key_refresh_interval,
         );
-        let queue = QueuePublisher::new(sqs, settings.queue_url.clone());
+        let queue = QueuePublisher::new(sqs, settings.queue_url.clone(), settings.fifo_queue());
         Receiver {
             scheme,
             settings,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use integration_tests::runtime_api::RuntimeApi;
-use integration_tests::{moto, requests, Fixture};
+use integration_tests::{memory_kib, moto, requests, Fixture};
 use webhook_receiver::Provider;
 
 const PROVIDERS: [Provider; 5] = [
@@ -119,13 +119,6 @@ fn memory(function: &Measured, requests: usize) -> (u64, u64) {
     let api = RuntimeApi::start();
     let mut child = function.start(&api);
     api.first_poll(Duration::from_secs(10)).unwrap();
-    let status = |field: &str| -> u64 {
-        let text = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
-        text.lines()
-            .find_map(|line| line.strip_prefix(field))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap()
-    };
     let mut after_first = 0;
     for n in 0..requests {
         let outcome = api
@@ -133,10 +126,10 @@ fn memory(function: &Measured, requests: usize) -> (u64, u64) {
             .unwrap();
         function.check(&outcome.body);
         if n == 0 {
-            after_first = status("VmRSS:");
+            after_first = memory_kib(Some(child.id()), "VmRSS");
         }
     }
-    let peak = status("VmHWM:");
+    let peak = memory_kib(Some(child.id()), "VmHWM");
     child.kill().unwrap();
     child.wait().unwrap();
     (after_first, peak)

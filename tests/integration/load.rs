@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
-use integration_tests::{requests, Fixture};
+use integration_tests::{memory_kib, requests, Fixture};
 use lambda_http::{Body, Request, Response};
 use tokio::sync::Semaphore;
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
@@ -60,16 +60,6 @@ async fn function<S: Scheme>(scheme: S) -> Function {
         handle,
         fixture: Arc::new(fixture),
     }
-}
-
-/// The process's resident memory in KiB (Linux).
-fn resident_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
 }
 
 /// Reads `fixture`'s queue as a consumer would until `done` is set and the
@@ -152,7 +142,7 @@ async fn sixty_four_in_flight_every_delivery_lands_exactly_once() {
         let event = requests::numbered(function.provider, total + index);
         assert_eq!(answer(&(function.handle)(requests::from_event(&event)).await).0, 200);
     }
-    let baseline = resident_kib();
+    let baseline = memory_kib(None, "VmRSS");
     let checkpoints = Arc::new(Mutex::new(Vec::new()));
     let accepted = Arc::new(Mutex::new(HashMap::<String, Provider>::new()));
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -171,7 +161,10 @@ async fn sixty_four_in_flight_every_delivery_lands_exactly_once() {
             let id = body["eventId"].as_str().unwrap().to_owned();
             assert!(accepted.insert(id, function.provider).is_none(), "event ids are unique");
             if accepted.len().is_multiple_of((total / 10).max(1)) {
-                checkpoints.lock().unwrap().push((accepted.len(), resident_kib()));
+                checkpoints
+                    .lock()
+                    .unwrap()
+                    .push((accepted.len(), memory_kib(None, "VmRSS")));
             }
             drop(permit);
         }));

@@ -19,6 +19,19 @@ use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::{Envelope, Receiver, Settings};
 
+/// A memory figure of a process in KiB, from `/proc/<pid>/status` (Linux):
+/// `field` is `VmRSS` (resident now) or `VmHWM` (peak resident); `pid`
+/// `None` is this process.
+pub fn memory_kib(pid: Option<u32>, field: &str) -> u64 {
+    let path = pid.map_or_else(|| "/proc/self/status".to_owned(), |pid| format!("/proc/{pid}/status"));
+    let status = std::fs::read_to_string(path).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
 /// The workspace root, for `events/`.
 pub fn workspace_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
