@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
 use sign_event::{api_gateway_event, EventOptions, SignOptions, TestKeys};
-use webhook_receiver::encoding::decode_base64;
+use webhook_receiver::encoding::{decode_base64, decode_hex};
 use webhook_receiver::keys::{KeyRing, SecretText};
 use webhook_receiver::pem::decode_pem;
 use webhook_receiver::schemes::Scheme;
@@ -59,11 +59,15 @@ pub enum Primitive {
         key: Vec<u8>,
         /// The signed bytes.
         message: Vec<u8>,
+        /// The MAC the delivery carries.
+        expected: Vec<u8>,
     },
     /// MD5 of `message` (Kravia: data, separator and key).
     Md5 {
         /// The hashed bytes.
         message: Vec<u8>,
+        /// The digest the delivery carries.
+        expected: Vec<u8>,
     },
     /// A public-key signature check (receeve: over `payloadAsString`).
     Signature {
@@ -77,18 +81,15 @@ pub enum Primitive {
 }
 
 impl Primitive {
-    /// Runs the primitive once; `true` when it agrees the bytes are signed
-    /// (MACs and digests are only computed, and kept from being optimized
-    /// away: comparing 16 or 32 bytes is not the cost).
+    /// Runs the primitive once; `true` when it agrees the bytes are signed:
+    /// the MAC or digest equals the one the delivery carries, or the
+    /// signature verifies. So a case whose primitive ran over other bytes
+    /// than the scheme verifies cannot pass unnoticed.
     pub fn run(&self) -> bool {
         match self {
-            Primitive::HmacSha256 { key, message } => Hmac::<Sha256>::new_from_slice(key)
-                .map(|mac| black_box(mac.chain_update(message).finalize().into_bytes()))
-                .is_ok(),
-            Primitive::Md5 { message } => {
-                black_box(Md5::digest(message));
-                true
-            }
+            Primitive::HmacSha256 { key, message, expected } => Hmac::<Sha256>::new_from_slice(key)
+                .is_ok_and(|mac| black_box(mac.chain_update(message).finalize().into_bytes()).as_slice() == expected),
+            Primitive::Md5 { message, expected } => black_box(Md5::digest(message)).as_slice() == expected,
             Primitive::Signature {
                 key,
                 message,
@@ -158,12 +159,23 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
             request_id: "bench",
         },
     );
+    let header = |name: &str| {
+        signed
+            .headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_else(|| panic!("{provider}: no {name} header"))
+    };
+    let hex = |text: &str| decode_hex(text).expect("hex signature");
     let primitive = match provider {
         Provider::Kravia => {
             let mut message = input.clone().into_bytes();
             message.extend_from_slice(b":KRAVIA::");
             message.extend_from_slice(signing_key.as_bytes());
-            Primitive::Md5 { message }
+            let body: serde_json::Value = serde_json::from_str(&signed.body).expect("Kravia body");
+            let expected = hex(body["signature"].as_str().expect("Kravia signature"));
+            Primitive::Md5 { message, expected }
         }
         Provider::Receeve => {
             let labels = ["PUBLIC KEY"];
@@ -183,11 +195,20 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
         Provider::Codat => {
             let key = decode_base64(signing_key.trim_start_matches("whsec_")).expect("Codat key");
             let message = format!("msg_bench_1.{NOW_SECS}.{input}").into_bytes();
-            Primitive::HmacSha256 { key, message }
+            let signature = header("webhook-signature");
+            let expected = signature
+                .strip_prefix("v1,")
+                .and_then(decode_base64)
+                .expect("Codat signature");
+            Primitive::HmacSha256 { key, message, expected }
         }
         _ => Primitive::HmacSha256 {
             key: signing_key.into_bytes(),
             message: input.into_bytes(),
+            expected: hex(&header(match provider {
+                Provider::SmartKyc => "x-smartkyc-signature",
+                _ => "x-signature-sha256",
+            })),
         },
     };
     let settings = Settings::from_lookup(|name| match name {

@@ -43,6 +43,10 @@ pub enum ReceiveError {
     /// SQS did not accept the message this time.
     #[error("queue unavailable: {0}")]
     QueueUnavailable(String),
+    /// The request's work was not done within `REQUEST_DEADLINE_MS`: AWS
+    /// answered, but too slowly.
+    #[error("not done within the {0:?} deadline")]
+    OutOfTime(std::time::Duration),
     /// The deployment is wrong (a setting, the secret's content, a
     /// permission); retries help only once someone fixes it.
     #[error("misconfigured: {0}")]
@@ -95,7 +99,9 @@ impl ReceiveError {
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ReceiveError::Malformed(_) => StatusCode::BAD_REQUEST,
             ReceiveError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) | ReceiveError::OutOfTime(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ReceiveError::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -116,7 +122,7 @@ impl ReceiveError {
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "body too large",
             ReceiveError::Malformed(_) => "malformed body",
             ReceiveError::Unauthenticated(_) => "signature missing or invalid",
-            ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) => {
+            ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) | ReceiveError::OutOfTime(_) => {
                 "temporarily unavailable, retry later"
             }
             ReceiveError::Misconfigured(_) => "internal error",
@@ -136,9 +142,12 @@ impl ReceiveError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             builder = builder.header(header::RETRY_AFTER, "5");
         }
-        builder
-            .body(Body::Text(body.to_string()))
-            .unwrap_or_else(|_| Response::new(Body::Empty))
+        builder.body(Body::Text(body.to_string())).unwrap_or_else(|_| {
+            // Never a 200 by default: an error stays an error.
+            let mut bare = Response::new(Body::Empty);
+            *bare.status_mut() = status;
+            bare
+        })
     }
 }
 
@@ -163,6 +172,7 @@ mod tests {
             (ReceiveError::Unauthenticated(VerifyError::Mismatch), 401),
             (ReceiveError::KeysUnavailable("x".into()), 503),
             (ReceiveError::QueueUnavailable("x".into()), 503),
+            (ReceiveError::OutOfTime(std::time::Duration::from_secs(10)), 503),
             (ReceiveError::Misconfigured("x".into()), 500),
         ];
         for (error, status) in cases {

@@ -5,8 +5,9 @@
 //! not, without a call: a flood of forgeries costs no Secrets Manager calls.
 //! A signature that matches no cached key may mean the provider already
 //! signs with a rotated key: [`KeyCache::refresh`] then fetches again, but
-//! at most once per refresh interval, so a rotation is picked up within
-//! seconds while a flood of forgeries costs one fetch per interval.
+//! at most once per refresh interval, whether that fetch succeeds or not,
+//! so a rotation is picked up within seconds while a flood of forgeries
+//! costs one fetch per interval, even while Secrets Manager is failing.
 //!
 //! A failed fetch is never fatal: that request gets a 5xx, and so does every
 //! request in the next [`RETRY_AFTER_FAILURE`], after which the next request
@@ -47,8 +48,27 @@ pub struct KeyCache<K> {
 
 enum Cached<K> {
     Nothing,
-    Keys { fetched_at: Instant, ring: Arc<KeyRing<K>> },
-    Failure { failed_at: Instant, error: ReceiveError },
+    Keys {
+        fetched_at: Instant,
+        ring: Arc<KeyRing<K>>,
+        /// The last refresh that failed, and how: the cached keys still
+        /// serve, and refreshes wait out the interval after it.
+        failed_refresh: Option<(Instant, ReceiveError)>,
+    },
+    Failure {
+        failed_at: Instant,
+        error: ReceiveError,
+    },
+}
+
+impl<K> Cached<K> {
+    fn fetched(ring: Arc<KeyRing<K>>) -> Self {
+        Cached::Keys {
+            fetched_at: Instant::now(),
+            ring,
+            failed_refresh: None,
+        }
+    }
 }
 
 impl<K> KeyCache<K> {
@@ -69,28 +89,48 @@ impl<K> KeyCache<K> {
     /// when the keys were fetched less than the refresh interval ago (so the
     /// failure stands). If another request already refreshed, its keys are
     /// returned without a call. A failed fetch is an error (the provider
-    /// should retry: its key may be the new one) and leaves the cached keys
-    /// in place for everyone else.
+    /// should retry: its key may be the new one), leaves the cached keys in
+    /// place for everyone else, and is answered from memory for the rest
+    /// of the interval, so that forgeries during an outage cost no more
+    /// calls than forgeries at any other time.
     pub async fn refresh(
         &self,
         tried: &Arc<KeyRing<K>>,
         parse_key: impl Fn(&str) -> Result<K, String>,
     ) -> Result<Option<Arc<KeyRing<K>>>, ReceiveError> {
         let mut cached = self.cached.lock().await;
-        if let Cached::Keys { fetched_at, ring } = &*cached {
-            if !Arc::ptr_eq(ring, tried) {
-                return Ok(Some(Arc::clone(ring)));
+        match &*cached {
+            Cached::Keys { ring, .. } if !Arc::ptr_eq(ring, tried) => return Ok(Some(Arc::clone(ring))),
+            Cached::Keys {
+                failed_refresh: Some((failed_at, error)),
+                ..
+            } if failed_at.elapsed() < self.refresh_interval => return Err(error.clone()),
+            Cached::Keys { fetched_at, .. } if fetched_at.elapsed() < self.refresh_interval => return Ok(None),
+            Cached::Failure { failed_at, error } if failed_at.elapsed() < RETRY_AFTER_FAILURE => {
+                return Err(error.clone())
             }
-            if fetched_at.elapsed() < self.refresh_interval {
-                return Ok(None);
+            _ => {}
+        }
+        match self.load(parse_key).await {
+            Ok(ring) => {
+                let ring = Arc::new(ring);
+                *cached = Cached::fetched(Arc::clone(&ring));
+                Ok(Some(ring))
+            }
+            Err(error) => {
+                let failure = (Instant::now(), error.clone());
+                match &mut *cached {
+                    Cached::Keys { failed_refresh, .. } => *failed_refresh = Some(failure),
+                    other => {
+                        *other = Cached::Failure {
+                            failed_at: failure.0,
+                            error: failure.1,
+                        }
+                    }
+                }
+                Err(error)
             }
         }
-        let ring = Arc::new(self.load(parse_key).await?);
-        *cached = Cached::Keys {
-            fetched_at: Instant::now(),
-            ring: Arc::clone(&ring),
-        };
-        Ok(Some(ring))
     }
 
     /// Fetches the keys ahead of the first request (during init), when none
@@ -99,11 +139,7 @@ impl<K> KeyCache<K> {
     pub async fn prefetch(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<(), ReceiveError> {
         let mut cached = self.cached.lock().await;
         if matches!(*cached, Cached::Nothing) {
-            let ring = self.load(parse_key).await?;
-            *cached = Cached::Keys {
-                fetched_at: Instant::now(),
-                ring: Arc::new(ring),
-            };
+            *cached = Cached::fetched(Arc::new(self.load(parse_key).await?));
         }
         Ok(())
     }
@@ -114,7 +150,7 @@ impl<K> KeyCache<K> {
     pub async fn keys(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<Arc<KeyRing<K>>, ReceiveError> {
         let mut cached = self.cached.lock().await;
         match &*cached {
-            Cached::Keys { fetched_at, ring } if fetched_at.elapsed() < self.ttl => return Ok(Arc::clone(ring)),
+            Cached::Keys { fetched_at, ring, .. } if fetched_at.elapsed() < self.ttl => return Ok(Arc::clone(ring)),
             Cached::Failure { failed_at, error } if failed_at.elapsed() < RETRY_AFTER_FAILURE => {
                 return Err(error.clone())
             }
@@ -123,10 +159,7 @@ impl<K> KeyCache<K> {
         match self.load(parse_key).await {
             Ok(ring) => {
                 let ring = Arc::new(ring);
-                *cached = Cached::Keys {
-                    fetched_at: Instant::now(),
-                    ring: Arc::clone(&ring),
-                };
+                *cached = Cached::fetched(Arc::clone(&ring));
                 Ok(ring)
             }
             Err(error) => {

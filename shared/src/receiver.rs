@@ -4,9 +4,10 @@ use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::primitives::{DateTime, DateTimeFormat};
-use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 
 use crate::delivery::Delivery;
 use crate::encoding::sha256_hex;
@@ -161,15 +162,29 @@ impl<S: Scheme> Receiver<S> {
         }
     }
 
+    /// [`Receiver::accept`] within `REQUEST_DEADLINE_MS`. Past it, the
+    /// answer is a 503: a `SendMessage` cut short may still have landed,
+    /// which makes the provider's retry a duplicate, never a loss.
     async fn receive(&self, request: &Request) -> Result<Accepted, ReceiveError> {
+        let deadline = self.settings.request_deadline;
+        tokio::time::timeout(deadline, self.accept(request))
+            .await
+            .map_err(|_| ReceiveError::OutOfTime(deadline))?
+    }
+
+    async fn accept(&self, request: &Request) -> Result<Accepted, ReceiveError> {
         let Screened {
             delivery,
             claim,
             tenant,
         } = screen(&self.scheme, &self.settings, request, SystemTime::now())?;
-        self.check_required_header(&delivery).await?;
+        let sent_header = self.required_header_sent(&delivery)?;
         let parse_key = |text: &str| self.scheme.parse_key(text);
-        let keys = self.keys.keys(parse_key).await?;
+        // The required header's values and the keys come from two secrets:
+        // fetched at once, so a cold cache costs one round trip, not two.
+        let (header, keys) = tokio::join!(self.check_header_value(sent_header), self.keys.keys(parse_key));
+        header?;
+        let keys = keys?;
         let tenant = tenant.as_deref();
         let verified = match verify_claim(&self.scheme, &claim, delivery.body, &keys, tenant) {
             Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
@@ -284,20 +299,30 @@ pub fn envelope_for(provider: Provider, verified: Verified, delivery: &Delivery<
 }
 
 impl<S: Scheme> Receiver<S> {
-    /// `REQUIRED_HEADER`, when set: present once, and equal (in constant
-    /// time) to one of its secret's values. Checked before the signature's
-    /// keys are fetched, so a request without it costs no key fetch.
-    async fn check_required_header(&self, delivery: &Delivery<'_>) -> Result<(), ReceiveError> {
-        let (Some(required), Some(values)) = (&self.settings.required_header, &self.header_values) else {
-            return Ok(());
+    /// `REQUIRED_HEADER`, when set, must be present once: checked before
+    /// anything is fetched, so a request without it costs no fetch.
+    fn required_header_sent<'d>(&self, delivery: &Delivery<'d>) -> Result<Option<&'d HeaderValue>, ReceiveError> {
+        let Some(required) = &self.settings.required_header else {
+            return Ok(None);
         };
         let mut sent = delivery.headers.get_all(required.name.as_str()).iter();
-        let (Some(sent), None) = (sent.next(), sent.next()) else {
-            return Err(VerifyError::RequiredHeader.into());
+        match (sent.next(), sent.next()) {
+            (Some(value), None) => Ok(Some(value)),
+            _ => Err(VerifyError::RequiredHeader.into()),
+        }
+    }
+
+    /// The required header's value must equal one of its secret's values.
+    /// Digests are compared, in constant time, so that neither a value's
+    /// bytes nor its length show in the timing.
+    async fn check_header_value(&self, sent: Option<&HeaderValue>) -> Result<(), ReceiveError> {
+        let (Some(sent), Some(values)) = (sent, &self.header_values) else {
+            return Ok(());
         };
         let accepted = values.keys(|text| Ok(SecretText::new(text))).await?;
+        let sent = Sha256::digest(sent.as_bytes());
         let matches = accepted.candidates(None).fold(false, |found, entry| {
-            found | constant_time_eq(entry.key.expose().as_bytes(), sent.as_bytes())
+            found | constant_time_eq(&Sha256::digest(entry.key.expose().as_bytes()), &sent)
         });
         if matches {
             Ok(())

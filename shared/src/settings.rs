@@ -28,6 +28,14 @@ pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 /// when AWS hangs, that must stay under Codat's 15 s.
 pub const DEFAULT_WARM_UP_BUDGET: Duration = Duration::from_millis(1500);
 
+/// Default for `REQUEST_DEADLINE_MS`: every request is answered within
+/// this, whatever AWS does; a 503 when the work isn't done by then. Room
+/// for two SDK calls at their 5 s limit (the keys, then the queue). At most
+/// 11 s may be set, so that with init's warm-up (at most 3 s) a request
+/// meeting a cold start is answered inside Codat's 15 s and the functions'
+/// 15 s timeout.
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+
 /// Everything a receiver needs to know about its deployment. Read once at
 /// start-up: a missing or invalid value makes every request a logged 500
 /// rather than a crashed init, so the provider keeps retrying until it is
@@ -52,6 +60,9 @@ pub struct Settings {
     /// `INIT_WARM_UP_MS`: how long init may spend fetching keys and
     /// opening the SQS connection; 0 turns the warm-up off.
     pub warm_up_budget: Duration,
+    /// `REQUEST_DEADLINE_MS`: the longest a request may take; past it, the
+    /// answer is a 503 and the provider retries.
+    pub request_deadline: Duration,
     /// `ALLOWED_SOURCE_IPS`: if set, the only address blocks deliveries may
     /// come from (403 otherwise). Off by default.
     pub allowed_source_ips: Option<Vec<Cidr>>,
@@ -152,6 +163,12 @@ impl Settings {
                 0..=3000,
                 "a number of milliseconds from 0 (off) to 3000",
             )?),
+            request_deadline: Duration::from_millis(number(
+                "REQUEST_DEADLINE_MS",
+                DEFAULT_REQUEST_DEADLINE.as_millis() as u64,
+                1000..=11_000,
+                "a number of milliseconds from 1000 to 11000",
+            )?),
             allowed_source_ips: match lookup("ALLOWED_SOURCE_IPS").filter(|v| !v.trim().is_empty()) {
                 None => None,
                 Some(value) => Some(parse_list(&value).filter(|list| !list.is_empty()).ok_or(
@@ -213,7 +230,30 @@ mod tests {
         assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
         assert_eq!(s.key_refresh_interval, Duration::from_secs(5));
         assert_eq!(s.warm_up_budget, Duration::from_millis(1500));
+        assert_eq!(s.request_deadline, Duration::from_secs(10));
         assert!(!s.fifo_queue());
+    }
+
+    #[test]
+    fn the_request_deadline_stays_inside_codats_15_seconds_with_a_cold_start() {
+        let with = |value| {
+            let mut env = REQUIRED.to_vec();
+            env.push(("REQUEST_DEADLINE_MS", value));
+            settings(&env)
+        };
+        assert_eq!(with("2500").unwrap().request_deadline, Duration::from_millis(2500));
+        for refused in ["0", "999", "11001"] {
+            assert!(
+                matches!(
+                    with(refused),
+                    Err(ConfigError::Invalid {
+                        name: "REQUEST_DEADLINE_MS",
+                        ..
+                    })
+                ),
+                "{refused}"
+            );
+        }
     }
 
     #[test]

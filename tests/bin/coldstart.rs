@@ -3,7 +3,16 @@
 //! AWS played by a local moto; beside them, in the same run, a hello-world
 //! `lambda_runtime` binary built with the same profile: the floor.
 //!
-//! Usage: `coldstart <directory of release binaries> [runs] [requests]`
+//! Each receiver is measured twice: against moto over plain HTTP on
+//! loopback, and over HTTPS through a TLS front with the system's trusted
+//! roots plus the front's CA (`SSL_CERT_FILE`), which is how it talks to
+//! AWS on Lambda: certificate loading, the TLS handshakes and aws-lc's
+//! first random numbers (seeded by its CPU jitter entropy source, unless
+//! built with `AWS_LC_SYS_NO_JITTER_ENTROPY=1`) are then part of what is
+//! timed.
+//!
+//! Usage: `coldstart <directory of release binaries> [runs] [requests]
+//! [directory of another build of kaunt] [what is other about it]`
 //! (`scripts/coldstart` builds them and runs this). Prints Markdown tables.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -13,6 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use integration_tests::runtime_api::RuntimeApi;
+use integration_tests::tls_front::TlsFront;
 use integration_tests::{memory_kib, moto, requests, Fixture};
 use webhook_receiver::Provider;
 
@@ -32,6 +42,36 @@ struct Measured {
     receiver: Option<(Provider, Arc<Fixture>)>,
     /// Settings beyond the defaults.
     env: Vec<(&'static str, &'static str)>,
+    /// AWS over HTTPS through this front, instead of moto over plain HTTP.
+    tls: Option<Arc<Tls>>,
+}
+
+/// TLS fronts for the two services (two endpoints, as on AWS, so that
+/// each gets its own connection) and the roots a function trusts with them.
+struct Tls {
+    sqs: TlsFront,
+    secrets_manager: TlsFront,
+    /// The system's trusted roots (as Lambda's one bundle holds them) and
+    /// the fronts' CAs, for `SSL_CERT_FILE`.
+    roots_file: PathBuf,
+}
+
+impl Tls {
+    fn start(dir: &Path) -> Tls {
+        let sqs = TlsFront::start(&moto::server().endpoint, &dir.join("sqs"));
+        let secrets_manager = TlsFront::start(&moto::server().endpoint, &dir.join("secrets-manager"));
+        let mut roots = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+        for front in [&sqs, &secrets_manager] {
+            roots.extend(std::fs::read(&front.ca_file).unwrap());
+        }
+        let roots_file = dir.join("roots.pem");
+        std::fs::write(&roots_file, roots).unwrap();
+        Tls {
+            sqs,
+            secrets_manager,
+            roots_file,
+        }
+    }
 }
 
 impl Measured {
@@ -50,9 +90,15 @@ impl Measured {
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        match &self.tls {
+            Some(tls) => command
+                .env("AWS_ENDPOINT_URL_SQS", &tls.sqs.endpoint)
+                .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &tls.secrets_manager.endpoint)
+                .env("SSL_CERT_FILE", &tls.roots_file),
+            None => command.env("AWS_ENDPOINT_URL", &moto::server().endpoint),
+        };
         if let Some((_, fixture)) = &self.receiver {
             command
                 .env("SECRET_ID", &fixture.secret_id)
@@ -113,26 +159,45 @@ fn cold_start(function: &Measured, n: usize) -> ColdStart {
     }
 }
 
-/// Resident memory after the first request, and the peak, through
-/// `requests` requests in one process, in KiB.
-fn memory(function: &Measured, requests: usize) -> (u64, u64) {
+/// Resident memory through `requests` requests in one process, in KiB.
+struct Memory {
+    after_first: u64,
+    halfway: u64,
+    after_last: u64,
+    peak: u64,
+}
+
+fn memory(runtime: &tokio::runtime::Runtime, function: &Measured, requests: usize) -> Memory {
     let api = RuntimeApi::start();
     let mut child = function.start(&api);
     api.first_poll(Duration::from_secs(10)).unwrap();
-    let mut after_first = 0;
+    let resident = || memory_kib(Some(child.id()), "VmRSS");
+    let (mut after_first, mut halfway) = (0, 0);
     for n in 0..requests {
         let outcome = api
             .invoke(&function.event(1_000_000 + n), Duration::from_secs(15))
             .unwrap();
         function.check(&outcome.body);
         if n == 0 {
-            after_first = memory_kib(Some(child.id()), "VmRSS");
+            after_first = resident();
+        }
+        if n == requests / 2 {
+            halfway = resident();
+        }
+        // Read the queue as a consumer would, so moto stays quick.
+        if n % 1000 == 999 {
+            drain(runtime, std::slice::from_ref(function));
         }
     }
-    let peak = memory_kib(Some(child.id()), "VmHWM");
+    let memory = Memory {
+        after_first,
+        halfway,
+        after_last: resident(),
+        peak: memory_kib(Some(child.id()), "VmHWM"),
+    };
     child.kill().unwrap();
     child.wait().unwrap();
-    (after_first, peak)
+    memory
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {
@@ -153,6 +218,11 @@ fn main() {
     let dir = PathBuf::from(args.next().expect("usage: coldstart <binaries dir> [runs] [requests]"));
     let runs: usize = args.next().map_or(10, |n| n.parse().unwrap());
     let requests: usize = args.next().map_or(1000, |n| n.parse().unwrap());
+    let other_build = args.next().map(PathBuf::from);
+    let other_build_label = args.next().unwrap_or_else(|| "another build".to_owned());
+    let tls = Arc::new(Tls::start(
+        &std::env::temp_dir().join(format!("coldstart-{}", std::process::id())),
+    ));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -163,8 +233,10 @@ fn main() {
         binary: dir.join("hello-lambda"),
         receiver: None,
         env: vec![],
+        tls: None,
     }];
     let mut without_warm_up = Vec::new();
+    let mut over_tls = Vec::new();
     for provider in PROVIDERS {
         let fixture = Arc::new(runtime.block_on(async {
             let fixture = Fixture::new(&format!("coldstart-{provider}")).await;
@@ -173,23 +245,37 @@ fn main() {
                 .await;
             fixture
         }));
-        functions.push(Measured {
-            name: provider.as_str().to_owned(),
+        let measured = |name: String, env, tls: Option<&Arc<Tls>>| Measured {
+            name,
             binary: dir.join(provider.as_str()),
             receiver: Some((provider, Arc::clone(&fixture))),
-            env: vec![],
-        });
+            env,
+            tls: tls.map(Arc::clone),
+        };
+        functions.push(measured(provider.as_str().to_owned(), vec![], None));
         // The same binary told not to warm up in init, to show what the
         // warm-up moves from the first request into init.
-        without_warm_up.push(Measured {
-            name: format!("{provider}, INIT_WARM_UP_MS=0"),
-            binary: dir.join(provider.as_str()),
-            receiver: Some((provider, fixture)),
-            env: vec![("INIT_WARM_UP_MS", "0")],
-        });
+        without_warm_up.push(measured(
+            format!("{provider}, INIT_WARM_UP_MS=0"),
+            vec![("INIT_WARM_UP_MS", "0")],
+            None,
+        ));
+        over_tls.push(measured(format!("{provider}, TLS"), vec![], Some(&tls)));
+        over_tls.push(measured(
+            format!("{provider}, TLS, INIT_WARM_UP_MS=0"),
+            vec![("INIT_WARM_UP_MS", "0")],
+            Some(&tls),
+        ));
+        if let (Provider::Kaunt, Some(other)) = (provider, &other_build) {
+            over_tls.push(Measured {
+                binary: other.join(provider.as_str()),
+                ..measured(format!("{provider}, TLS, {other_build_label}"), vec![], Some(&tls))
+            });
+        }
     }
     let receivers = functions.len();
     functions.extend(without_warm_up);
+    functions.extend(over_tls);
     for function in &functions {
         assert!(
             Path::new(&function.binary).exists(),
@@ -236,15 +322,18 @@ fn main() {
     }
 
     println!("\nMemory through {requests} requests in one process (MiB)\n");
-    println!("| function | resident after the first request | peak |");
-    println!("| --- | ---: | ---: |");
+    println!("| function | resident after the first request | halfway | after the last | peak |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let mib = |kib: u64| format!("{:.1}", kib as f64 / 1024.0);
     for function in &functions[..receivers] {
-        let (after_first, peak) = memory(function, requests);
+        let memory = memory(&runtime, function, requests);
         println!(
-            "| {} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {} | {} |",
             function.name,
-            after_first as f64 / 1024.0,
-            peak as f64 / 1024.0
+            mib(memory.after_first),
+            mib(memory.halfway),
+            mib(memory.after_last),
+            mib(memory.peak)
         );
         drain(&runtime, &functions);
     }

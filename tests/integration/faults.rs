@@ -2,22 +2,28 @@
 //! 2xx is only ever given for a message on the queue, and a provider that
 //! retries every non-2xx loses nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
 use integration_tests::{moto, requests, sdk_config, Fixture};
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
 use webhook_receiver::settings::DEFAULT_WARM_UP_BUDGET;
-use webhook_receiver::{Provider, Receiver};
+use webhook_receiver::{Provider, Receiver, Settings};
 
 use crate::answer;
 
-/// A receiver on `fixture`'s secret and queue that reaches AWS through
-/// `proxy`.
-async fn through<S: Scheme>(proxy: &FaultProxy, fixture: &Fixture, scheme: S, ttl: Duration) -> Receiver<S> {
+/// A receiver on `fixture`'s secret and queue, with settings changed by
+/// `adjust`, that reaches AWS through `proxy`.
+async fn through<S: Scheme>(
+    proxy: &FaultProxy,
+    fixture: &Fixture,
+    scheme: S,
+    adjust: impl FnOnce(&mut Settings),
+) -> Receiver<S> {
     let mut settings = fixture.settings();
-    settings.secret_cache_ttl = ttl;
+    adjust(&mut settings);
     Receiver::new(scheme, settings, &sdk_config(&proxy.endpoint).await)
 }
 
@@ -31,7 +37,7 @@ async fn secrets_manager_down_with_a_warm_cache_accepts_until_the_ttl_then_recov
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("sm-down").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(2)).await;
+    let receiver = through(&proxy, &fixture, Kaunt, |s| s.secret_cache_ttl = Duration::from_secs(2)).await;
     assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
 
     proxy.set_rules(vec![Rule {
@@ -66,36 +72,108 @@ async fn secrets_manager_down_with_a_warm_cache_accepts_until_the_ttl_then_recov
     assert_eq!(fixture.drain().await.len(), 7);
 }
 
+/// 1,000 forgeries at once, each signed with a key the secret doesn't hold:
+/// their answers' statuses.
+async fn forgery_flood(receiver: &Arc<Receiver<Kaunt>>) -> Vec<u16> {
+    let mut flood = tokio::task::JoinSet::new();
+    for n in 0..1000 {
+        let receiver = Arc::clone(receiver);
+        flood.spawn(async move {
+            let body = format!(r#"{{"Id":"forged-{n}"}}"#);
+            let forged = requests::http_api(&requests::signed_with(Provider::Kaunt, "guessed", &body, ""), None);
+            answer(&receiver.handle(forged).await).0
+        });
+    }
+    flood.join_all().await
+}
+
+/// The most Secrets Manager calls `elapsed` may cost at one fetch (two
+/// calls, AWSCURRENT and AWSPREVIOUS, of up to `attempts` attempts each)
+/// per refresh interval.
+fn calls_allowed(elapsed: Duration, interval: Duration, attempts: u64) -> u64 {
+    2 * attempts * (elapsed.as_millis() / interval.as_millis() + 1) as u64
+}
+
 #[tokio::test]
 async fn a_thousand_forgeries_cost_one_key_fetch_counted_at_the_proxy() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("flood-proxy").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+    let interval = Duration::from_secs(1);
+    let receiver = Arc::new(through(&proxy, &fixture, Kaunt, |s| s.key_refresh_interval = interval).await);
     assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
+    // Past the interval, so the flood may refresh the keys (once).
+    tokio::time::sleep(interval).await;
+
     let before = proxy.calls(Service::SecretsManager);
-    let forged = || {
-        let signed = requests::signed_with(Provider::Kaunt, "guessed", r#"{"Id":"x"}"#, "");
-        requests::http_api(&signed, None)
-    };
     let started = std::time::Instant::now();
-    for _ in 0..1000 {
-        assert_eq!(answer(&receiver.handle(forged()).await).0, 401);
-    }
+    let statuses = forgery_flood(&receiver).await;
+    let elapsed = started.elapsed();
+    assert!(statuses.iter().all(|status| *status == 401), "{statuses:?}");
     let calls = proxy.calls(Service::SecretsManager) - before;
-    // One fetch is two calls (AWSCURRENT and AWSPREVIOUS); at most one fetch
-    // per refresh interval (5 s by default).
-    let allowed = 2 * (started.elapsed().as_secs() / 5 + 1);
+    assert!(calls >= 2, "the first forgery after the interval refetched the keys");
+    let allowed = calls_allowed(elapsed, interval, 1);
     assert!(
         calls <= allowed,
-        "{calls} Secrets Manager calls for 1,000 forgeries, at most {allowed} allowed"
+        "{calls} Secrets Manager calls for 1,000 forgeries in {elapsed:?}, at most {allowed} allowed"
     );
+    assert_eq!(fixture.drain().await.len(), 1, "no forgery was queued");
+}
+
+#[tokio::test]
+async fn forgeries_while_secrets_manager_fails_cost_no_more_calls() {
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    let fixture = Fixture::new("flood-outage").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let interval = Duration::from_secs(1);
+    let receiver = Arc::new(through(&proxy, &fixture, Kaunt, |s| s.key_refresh_interval = interval).await);
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
+    tokio::time::sleep(interval).await;
+
+    proxy.set_rules(vec![Rule {
+        service: Service::SecretsManager,
+        fault: Fault::AwsError {
+            status: 503,
+            code: "ServiceUnavailable",
+        },
+        fraction: 1.0,
+    }]);
+    let before = proxy.calls(Service::SecretsManager);
+    let started = std::time::Instant::now();
+    let statuses = forgery_flood(&receiver).await;
+    let elapsed = started.elapsed();
+    // The refresh failed, so a forgery can't be told from a delivery signed
+    // with a key rotated a moment ago: retry later. Never a 2xx.
+    assert!(statuses.iter().all(|status| *status == 503), "{statuses:?}");
+    let calls = proxy.calls(Service::SecretsManager) - before;
+    let allowed = calls_allowed(elapsed, interval, u64::from(webhook_receiver::aws::MAX_ATTEMPTS));
+    assert!(calls >= 2, "the refresh was tried");
+    assert!(
+        calls <= allowed,
+        "{calls} Secrets Manager calls for 1,000 forgeries during an outage in {elapsed:?}, at most {allowed} allowed"
+    );
+    assert_eq!(
+        answer(&receiver.handle(kaunt_delivery(1)).await).0,
+        200,
+        "the cached key still serves genuine deliveries"
+    );
+
+    proxy.set_rules(vec![]);
+    tokio::time::sleep(interval).await;
+    let statuses = forgery_flood(&receiver).await;
+    assert!(
+        statuses.iter().all(|status| *status == 401),
+        "back to plain refusals: {statuses:?}"
+    );
+    assert_eq!(fixture.drain().await.len(), 2, "no forgery was queued");
 }
 
 /// What one provider's part of the soak saw.
 struct Soaked {
+    provider: Provider,
     accepted: HashSet<String>,
-    queued: Vec<String>,
+    /// `(message id, event id)` of everything read from the queue.
+    queued: Vec<(String, String)>,
     retries: usize,
 }
 
@@ -106,14 +184,20 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
     fixture
         .put_secret(&requests::test_keys().secret(S::PROVIDER).unwrap())
         .await;
-    let receiver = through(proxy, &fixture, scheme, Duration::from_secs(1)).await;
+    let receiver = through(proxy, &fixture, scheme, |s| s.secret_cache_ttl = Duration::from_secs(1)).await;
     let mut accepted = HashSet::new();
     let mut queued = Vec::new();
     let mut retries = 0;
     for n in 0..count {
         // Read the queue as a consumer would, so moto's queue stays small.
         if n % 250 == 249 {
-            queued.extend(fixture.drain().await.into_iter().map(|m| m.envelope.event_id));
+            queued.extend(
+                fixture
+                    .drain()
+                    .await
+                    .into_iter()
+                    .map(|m| (m.message_id, m.envelope.event_id)),
+            );
         }
         let event = requests::numbered(S::PROVIDER, n);
         for attempt in 1.. {
@@ -134,19 +218,39 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
             tokio::time::sleep(Duration::from_millis(20 << attempt.min(6))).await;
         }
     }
-    queued.extend(fixture.drain().await.into_iter().map(|m| m.envelope.event_id));
+    // Calls the proxy delayed past the SDK's attempt timeout land after
+    // the retry that succeeded: wait for them before the last read.
+    tokio::time::sleep(SLOW_CALL + Duration::from_millis(500)).await;
+    queued.extend(
+        fixture
+            .drain()
+            .await
+            .into_iter()
+            .map(|m| (m.message_id, m.envelope.event_id)),
+    );
     Soaked {
+        provider: S::PROVIDER,
         accepted,
         queued,
         retries,
     }
 }
 
+/// A delay past the SDK's 2 s attempt timeout: the SDK gives up on the
+/// attempt and retries, while the call still reaches moto afterwards.
+const SLOW_CALL: Duration = Duration::from_millis(2500);
+
+/// About a third of `service`'s calls faulted, in every way the proxy
+/// knows.
 fn faulty(service: Service) -> Vec<Rule> {
     let rule = |fault, fraction| Rule {
         service,
         fault,
         fraction,
+    };
+    let throttled = match service {
+        Service::Sqs => "RequestThrottled",
+        _ => "ThrottlingException",
     };
     vec![
         rule(
@@ -154,25 +258,34 @@ fn faulty(service: Service) -> Vec<Rule> {
                 status: 500,
                 code: "InternalFailure",
             },
-            0.08,
+            0.07,
         ),
         rule(
             Fault::AwsError {
                 status: 400,
                 code: "ThrottlingException",
             },
-            0.08,
+            0.04,
+        ),
+        rule(
+            Fault::AwsError {
+                status: 400,
+                code: throttled,
+            },
+            0.04,
         ),
         rule(
             Fault::AwsError {
                 status: 503,
                 code: "ServiceUnavailable",
             },
-            0.08,
+            0.07,
         ),
-        rule(Fault::Refuse, 0.08),
-        rule(Fault::ResetMidResponse, 0.08),
-        rule(Fault::Delay(Duration::from_millis(20)), 0.08),
+        rule(Fault::Refuse, 0.07),
+        rule(Fault::ResetMidResponse, 0.07),
+        rule(Fault::Delay(Duration::from_millis(20)), 0.05),
+        rule(Fault::Delay(SLOW_CALL), 0.01),
+        rule(Fault::Hang, 0.01),
     ]
 }
 
@@ -193,34 +306,64 @@ async fn a_retrying_provider_loses_nothing_while_a_third_of_aws_calls_fail() {
     rules.extend(faulty(Service::SecretsManager));
     proxy.set_rules(rules);
     let count = per_provider();
+    let (logs, guard) = integration_tests::logs::capture_json();
     let started = std::time::Instant::now();
-    let results = [
-        soak(Kravia, count, &proxy).await,
-        soak(Kaunt, count, &proxy).await,
-        soak(Receeve, count, &proxy).await,
-        soak(SmartKyc, count, &proxy).await,
-        soak(Codat, count, &proxy).await,
-    ];
+    // The five providers deliver at the same time, as they would.
+    let (kravia, kaunt, receeve, smartkyc, codat) = tokio::join!(
+        soak(Kravia, count, &proxy),
+        soak(Kaunt, count, &proxy),
+        soak(Receeve, count, &proxy),
+        soak(SmartKyc, count, &proxy),
+        soak(Codat, count, &proxy),
+    );
+    let elapsed = started.elapsed();
+    drop(guard);
+    let results = [kravia, kaunt, receeve, smartkyc, codat];
+    // Each 2xx's log line names the SQS message id SendMessage returned.
+    let answered_2xx: Vec<(String, String, String)> = logs
+        .lines_saying("accepted")
+        .into_iter()
+        .map(|line| {
+            let field = |name: &str| line[name].as_str().unwrap().to_owned();
+            (field("provider"), field("message_id"), field("event_id"))
+        })
+        .collect();
     let mut duplicates = 0;
     for result in &results {
         assert_eq!(result.accepted.len(), count, "every delivery was accepted once");
-        let queued: HashSet<&String> = result.queued.iter().collect();
+        let queued_ids: HashSet<&String> = result.queued.iter().map(|(_, event)| event).collect();
         let accepted: HashSet<&String> = result.accepted.iter().collect();
         assert_eq!(
-            queued, accepted,
-            "the queue holds exactly the accepted events: none lost, none invented"
+            queued_ids, accepted,
+            "{}: the queue holds exactly the accepted events: none lost, none invented",
+            result.provider
         );
-        duplicates += result.queued.len() - queued.len();
+        // Not just some copy of each event: the very message each 2xx was
+        // given for.
+        let queued: HashMap<&String, &String> = result.queued.iter().map(|(message, event)| (message, event)).collect();
+        let answered: Vec<_> = answered_2xx
+            .iter()
+            .filter(|(provider, _, _)| provider == result.provider.as_str())
+            .collect();
+        assert_eq!(answered.len(), count, "{}: one 2xx per delivery", result.provider);
+        for (_, message_id, event_id) in answered {
+            assert_eq!(
+                queued.get(message_id).copied(),
+                Some(event_id),
+                "{}: the message a 2xx was given for is on the queue",
+                result.provider
+            );
+        }
+        duplicates += result.queued.len() - queued_ids.len();
     }
     let retries: usize = results.iter().map(|r| r.retries).sum();
     println!(
-        "soak: {} deliveries, {} provider retries, {} duplicates on the queue (at-least-once), {} SQS and {} Secrets Manager calls through the proxy, {:?}",
+        "soak: {} deliveries, {} provider retries, {} duplicates on the queue (at-least-once), {} SQS and {} Secrets Manager calls through the proxy, {elapsed:?}",
         count * 5,
         retries,
         duplicates,
         proxy.calls(Service::Sqs),
         proxy.calls(Service::SecretsManager),
-        started.elapsed()
     );
     assert!(
         retries > 0,
@@ -233,7 +376,7 @@ async fn a_hung_queue_is_answered_503_within_the_budget() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("hung-proxy").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+    let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
     proxy.set_rules(vec![Rule {
         service: Service::Sqs,
         fault: Fault::Hang,
@@ -243,10 +386,36 @@ async fn a_hung_queue_is_answered_503_within_the_budget() {
     assert_eq!(answer(&receiver.handle(kaunt_delivery(1)).await).0, 503);
     // The SDK's 5 s operation timeout, far inside API Gateway's 29 s and Codat's 15 s.
     assert!(
-        started.elapsed() < Duration::from_secs(8),
+        started.elapsed() < Duration::from_millis(6500),
         "answered after {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_slow_aws_is_answered_503_at_the_request_deadline() {
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    let fixture = Fixture::new("deadline").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let deadline = Duration::from_secs(1);
+    let receiver = through(&proxy, &fixture, Kaunt, |s| s.request_deadline = deadline).await;
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
+    // Slow, but inside the SDK's 2 s attempt timeout: only the deadline
+    // can cut this short.
+    let slow = Duration::from_millis(1800);
+    proxy.set_rules(vec![Rule {
+        service: Service::Sqs,
+        fault: Fault::Delay(slow),
+        fraction: 1.0,
+    }]);
+    let started = std::time::Instant::now();
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(1)).await).0, 503);
+    assert!(started.elapsed() < slow, "answered after {:?}", started.elapsed());
+
+    // The SendMessage given up on still landed: the provider's retry will
+    // be a duplicate, never a loss.
+    tokio::time::sleep(slow).await;
+    assert_eq!(fixture.drain().await.len(), 2);
 }
 
 #[tokio::test]
@@ -254,7 +423,7 @@ async fn init_warm_up_fetches_the_keys_and_opens_sqs_so_the_first_request_needs_
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("warm-up").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+    let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
     receiver.warm_up().await;
     let fetches = proxy.calls(Service::SecretsManager);
     assert_eq!(fetches, 2, "one fetch: AWSCURRENT and AWSPREVIOUS");
@@ -275,7 +444,7 @@ async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
     fixture.put_secret("kaunt-test-secret").await;
     for (n, fault) in [Fault::Refuse, Fault::Hang].into_iter().enumerate() {
         // A fresh cold start for each fault.
-        let receiver = through(&proxy, &fixture, Kaunt, Duration::from_secs(300)).await;
+        let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
         let every_call = |service| Rule {
             service,
             fault,

@@ -5,6 +5,12 @@
 //! moto answers one request per connection (`Connection: close`), so each
 //! accepted connection carries one request: read it, pick a fault, forward it
 //! on a fresh upstream connection, relay the answer.
+//!
+//! The service is known only once the request's head is read, so a refused
+//! call is reset (TCP RST) right after that, before anything reaches moto:
+//! to the SDK, as to a refused connection, the call was never made. A
+//! connection refused outright, with nothing listening, is
+//! `failures::unreachable_aws_is_a_503_within_seconds`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,6 +20,8 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::http1::{forward, header, read_request};
 
 /// Which AWS API a call is for, from its `X-Amz-Target` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,19 +37,24 @@ pub enum Service {
 /// What happens to a call.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
-    /// The connection is closed without an answer.
+    /// The connection is reset without an answer; moto never sees the call.
     Refuse,
-    /// Half the real answer is sent, then the connection is closed.
+    /// moto handles the call, half its answer is sent, then the connection
+    /// is reset: the call took effect, but the caller can't know it.
     ResetMidResponse,
-    /// The real answer, after a delay.
+    /// The real answer, after a delay. Past the SDK's attempt timeout, the
+    /// call still reaches moto after the caller has given up on it.
     Delay(Duration),
     /// No answer, ever (the connection stays open).
     Hang,
-    /// An AWS error answer instead of the real one.
+    /// An AWS error answer instead of the real one, shaped as the service
+    /// answers: `awsJson1_0` with the query-compatible error header for SQS,
+    /// `awsJson1_1` for Secrets Manager.
     AwsError {
         /// HTTP status.
         status: u16,
-        /// The error code (`ThrottlingException`, `ServiceUnavailable`, …).
+        /// The error code (`ThrottlingException`, `RequestThrottled`,
+        /// `ServiceUnavailable`, …).
         code: &'static str,
     },
 }
@@ -137,19 +150,15 @@ async fn serve(mut client: TcpStream, state: Arc<State>) {
     let Some(request) = read_request(&mut client).await else {
         return;
     };
-    let fault = state.fault_for(service_of(&request));
-    match fault {
-        Some(Fault::Refuse) => {}
+    let service = service_of(&request);
+    match state.fault_for(service) {
+        Some(Fault::Refuse) => reset(client),
         Some(Fault::Hang) => {
             let mut sink = [0u8; 64];
             while matches!(client.read(&mut sink).await, Ok(n) if n > 0) {}
         }
         Some(Fault::AwsError { status, code }) => {
-            let body = format!(r#"{{"__type":"{code}","message":"injected by the fault proxy"}}"#);
-            let answer = format!(
-                "HTTP/1.1 {status} Injected\r\ncontent-type: application/x-amz-json-1.0\r\nx-amzn-query-error: {code};Sender\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            let answer = aws_error(service, status, code);
             let _ = client.write_all(answer.as_bytes()).await;
         }
         Some(Fault::Delay(delay)) => {
@@ -157,61 +166,44 @@ async fn serve(mut client: TcpStream, state: Arc<State>) {
             relay(&mut client, &request, &state).await;
         }
         Some(Fault::ResetMidResponse) => {
-            if let Some(answer) = forward(&request, &state).await {
+            if let Some(answer) = forward(state.upstream, &request).await {
                 let _ = client.write_all(&answer[..answer.len() / 2]).await;
             }
+            reset(client);
         }
         None => relay(&mut client, &request, &state).await,
     }
 }
 
+/// Closes with a TCP RST instead of an orderly FIN.
+fn reset(client: TcpStream) {
+    let _ = client.set_zero_linger();
+    drop(client);
+}
+
+/// An error answer as `service` writes one: 5xx are the service's fault
+/// (`Receiver`), others the caller's (`Sender`).
+fn aws_error(service: Service, status: u16, code: &str) -> String {
+    let body = format!(r#"{{"__type":"{code}","message":"injected by the fault proxy"}}"#);
+    let fault = if status >= 500 { "Receiver" } else { "Sender" };
+    let protocol = match service {
+        Service::Sqs => format!("content-type: application/x-amz-json-1.0\r\nx-amzn-query-error: {code};{fault}\r\n"),
+        Service::SecretsManager | Service::Other => "content-type: application/x-amz-json-1.1\r\n".to_owned(),
+    };
+    format!(
+        "HTTP/1.1 {status} Injected\r\n{protocol}x-amzn-requestid: fault-proxy\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
 async fn relay(client: &mut TcpStream, request: &[u8], state: &State) {
-    if let Some(answer) = forward(request, state).await {
+    if let Some(answer) = forward(state.upstream, request).await {
         let _ = client.write_all(&answer).await;
     }
 }
 
-/// The upstream's whole answer (it closes the connection after it).
-async fn forward(request: &[u8], state: &State) -> Option<Vec<u8>> {
-    let mut upstream = TcpStream::connect(state.upstream).await.ok()?;
-    upstream.write_all(request).await.ok()?;
-    let mut answer = Vec::new();
-    upstream.read_to_end(&mut answer).await.ok()?;
-    Some(answer)
-}
-
-/// One HTTP request: head and a `Content-Length` body.
-async fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut request = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    let head_end = loop {
-        let n = client.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
-        request.extend_from_slice(&chunk[..n]);
-        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|value| value.trim().parse().ok())
-        .unwrap_or(0);
-    while request.len() < head_end + length {
-        let n = client.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
-        request.extend_from_slice(&chunk[..n]);
-    }
-    Some(request)
-}
-
 fn service_of(request: &[u8]) -> Service {
-    let head = String::from_utf8_lossy(request).to_ascii_lowercase();
-    let target = head
-        .lines()
-        .find_map(|line| line.strip_prefix("x-amz-target:"))
-        .unwrap_or("")
-        .trim()
-        .to_owned();
+    let target = header(request, "x-amz-target").unwrap_or_default().to_ascii_lowercase();
     if target.starts_with("amazonsqs.") {
         Service::Sqs
     } else if target.starts_with("secretsmanager.") {

@@ -4,11 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod fault_proxy;
+pub mod http1;
 pub mod logs;
 pub mod moto;
 pub mod requests;
 pub mod runtime_api;
 pub mod sqs_event;
+pub mod tls_front;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,6 +67,8 @@ pub struct Fixture {
 /// One message as a consumer receives it.
 #[derive(Debug)]
 pub struct Queued {
+    /// SQS's id for the message.
+    pub message_id: String,
     /// The body as the shared crate's envelope type.
     pub envelope: Envelope,
     /// The body as plain JSON, to check field names.
@@ -217,6 +221,7 @@ impl Fixture {
                         .map(String::to_owned)
                 };
                 Queued {
+                    message_id: message.message_id().unwrap().to_owned(),
                     envelope: serde_json::from_str(body).unwrap(),
                     json: serde_json::from_str(body).unwrap(),
                     attributes,

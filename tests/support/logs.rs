@@ -47,3 +47,24 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("trace"), false);
     (captured, tracing::subscriber::set_default(subscriber))
 }
+
+/// The receivers' INFO lines as JSON objects (Lambda's JSON log format),
+/// on this thread until the guard is dropped: for tests that read what
+/// each request's line says.
+pub fn capture_json() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("webhook_receiver=info"), true);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+impl Captured {
+    /// The fields of every JSON line whose message is `message`.
+    pub fn lines_saying(&self, message: &str) -> Vec<serde_json::Value> {
+        self.text()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|line| line["fields"].clone())
+            .filter(|fields| fields["message"] == message)
+            .collect()
+    }
+}

@@ -10,6 +10,7 @@ use super::test_support::{check, NOW};
 use super::{Codat, Kaunt, Kravia, Receeve, SmartKyc, Verified};
 use crate::error::ReceiveError;
 use crate::provider::Provider;
+use crate::receiver::screen;
 use crate::signing;
 
 const RSA_PRIVATE: &str = include_str!("../../testdata/rsa-private.pem");
@@ -21,6 +22,9 @@ const EC_PUBLIC: &str = include_str!("../../testdata/ec-public.pem");
 struct Signed {
     body: Vec<u8>,
     headers: Vec<(String, String)>,
+    /// Where in the body the signed bytes are, when the signature covers
+    /// only part of it (Kravia's `data`); `None`: the whole body.
+    signed_part: Option<std::ops::Range<usize>>,
 }
 
 /// The secret a receiver holds for `provider`, derived from `seed`.
@@ -44,9 +48,12 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
     match provider {
         Provider::Kravia => {
             let data = format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#);
+            let body = signing::kravia_body(&data, &key).unwrap();
+            let start = body.find(&data).unwrap();
             Signed {
-                body: signing::kravia_body(&data, &key).unwrap().into_bytes(),
+                body: body.into_bytes(),
                 headers: vec![],
+                signed_part: Some(start..start + data.len()),
             }
         }
         Provider::Receeve => {
@@ -54,6 +61,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
             Signed {
                 body: signing::receeve_body(&payload, RSA_PRIVATE).unwrap().into_bytes(),
                 headers: vec![],
+                signed_part: None,
             }
         }
         Provider::Kaunt => {
@@ -62,6 +70,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
             Signed {
                 body: body.into_bytes(),
                 headers: vec![("x-signature-sha256".into(), signature)],
+                signed_part: None,
             }
         }
         Provider::SmartKyc => {
@@ -70,6 +79,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
             Signed {
                 body: body.into_bytes(),
                 headers: vec![("x-smartkyc-signature".into(), signature)],
+                signed_part: None,
             }
         }
         _ => {
@@ -83,6 +93,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
                     ("webhook-timestamp".into(), NOW.to_string()),
                     ("webhook-signature".into(), signature),
                 ],
+                signed_part: None,
             }
         }
     }
@@ -114,19 +125,45 @@ fn verify(provider: Provider, seed: &str, body: &[u8], headers: &[(String, Strin
     }
 }
 
-/// Changes that are not changes to what is proven: flipping the letter case
-/// of a hex digit or of Kravia's `MD5` spells the same proof (accepted on
-/// purpose); and Kravia's .NET ASCII encoding folds every non-ASCII
-/// character to `?`, so a byte inside one is not covered by its digest (the
-/// scheme's documented blind spot).
-fn same_proof(provider: Provider, old: u8, new: u8) -> bool {
+/// Body changes that are not changes to what is proven, for Kravia only:
+/// outside the signed `data`, flipping the letter case of the hex digest or
+/// of `MD5` spells the same proof (accepted on purpose); and Kravia's .NET
+/// ASCII encoding folds every non-ASCII character to `?`, so a byte inside
+/// one is not covered by its digest (the scheme's documented blind spot).
+/// Every other provider signs the whole body, byte for byte.
+fn same_proof_in_body(provider: Provider, signed: &Signed, at: usize, new: u8) -> bool {
+    let Some(signed_part) = &signed.signed_part else {
+        return false;
+    };
+    let old = signed.body[at];
     let case_flip = old != new && old.eq_ignore_ascii_case(&new);
-    let kravia_folded = provider == Provider::Kravia && !old.is_ascii();
-    (case_flip && matches!(provider, Provider::Kravia | Provider::Kaunt | Provider::SmartKyc)) || kravia_folded
+    provider == Provider::Kravia && (!old.is_ascii() || (case_flip && !signed_part.contains(&at)))
+}
+
+/// Header changes that are not changes to what is proven: the letter case
+/// of a hex signature (Kaunt, Smart KYC). Codat's base64, id and timestamp
+/// are case-sensitive.
+fn same_proof_in_header(provider: Provider, old: u8, new: u8) -> bool {
+    old != new && old.eq_ignore_ascii_case(&new) && matches!(provider, Provider::Kaunt | Provider::SmartKyc)
 }
 
 fn provider() -> impl Strategy<Value = Provider> {
     prop::sample::select(Provider::ALL.to_vec())
+}
+
+/// Every header a scheme reads, and one none does.
+fn header_name() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "x-signature-sha256",
+        "x-smartkyc-signature",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+        "svix-id",
+        "svix-timestamp",
+        "svix-signature",
+        "content-type",
+    ])
 }
 
 fn note() -> impl Strategy<Value = String> {
@@ -148,7 +185,7 @@ proptest! {
         let signed = sign(provider, "a", &note, id);
         let mut body = signed.body.clone();
         let at = position.index(body.len());
-        prop_assume!(body[at] != byte && !same_proof(provider, body[at], byte));
+        prop_assume!(body[at] != byte && !same_proof_in_body(provider, &signed, at, byte));
         body[at] = byte;
         prop_assert!(verify(provider, "a", &body, &signed.headers).is_err());
     }
@@ -164,7 +201,7 @@ proptest! {
         let header = which.index(headers.len());
         let mut value = headers[header].1.clone().into_bytes();
         let at = position.index(value.len());
-        prop_assume!(value[at] != byte && !same_proof(provider, value[at], byte));
+        prop_assume!(value[at] != byte && !same_proof_in_header(provider, value[at], byte));
         value[at] = byte;
         headers[header].1 = String::from_utf8(value).unwrap();
         prop_assert!(verify(provider, "a", &signed.body, &headers).is_err(), "{:?}", headers[header]);
@@ -179,13 +216,7 @@ proptest! {
     #[test]
     fn no_input_makes_a_verifier_panic(
         body in prop::collection::vec(any::<u8>(), 0..600),
-        headers in prop::collection::vec(
-            (prop::sample::select(vec![
-                "x-signature-sha256", "x-smartkyc-signature", "webhook-id", "webhook-timestamp",
-                "webhook-signature", "svix-id", "svix-timestamp", "svix-signature", "content-type",
-            ]), "[ -~]{0,90}"),
-            0..6,
-        ),
+        headers in prop::collection::vec((header_name(), "[ -~]{0,90}"), 0..6),
     ) {
         let headers: Vec<(String, String)> = headers.into_iter().map(|(n, v)| (n.to_owned(), v)).collect();
         for provider in Provider::ALL {
@@ -193,27 +224,49 @@ proptest! {
         }
     }
 
-    /// Bodies as API Gateway, function URLs and ALB deliver them: any text,
-    /// or any bytes base64-encoded. (An event that claims base64 but isn't
-    /// makes lambda_http's conversion panic before our code runs; AWS never
-    /// sends one, and lambda_runtime turns that panic into an invocation
-    /// error without ending the process.)
+    /// Requests as API Gateway, function URLs and ALB deliver them: any
+    /// text, or any bytes base64-encoded, with any of the headers a scheme
+    /// reads holding anything, through every provider's key-free checks
+    /// (`receiver::screen`) and verification. (An event that claims base64
+    /// but isn't makes lambda_http's conversion panic before our code runs;
+    /// AWS never sends one, and lambda_runtime turns that panic into an
+    /// invocation error without ending the process. The `request` fuzz
+    /// target covers whole events, including that one.)
     #[test]
-    fn no_body_or_encoding_flag_makes_event_parsing_panic(
+    fn no_body_headers_or_encoding_flag_make_request_handling_panic(
         text in "\\PC{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200), base64 in any::<bool>(),
+        headers in prop::collection::btree_map(header_name(), "[ -~]{0,90}", 0..6),
     ) {
         let body = if base64 { crate::encoding::encode_base64(&bytes) } else { text };
         let event = serde_json::json!({
-            "version": "2.0", "routeKey": "POST /webhooks/kaunt", "rawPath": "/webhooks/kaunt", "rawQueryString": "",
-            "headers": { "x-signature-sha256": body.chars().take(64).collect::<String>() },
+            "version": "2.0", "routeKey": "POST /webhooks/any", "rawPath": "/webhooks/any", "rawQueryString": "",
+            "headers": headers,
             "requestContext": { "accountId": "1", "apiId": "a", "domainName": "d", "domainPrefix": "d",
-                "http": { "method": "POST", "path": "/webhooks/kaunt", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "t" },
-                "requestId": "r", "routeKey": "POST /webhooks/kaunt", "stage": "$default", "time": "t", "timeEpoch": 0 },
+                "http": { "method": "POST", "path": "/webhooks/any", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "t" },
+                "requestId": "r", "routeKey": "POST /webhooks/any", "stage": "$default", "time": "t", "timeEpoch": 0 },
             "body": body, "isBase64Encoded": base64,
         });
-        if let Ok(request) = lambda_http::request::from_str(&event.to_string()) {
-            let headers = request.headers().clone();
-            let _ = check(&Kaunt, "k", request.body().as_ref(), &headers, NOW);
+        let request = lambda_http::request::from_str(&event.to_string());
+        prop_assert!(request.is_ok(), "API Gateway's event shape must parse");
+        if let Ok(request) = request {
+            let settings = crate::Settings::from_lookup(|name| {
+                matches!(name, "SECRET_ID" | "QUEUE_URL").then(|| format!("{name}-value"))
+            })
+            .unwrap();
+            let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(NOW);
+            let _ = screen(&Kravia, &settings, &request, now);
+            let _ = screen(&Kaunt, &settings, &request, now);
+            let _ = screen(&Receeve, &settings, &request, now);
+            let _ = screen(&SmartKyc, &settings, &request, now);
+            let _ = screen(&Codat, &settings, &request, now);
+            let request_headers: Vec<(String, String)> = request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+                .collect();
+            for provider in Provider::ALL {
+                let _ = verify(provider, "a", request.body().as_ref(), &request_headers);
+            }
         }
     }
 }

@@ -1,0 +1,102 @@
+//! A TLS front for moto, so that a function can be measured talking to AWS
+//! as it does on Lambda: over HTTPS, with connections kept alive between
+//! calls. It holds a certificate for `localhost` from a CA made for the
+//! run; a function trusts that CA through `SSL_CERT_FILE`, which the SDK's
+//! TLS client reads in place of the system's roots.
+//!
+//! Each request read from a client's connection goes to moto on a fresh
+//! connection (moto closes each after one answer); the answer goes back
+//! without moto's `Connection: close`, so the client's connection, and its
+//! TLS session, stay open for the next call, as with AWS's endpoints.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::http1::{forward, keeping_alive, read_request};
+
+/// A running TLS front, on its own thread until the process ends.
+pub struct TlsFront {
+    /// `https://localhost:<port>`, to use as the AWS endpoint.
+    pub endpoint: String,
+    /// The CA certificate (PEM) to trust, for `SSL_CERT_FILE`.
+    pub ca_file: PathBuf,
+}
+
+impl TlsFront {
+    /// A front for `upstream` (`http://host:port`), its CA written into `dir`.
+    pub fn start(upstream: &str, dir: &Path) -> TlsFront {
+        let upstream: SocketAddr = upstream.trim_start_matches("http://").parse().unwrap();
+        let (ca_pem, chain, key) = certificates();
+        std::fs::create_dir_all(dir).unwrap();
+        let ca_file = dir.join("coldstart-ca.pem");
+        std::fs::write(&ca_file, ca_pem).unwrap();
+
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let endpoint = format!("https://localhost:{}", listener.local_addr().unwrap().port());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                while let Ok((client, _)) = listener.accept().await {
+                    let _ = client.set_nodelay(true);
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut client) = acceptor.accept(client).await else {
+                            return;
+                        };
+                        while let Some(request) = read_request(&mut client).await {
+                            let Some(answer) = forward(upstream, &request).await.and_then(|a| keeping_alive(&a)) else {
+                                return;
+                            };
+                            if client.write_all(&answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            });
+        });
+        TlsFront { endpoint, ca_file }
+    }
+}
+
+/// A CA's certificate (PEM), and a `localhost` certificate chain it issued
+/// with that certificate's key.
+fn certificates() -> (
+    String,
+    Vec<rustls::pki_types::CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+) {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+
+    let key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    (ca.pem(), vec![leaf.der().clone(), ca.der().clone()], key)
+}
