@@ -61,6 +61,15 @@ enum Cached<K> {
     },
 }
 
+/// Whether cached keys go on serving when a fetch fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeepServing {
+    /// A refresh within the TTL: the keys are still good.
+    Yes,
+    /// The TTL is over: the keys must not be used any longer.
+    No,
+}
+
 impl<K> Cached<K> {
     fn fetched(ring: Arc<KeyRing<K>>) -> Self {
         Cached::Keys {
@@ -111,26 +120,7 @@ impl<K> KeyCache<K> {
             }
             _ => {}
         }
-        match self.load(parse_key).await {
-            Ok(ring) => {
-                let ring = Arc::new(ring);
-                *cached = Cached::fetched(Arc::clone(&ring));
-                Ok(Some(ring))
-            }
-            Err(error) => {
-                let failure = (Instant::now(), error.clone());
-                match &mut *cached {
-                    Cached::Keys { failed_refresh, .. } => *failed_refresh = Some(failure),
-                    other => {
-                        *other = Cached::Failure {
-                            failed_at: failure.0,
-                            error: failure.1,
-                        }
-                    }
-                }
-                Err(error)
-            }
-        }
+        self.reload(&mut cached, parse_key, KeepServing::Yes).await.map(Some)
     }
 
     /// Fetches the keys ahead of the first request (during init), when none
@@ -156,6 +146,18 @@ impl<K> KeyCache<K> {
             }
             _ => {}
         }
+        self.reload(&mut cached, parse_key, KeepServing::No).await
+    }
+
+    /// Fetches the keys into `cached`. A failure is remembered: beside the
+    /// cached keys when they may still serve (a refresh within their TTL),
+    /// in their place otherwise.
+    async fn reload(
+        &self,
+        cached: &mut Cached<K>,
+        parse_key: impl Fn(&str) -> Result<K, String>,
+        keep_serving: KeepServing,
+    ) -> Result<Arc<KeyRing<K>>, ReceiveError> {
         match self.load(parse_key).await {
             Ok(ring) => {
                 let ring = Arc::new(ring);
@@ -163,10 +165,18 @@ impl<K> KeyCache<K> {
                 Ok(ring)
             }
             Err(error) => {
-                *cached = Cached::Failure {
-                    failed_at: Instant::now(),
-                    error: error.clone(),
-                };
+                let now = Instant::now();
+                match cached {
+                    Cached::Keys { failed_refresh, .. } if keep_serving == KeepServing::Yes => {
+                        *failed_refresh = Some((now, error.clone()));
+                    }
+                    other => {
+                        *other = Cached::Failure {
+                            failed_at: now,
+                            error: error.clone(),
+                        }
+                    }
+                }
                 Err(error)
             }
         }

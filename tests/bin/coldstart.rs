@@ -41,7 +41,7 @@ struct Measured {
     binary: PathBuf,
     receiver: Option<(Provider, Arc<Fixture>)>,
     /// Settings beyond the defaults.
-    env: Vec<(&'static str, &'static str)>,
+    env: Vec<(&'static str, String)>,
     /// AWS over HTTPS through this front, instead of moto over plain HTTP.
     tls: Option<Arc<Tls>>,
 }
@@ -54,22 +54,30 @@ struct Tls {
     /// The system's trusted roots (as Lambda's one bundle holds them) and
     /// the fronts' CAs, for `SSL_CERT_FILE`.
     roots_file: PathBuf,
+    /// The fronts' CAs alone: what trusting only the endpoints' roots
+    /// would save.
+    endpoint_roots_file: PathBuf,
 }
 
 impl Tls {
     fn start(dir: &Path) -> Tls {
         let sqs = TlsFront::start(&moto::server().endpoint, &dir.join("sqs"));
         let secrets_manager = TlsFront::start(&moto::server().endpoint, &dir.join("secrets-manager"));
-        let mut roots = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+        let mut endpoint_roots = Vec::new();
         for front in [&sqs, &secrets_manager] {
-            roots.extend(std::fs::read(&front.ca_file).unwrap());
+            endpoint_roots.extend(std::fs::read(&front.ca_file).unwrap());
         }
+        let mut roots = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+        roots.extend(&endpoint_roots);
         let roots_file = dir.join("roots.pem");
         std::fs::write(&roots_file, roots).unwrap();
+        let endpoint_roots_file = dir.join("endpoint-roots.pem");
+        std::fs::write(&endpoint_roots_file, endpoint_roots).unwrap();
         Tls {
             sqs,
             secrets_manager,
             roots_file,
+            endpoint_roots_file,
         }
     }
 }
@@ -104,7 +112,7 @@ impl Measured {
                 .env("SECRET_ID", &fixture.secret_id)
                 .env("QUEUE_URL", &fixture.queue_url);
         }
-        command.envs(self.env.iter().copied());
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         command
             .spawn()
             .unwrap_or_else(|error| panic!("{}: {error}", self.binary.display()))
@@ -185,7 +193,7 @@ fn memory(runtime: &tokio::runtime::Runtime, function: &Measured, requests: usiz
             halfway = resident();
         }
         // Read the queue as a consumer would, so moto stays quick.
-        if n % 1000 == 999 {
+        if n % 250 == 249 {
             drain(runtime, std::slice::from_ref(function));
         }
     }
@@ -255,17 +263,22 @@ fn main() {
         functions.push(measured(provider.as_str().to_owned(), vec![], None));
         // The same binary told not to warm up in init, to show what the
         // warm-up moves from the first request into init.
-        without_warm_up.push(measured(
-            format!("{provider}, INIT_WARM_UP_MS=0"),
-            vec![("INIT_WARM_UP_MS", "0")],
-            None,
-        ));
+        let no_warm_up = || vec![("INIT_WARM_UP_MS", "0".to_owned())];
+        without_warm_up.push(measured(format!("{provider}, INIT_WARM_UP_MS=0"), no_warm_up(), None));
         over_tls.push(measured(format!("{provider}, TLS"), vec![], Some(&tls)));
         over_tls.push(measured(
             format!("{provider}, TLS, INIT_WARM_UP_MS=0"),
-            vec![("INIT_WARM_UP_MS", "0")],
+            no_warm_up(),
             Some(&tls),
         ));
+        if provider == Provider::Kaunt {
+            let endpoint_roots = tls.endpoint_roots_file.display().to_string();
+            over_tls.push(measured(
+                format!("{provider}, TLS, trusting only the endpoints' roots"),
+                vec![("SSL_CERT_FILE", endpoint_roots)],
+                Some(&tls),
+            ));
+        }
         if let (Provider::Kaunt, Some(other)) = (provider, &other_build) {
             over_tls.push(Measured {
                 binary: other.join(provider.as_str()),

@@ -87,23 +87,32 @@ async fn forgery_flood(receiver: &Arc<Receiver<Kaunt>>) -> Vec<u16> {
     flood.join_all().await
 }
 
+/// The refresh interval of [`warm_receiver_past_its_refresh_interval`].
+const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A Kaunt receiver through `proxy` that has fetched its keys and accepted
+/// a delivery, longer than its refresh interval ago: the next forgery may
+/// refetch the keys.
+async fn warm_receiver_past_its_refresh_interval(proxy: &FaultProxy, fixture: &Fixture) -> Arc<Receiver<Kaunt>> {
+    fixture.put_secret("kaunt-test-secret").await;
+    let receiver = through(proxy, fixture, Kaunt, |s| s.key_refresh_interval = REFRESH_INTERVAL).await;
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
+    tokio::time::sleep(REFRESH_INTERVAL).await;
+    Arc::new(receiver)
+}
+
 /// The most Secrets Manager calls `elapsed` may cost at one fetch (two
 /// calls, AWSCURRENT and AWSPREVIOUS, of up to `attempts` attempts each)
 /// per refresh interval.
-fn calls_allowed(elapsed: Duration, interval: Duration, attempts: u64) -> u64 {
-    2 * attempts * (elapsed.as_millis() / interval.as_millis() + 1) as u64
+fn calls_allowed(elapsed: Duration, attempts: u64) -> u64 {
+    2 * attempts * (elapsed.as_millis() / REFRESH_INTERVAL.as_millis() + 1) as u64
 }
 
 #[tokio::test]
 async fn a_thousand_forgeries_cost_one_key_fetch_counted_at_the_proxy() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("flood-proxy").await;
-    fixture.put_secret("kaunt-test-secret").await;
-    let interval = Duration::from_secs(1);
-    let receiver = Arc::new(through(&proxy, &fixture, Kaunt, |s| s.key_refresh_interval = interval).await);
-    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
-    // Past the interval, so the flood may refresh the keys (once).
-    tokio::time::sleep(interval).await;
+    let receiver = warm_receiver_past_its_refresh_interval(&proxy, &fixture).await;
 
     let before = proxy.calls(Service::SecretsManager);
     let started = std::time::Instant::now();
@@ -112,7 +121,7 @@ async fn a_thousand_forgeries_cost_one_key_fetch_counted_at_the_proxy() {
     assert!(statuses.iter().all(|status| *status == 401), "{statuses:?}");
     let calls = proxy.calls(Service::SecretsManager) - before;
     assert!(calls >= 2, "the first forgery after the interval refetched the keys");
-    let allowed = calls_allowed(elapsed, interval, 1);
+    let allowed = calls_allowed(elapsed, 1);
     assert!(
         calls <= allowed,
         "{calls} Secrets Manager calls for 1,000 forgeries in {elapsed:?}, at most {allowed} allowed"
@@ -124,11 +133,7 @@ async fn a_thousand_forgeries_cost_one_key_fetch_counted_at_the_proxy() {
 async fn forgeries_while_secrets_manager_fails_cost_no_more_calls() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("flood-outage").await;
-    fixture.put_secret("kaunt-test-secret").await;
-    let interval = Duration::from_secs(1);
-    let receiver = Arc::new(through(&proxy, &fixture, Kaunt, |s| s.key_refresh_interval = interval).await);
-    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
-    tokio::time::sleep(interval).await;
+    let receiver = warm_receiver_past_its_refresh_interval(&proxy, &fixture).await;
 
     proxy.set_rules(vec![Rule {
         service: Service::SecretsManager,
@@ -146,7 +151,7 @@ async fn forgeries_while_secrets_manager_fails_cost_no_more_calls() {
     // with a key rotated a moment ago: retry later. Never a 2xx.
     assert!(statuses.iter().all(|status| *status == 503), "{statuses:?}");
     let calls = proxy.calls(Service::SecretsManager) - before;
-    let allowed = calls_allowed(elapsed, interval, u64::from(webhook_receiver::aws::MAX_ATTEMPTS));
+    let allowed = calls_allowed(elapsed, u64::from(webhook_receiver::aws::MAX_ATTEMPTS));
     assert!(calls >= 2, "the refresh was tried");
     assert!(
         calls <= allowed,
@@ -159,7 +164,7 @@ async fn forgeries_while_secrets_manager_fails_cost_no_more_calls() {
     );
 
     proxy.set_rules(vec![]);
-    tokio::time::sleep(interval).await;
+    tokio::time::sleep(REFRESH_INTERVAL).await;
     let statuses = forgery_flood(&receiver).await;
     assert!(
         statuses.iter().all(|status| *status == 401),

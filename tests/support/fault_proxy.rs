@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-use crate::http1::{forward, header, read_request};
+use crate::http1::{forward, header, read_message, serve_in_background};
 
 /// Which AWS API a call is for, from its `X-Amz-Target` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,22 +94,9 @@ impl FaultProxy {
             calls: Mutex::new(HashMap::new()),
             random: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let serving = Arc::clone(&state);
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).unwrap();
-                while let Ok((client, _)) = listener.accept().await {
-                    tokio::spawn(serve(client, Arc::clone(&serving)));
-                }
-            });
-        });
+        let port = serve_in_background(move |client| serve(client, Arc::clone(&serving)));
+        let endpoint = format!("http://127.0.0.1:{port}");
         FaultProxy { endpoint, state }
     }
 
@@ -147,7 +134,7 @@ impl State {
 }
 
 async fn serve(mut client: TcpStream, state: Arc<State>) {
-    let Some(request) = read_request(&mut client).await else {
+    let Some(request) = read_message(&mut client).await else {
         return;
     };
     let service = service_of(&request);

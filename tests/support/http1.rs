@@ -3,18 +3,45 @@
 //! fresh connection. moto answers one request per connection and closes
 //! it, so its whole answer is what it sent before closing.
 
+use std::future::Future;
 use std::net::SocketAddr;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
-/// One HTTP request from `client`: its head and a `Content-Length` body.
-/// `None` when the client closes first.
-pub async fn read_request(client: &mut (impl AsyncRead + Unpin)) -> Option<Vec<u8>> {
+/// Listens on a free loopback port, on a thread of its own until the
+/// process ends, and hands each connection to `serve` as a task: the
+/// proxies run beside whatever runtime the test uses. Returns the port.
+pub fn serve_in_background<F, Fut>(serve: F) -> u16
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(serve(client));
+            }
+        });
+    });
+    port
+}
+
+/// One HTTP message (a request, or an answer) from `peer`: its head and a
+/// `Content-Length` body. `None` when the peer closes first.
+pub async fn read_message(peer: &mut (impl AsyncRead + Unpin)) -> Option<Vec<u8>> {
     let mut request = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     let head_end = loop {
-        let n = client.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
+        let n = peer.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
         request.extend_from_slice(&chunk[..n]);
         if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
             break at + 4;
@@ -24,7 +51,7 @@ pub async fn read_request(client: &mut (impl AsyncRead + Unpin)) -> Option<Vec<u
         .and_then(|value| value.parse().ok())
         .unwrap_or(0);
     while request.len() < head_end + length {
-        let n = client.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
+        let n = peer.read(&mut chunk).await.ok().filter(|n| *n > 0)?;
         request.extend_from_slice(&chunk[..n]);
     }
     Some(request)
@@ -40,12 +67,18 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
     })
 }
 
-/// `request` sent to `upstream` on a fresh connection, and its whole answer.
+/// `request` sent to `upstream` on a fresh connection, and its whole
+/// answer. The answer ends where its `Content-Length` says, not where moto
+/// closes the connection: moto (werkzeug) closes about 10 ms after its last
+/// byte, which would otherwise be added to every call.
 pub async fn forward(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
     let mut connection = TcpStream::connect(upstream).await.ok()?;
+    let _ = connection.set_nodelay(true);
     connection.write_all(request).await.ok()?;
-    let mut answer = Vec::new();
-    connection.read_to_end(&mut answer).await.ok()?;
+    let mut answer = read_message(&mut connection).await?;
+    if header(&answer, "content-length").is_none() {
+        connection.read_to_end(&mut answer).await.ok()?;
+    }
     Some(answer)
 }
 

@@ -16,10 +16,9 @@ use std::sync::Arc;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use crate::http1::{forward, keeping_alive, read_request};
+use crate::http1::{forward, keeping_alive, read_message, serve_in_background};
 
 /// A running TLS front, on its own thread until the process ends.
 pub struct TlsFront {
@@ -46,35 +45,24 @@ impl TlsFront {
             .with_single_cert(chain, key)
             .unwrap();
         let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let endpoint = format!("https://localhost:{}", listener.local_addr().unwrap().port());
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).unwrap();
-                while let Ok((client, _)) = listener.accept().await {
-                    let _ = client.set_nodelay(true);
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        let Ok(mut client) = acceptor.accept(client).await else {
-                            return;
-                        };
-                        while let Some(request) = read_request(&mut client).await {
-                            let Some(answer) = forward(upstream, &request).await.and_then(|a| keeping_alive(&a)) else {
-                                return;
-                            };
-                            if client.write_all(&answer).await.is_err() {
-                                return;
-                            }
-                        }
-                    });
+        let port = serve_in_background(move |client| {
+            let acceptor = acceptor.clone();
+            async move {
+                let _ = client.set_nodelay(true);
+                let Ok(mut client) = acceptor.accept(client).await else {
+                    return;
+                };
+                while let Some(request) = read_message(&mut client).await {
+                    let Some(answer) = forward(upstream, &request).await.and_then(|a| keeping_alive(&a)) else {
+                        return;
+                    };
+                    if client.write_all(&answer).await.is_err() {
+                        return;
+                    }
                 }
-            });
+            }
         });
+        let endpoint = format!("https://localhost:{port}");
         TlsFront { endpoint, ca_file }
     }
 }
