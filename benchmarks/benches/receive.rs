@@ -1,8 +1,9 @@
 //! Each provider's whole in-process path for one request (the Lambda
 //! event's JSON → `lambda_http` request → checks → verification → envelope
 //! → SQS message, everything but the network) beside the bare primitive
-//! over the same bytes, at 1 KiB and 64 KiB. `scripts/bench` runs this and
-//! prints the overhead table for BENCHMARKS.md.
+//! over the same bytes, at 1 KiB and 64 KiB, and the Lambda event's
+//! conversion alone (which any function pays). `scripts/bench` runs this
+//! and prints the overhead table for BENCHMARKS.md.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -25,6 +26,11 @@ fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_ke
                 let request = lambda_http::request::from_str(black_box(&case.event)).unwrap();
                 receive_offline(&scheme, &case.settings, &request, &keys, now()).unwrap()
             })
+        });
+        // What the Lambda runtime's event conversion alone costs: part of
+        // every function's path, ours or not.
+        group.bench_function("event", |b| {
+            b.iter(|| lambda_http::request::from_str(black_box(&case.event)).unwrap())
         });
         assert!(
             case.primitive.run(),

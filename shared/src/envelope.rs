@@ -46,7 +46,7 @@ impl Envelope {
     /// refuses escaped, so an authentic delivery can never become a send that
     /// fails forever.
     pub fn to_message_body(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(self).map(|json| escape_for_sqs(&json))
+        serde_json::to_string(self).map(escape_for_sqs)
     }
 }
 
@@ -54,9 +54,13 @@ impl Envelope {
 /// only two kinds it refuses, U+FFFE and U+FFFF, and only inside strings
 /// (control characters must already be escaped there), so writing those as
 /// `\uXXXX` keeps the JSON's meaning while making it sendable.
-fn escape_for_sqs(json: &str) -> String {
-    if !json.chars().any(refused_by_sqs) {
-        return json.to_owned();
+fn escape_for_sqs(json: String) -> String {
+    // Every character SQS refuses is a control byte or, in UTF-8, starts
+    // with 0xEF (U+FFFE, U+FFFF) or 0xED (surrogates, which UTF-8 text
+    // can't hold anyway): a quick byte scan rules most bodies out.
+    let suspect = |byte: &u8| matches!(byte, 0xED | 0xEF) || (*byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r'));
+    if !json.as_bytes().iter().any(suspect) || !json.chars().any(refused_by_sqs) {
+        return json;
     }
     let mut escaped = String::with_capacity(json.len() + 16);
     for c in json.chars() {

@@ -11,7 +11,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::hmac_sha256::{constant_time_eq, HmacKey};
-use super::{EventFacts, Scheme};
+use super::{top_level, EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_base64;
 use crate::error::{ReceiveError, VerifyError};
@@ -101,9 +101,10 @@ impl Scheme for Codat {
     }
 
     fn describe(&self, claim: &CodatClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        let event_type = match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(value) => value.get("eventType").and_then(|t| t.as_str()).map(str::to_owned),
-            Err(_) => return Err(ReceiveError::Malformed("body is not JSON")),
+        // Any JSON is accepted; only an object can name its type.
+        let event_type = match top_level::string_field(body, "eventType")? {
+            top_level::TopLevel::Object(event_type) => event_type,
+            top_level::TopLevel::NotObject => None,
         };
         Ok(EventFacts {
             event_type,

@@ -6,7 +6,7 @@
 //! compared.
 
 use super::hmac_sha256::{BodyMacClaim, HmacKey};
-use super::{json_object, optional_string, EventFacts, Scheme};
+use super::{optional_string, EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::{decode_base64, decode_hex};
 use crate::error::ReceiveError;
@@ -36,9 +36,8 @@ impl Scheme for Kaunt {
     }
 
     fn describe(&self, _claim: &BodyMacClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        let body = json_object(body)?;
         Ok(EventFacts {
-            event_type: optional_string(&body, "EventType"),
+            event_type: optional_string(body, "EventType")?,
             event_id: None,
         })
     }

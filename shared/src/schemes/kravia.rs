@@ -16,6 +16,8 @@
 //! hashing, so Kravia's signature can't tell `é` from `è`: treat non-ASCII
 //! text in `data` as unauthenticated.)
 
+use std::borrow::Cow;
+
 use md5::{Digest, Md5};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -77,7 +79,7 @@ impl Scheme for Kravia {
         if text.is_empty() {
             return Err("the key is empty".to_owned());
         }
-        Ok(KraviaKey(dotnet_ascii(text)))
+        Ok(KraviaKey(dotnet_ascii(text).into_owned()))
     }
 
     fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<KraviaClaim<'r>, ReceiveError> {
@@ -91,7 +93,10 @@ impl Scheme for Kravia {
             return Err(VerifyError::UnsupportedAlgorithm(shown).into());
         }
         let signature = decode_hex(body.signature.trim()).ok_or(VerifyError::BadEncoding("hex"))?;
-        let compact = Some(compact_json(body.data.get())).filter(|compact| compact != body.data.get());
+        let compact = match compact_json(body.data.get()) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(compact) => Some(compact),
+        };
         Ok(KraviaClaim {
             data: body.data,
             compact,
@@ -122,7 +127,7 @@ impl Scheme for Kravia {
 /// MD5 of `{data}:KRAVIA::{secret}` in .NET ASCII.
 pub(crate) fn digest(data: &str, key: &KraviaKey) -> [u8; 16] {
     let mut md5 = Md5::new();
-    md5.update(dotnet_ascii(data));
+    md5.update(&*dotnet_ascii(data));
     md5.update(b":KRAVIA::");
     md5.update(&key.0);
     md5.finalize().into()
@@ -130,7 +135,10 @@ pub(crate) fn digest(data: &str, key: &KraviaKey) -> [u8; 16] {
 
 /// .NET's `Encoding.ASCII.GetBytes`: ASCII as is, every UTF-16 code unit
 /// beyond it as `?` (so a character outside the BMP becomes `??`).
-pub(crate) fn dotnet_ascii(text: &str) -> Vec<u8> {
+pub(crate) fn dotnet_ascii(text: &str) -> Cow<'_, [u8]> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text.as_bytes());
+    }
     let mut bytes = Vec::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
@@ -139,33 +147,42 @@ pub(crate) fn dotnet_ascii(text: &str) -> Vec<u8> {
             bytes.extend(std::iter::repeat_n(b'?', c.len_utf16()));
         }
     }
-    bytes
+    Cow::Owned(bytes)
 }
 
 /// JSON text with the whitespace between tokens removed: what Newtonsoft's
-/// default (unindented) output looks like for the same document.
-pub(crate) fn compact_json(json: &str) -> String {
-    let mut compact = String::with_capacity(json.len());
+/// default (unindented) output looks like for the same document. Borrowed
+/// when there is none to remove, as in what Kravia sends. Works on bytes:
+/// JSON's structure is ASCII, and no byte of a multi-byte UTF-8 character
+/// is, so removing ASCII whitespace keeps the text valid UTF-8.
+pub(crate) fn compact_json(json: &str) -> Cow<'_, str> {
     let mut in_string = false;
     let mut escaped = false;
-    for c in json.chars() {
+    let mut compact: Option<Vec<u8>> = None;
+    for (at, &byte) in json.as_bytes().iter().enumerate() {
+        let between_tokens = !in_string && matches!(byte, b' ' | b'\t' | b'\n' | b'\r');
         if in_string {
-            compact.push(c);
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if byte == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if byte == b'"' {
                 in_string = false;
             }
-        } else if c == '"' {
+        } else if byte == b'"' {
             in_string = true;
-            compact.push(c);
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            compact.push(c);
+        }
+        match (&mut compact, between_tokens) {
+            (Some(kept), false) => kept.push(byte),
+            (None, true) => compact = Some(json.as_bytes().get(..at).unwrap_or_default().to_vec()),
+            _ => {}
         }
     }
-    compact
+    match compact.map(String::from_utf8) {
+        Some(Ok(compact)) => Cow::Owned(compact),
+        // Unreachable (see above); the raw text is still a correct input.
+        Some(Err(_)) | None => Cow::Borrowed(json),
+    }
 }
 
 #[cfg(test)]
@@ -204,7 +221,7 @@ mod tests {
         // md5sum over the same text with each UTF-16 unit beyond ASCII as '?':
         // ...,"debtor":"Zo? M?ller ??"}:KRAVIA::kravia-test-secret
         assert!(verify(&body("MD5", data, "f49dd50b5646f82f0f88cfec3c2dbd6e")).is_ok());
-        assert_eq!(dotnet_ascii("é😀a"), b"???a");
+        assert_eq!(&*dotnet_ascii("é😀a"), b"???a");
     }
 
     #[test]
@@ -232,6 +249,14 @@ mod tests {
             compact_json("{ \"a b\" : \"c \\\" d\" ,\n \"e\":[1, 2] }"),
             "{\"a b\":\"c \\\" d\",\"e\":[1,2]}"
         );
+        assert_eq!(compact_json("{ \"é\" :\t\"ü 😀\" }"), "{\"é\":\"ü 😀\"}");
+    }
+
+    #[test]
+    fn text_already_compact_or_ascii_is_not_copied() {
+        assert!(matches!(compact_json(DATA), Cow::Borrowed(_)));
+        assert!(matches!(compact_json(r#"{"a":"b c"}"#), Cow::Borrowed(_)));
+        assert!(matches!(dotnet_ascii(DATA), Cow::Borrowed(_)));
     }
 
     #[test]

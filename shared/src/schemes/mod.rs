@@ -8,6 +8,7 @@ mod kravia;
 mod receeve;
 mod smartkyc;
 mod strict_json;
+mod top_level;
 
 #[cfg(test)]
 mod properties;
@@ -20,8 +21,6 @@ pub use smartkyc::SmartKyc;
 
 #[cfg(any(test, feature = "signing"))]
 pub(crate) use kravia::digest as kravia_digest;
-
-use serde_json::Value;
 
 use crate::delivery::Delivery;
 use crate::envelope::MAX_ID_CHARS;
@@ -128,20 +127,14 @@ fn check_id_length(id: Option<&str>) -> Result<(), ReceiveError> {
     }
 }
 
-/// Parses a body that must be a JSON object. The serde error is dropped on
-/// purpose: its text can quote the payload.
-fn json_object(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, ReceiveError> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ReceiveError::Malformed("body is not a JSON object")),
-        Err(_) => Err(ReceiveError::Malformed("body is not JSON")),
+/// A string field of a body that must be a JSON object (400 otherwise), or
+/// `None` when absent or not a string: event types are informative, and a
+/// provider adding a new shape must not cost an event.
+fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveError> {
+    match top_level::string_field(body, field)? {
+        top_level::TopLevel::Object(value) => Ok(value),
+        top_level::TopLevel::NotObject => Err(ReceiveError::Malformed("body is not a JSON object")),
     }
-}
-
-/// A string field, or `None` when absent or not a string: event types are
-/// informative, and a provider adding a new shape must not cost an event.
-fn optional_string(map: &serde_json::Map<String, Value>, field: &str) -> Option<String> {
-    map.get(field).and_then(Value::as_str).map(str::to_owned)
 }
 
 #[cfg(test)]

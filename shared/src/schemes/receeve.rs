@@ -13,9 +13,8 @@ use aws_lc_rs::signature::{
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
-use super::strict_json;
+use super::strict_json::{self, StrictJson};
 use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_base64;
@@ -101,22 +100,24 @@ impl Scheme for Receeve {
     fn describe(&self, claim: &ReceeveClaim, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
         let signed = strict_json::parse(&claim.payload_as_string)
             .ok_or(ReceiveError::Malformed("payloadAsString is not JSON with unique keys"))?;
-        if strict_json::parse(claim.payload.get()) != Some(signed) {
+        if strict_json::parse(claim.payload.get()).as_ref() != Some(&signed) {
             return Err(VerifyError::PayloadMismatch.into());
         }
-        let signed: Value = serde_json::from_str(&claim.payload_as_string)
-            .map_err(|_| ReceiveError::Malformed("payloadAsString is not JSON"))?;
+        // The event, read from the signed text's own parse.
         let message_id = signed
-            .get("messageId")
-            .and_then(Value::as_str)
+            .member("messageId")
+            .and_then(StrictJson::as_str)
             .filter(|id| !id.is_empty())
             .ok_or(ReceiveError::Malformed("payload.messageId is missing"))?;
         let details = signed
-            .get("details")
-            .filter(|details| details.is_object())
+            .member("details")
+            .filter(|details| matches!(details, StrictJson::Object(_)))
             .ok_or(ReceiveError::Malformed("payload.details is missing"))?;
         Ok(EventFacts {
-            event_type: details.get("messageType").and_then(Value::as_str).map(str::to_owned),
+            event_type: details
+                .member("messageType")
+                .and_then(StrictJson::as_str)
+                .map(str::to_owned),
             event_id: Some(message_id.to_owned()),
         })
     }
@@ -139,7 +140,7 @@ mod tests {
 
     fn body(payload: &str, signature: &str, payload_as_string: &str) -> String {
         serde_json::json!({
-            "payload": serde_json::from_str::<Value>(payload).unwrap(),
+            "payload": serde_json::from_str::<serde_json::Value>(payload).unwrap(),
             "signature": signature,
             "payloadAsString": payload_as_string,
         })

@@ -5,7 +5,7 @@
 //! than the event name.
 
 use super::hmac_sha256::{BodyMacClaim, HmacKey};
-use super::{json_object, optional_string, EventFacts, Scheme};
+use super::{optional_string, EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_hex;
 use crate::error::ReceiveError;
@@ -35,9 +35,8 @@ impl Scheme for SmartKyc {
     }
 
     fn describe(&self, _claim: &BodyMacClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        let body = json_object(body)?;
         Ok(EventFacts {
-            event_type: optional_string(&body, "event"),
+            event_type: optional_string(body, "event")?,
             event_id: None,
         })
     }

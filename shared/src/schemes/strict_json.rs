@@ -32,6 +32,24 @@ pub enum StrictJson {
     Object(BTreeMap<String, StrictJson>),
 }
 
+impl StrictJson {
+    /// An object's member `name`; `None` when absent or not an object.
+    pub fn member(&self, name: &str) -> Option<&StrictJson> {
+        match self {
+            StrictJson::Object(fields) => fields.get(name),
+            _ => None,
+        }
+    }
+
+    /// A string's text; `None` for anything else.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            StrictJson::String(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
 /// Parses `text`; `None` if it isn't JSON or repeats a key in an object.
 pub fn parse(text: &str) -> Option<StrictJson> {
     let raw: Box<RawValue> = serde_json::from_str(text).ok()?;

@@ -1,0 +1,140 @@
+//! Reads one string field at the top level of a JSON body without building
+//! the document: header-signed bodies are otherwise only passed along, and
+//! a tree of a 64 KiB body would cost more than verifying it.
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::ReceiveError;
+
+/// What a body is, as far as one field goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TopLevel {
+    /// A JSON object, with the field's value when it is a string (the last
+    /// one, when the field repeats, as a map would keep it).
+    Object(Option<String>),
+    /// JSON, but not an object.
+    NotObject,
+}
+
+/// Reads `field` from `bytes`, which must be JSON (400 otherwise). The
+/// whole body is checked as JSON on the way. The serde error is dropped on
+/// purpose: its text can quote the payload.
+pub(crate) fn string_field(bytes: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let read = FieldReader { field }
+        .deserialize(&mut deserializer)
+        .and_then(|top| deserializer.end().map(|()| top));
+    read.map_err(|_| ReceiveError::Malformed("body is not JSON"))
+}
+
+struct FieldReader<'f> {
+    field: &'f str,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldReader<'_> {
+    type Value = TopLevel;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldReader<'_> {
+    type Value = TopLevel;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("JSON")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.field {
+                let value: &RawValue = map.next_value()?;
+                found = Some(serde_json::from_str::<String>(value.get()).ok());
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(TopLevel::Object(found.flatten()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_unit<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(body: &str) -> Result<TopLevel, ReceiveError> {
+        string_field(body.as_bytes(), "type")
+    }
+
+    #[test]
+    fn reads_the_field_as_a_map_would() {
+        // Each case beside what a full parse into a map says.
+        for body in [
+            r#"{"type":"a.b","data":{"type":"nested"}}"#,
+            r#"{"data":[1,{"type":"x"}],"type":"esc\u00e9\"d"}"#,
+            r#"{"type":"first","type":"last"}"#,
+            r#"{"type":"first","type":7}"#,
+            r#"{"type":7}"#,
+            r#"{"type":null}"#,
+            r#"{"other":"x"}"#,
+            r#"{"typ\u0065":"escaped key"}"#,
+            " { \"type\" : \"spaced\" } \n",
+        ] {
+            let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).unwrap();
+            let expected = map.get("type").and_then(|v| v.as_str()).map(str::to_owned);
+            assert_eq!(read(body).unwrap(), TopLevel::Object(expected), "{body}");
+        }
+    }
+
+    #[test]
+    fn other_json_is_not_an_object_and_broken_json_is_malformed() {
+        for body in ["[1,2]", "\"type\"", "7", "-1.5", "true", "null", "[]"] {
+            assert_eq!(read(body).unwrap(), TopLevel::NotObject, "{body}");
+        }
+        for body in [
+            "",
+            "{",
+            r#"{"type":"a"} x"#,
+            r#"{"type":"a",}"#,
+            "[1,]",
+            "nul",
+            "{\"a\":\"\u{1}\"}",
+        ] {
+            assert!(matches!(read(body), Err(ReceiveError::Malformed(_))), "{body:?}");
+        }
+    }
+}
