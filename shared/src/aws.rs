@@ -12,9 +12,9 @@ use aws_config::{BehaviorVersion, ConfigLoader};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// One attempt at one call.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
-/// One call, retries included. A request makes at most two calls in a row
-/// (keys, then the queue), so it is answered within about 10 s even when
-/// AWS hangs.
+/// One call, retries included. A request usually makes at most two calls
+/// in a row (the keys, then the queue), so a hanging AWS is answered within
+/// about 10 s; `REQUEST_DEADLINE_MS` bounds whatever else may happen.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;

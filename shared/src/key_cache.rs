@@ -9,8 +9,10 @@
 //! so a rotation is picked up within seconds while a flood of forgeries
 //! costs one fetch per interval, even while Secrets Manager is failing.
 //!
-//! A failed fetch is never fatal: that request gets a 5xx, and so does every
-//! request in the next [`RETRY_AFTER_FAILURE`], after which the next request
+//! A failed fetch is never fatal: that request gets a 5xx. A failed fetch
+//! after the TTL is answered from memory to every request in the next
+//! [`RETRY_AFTER_FAILURE`] (a failed refresh, for the refresh interval,
+//! while the cached keys go on serving), after which the next request
 //! tries again. That keeps a flood of requests during an outage (or with the
 //! secret missing) from becoming a flood of calls, which would only add
 //! throttling to the outage.
@@ -26,7 +28,8 @@ use tokio::sync::Mutex;
 use crate::error::ReceiveError;
 use crate::keys::{KeyRing, SecretText, Stage};
 
-/// How long a failed fetch is answered from memory before the next try.
+/// How long a failed fetch after the TTL is answered from memory before
+/// the next try.
 pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 /// Error codes that no retry will cure: an operator must act.
@@ -61,10 +64,22 @@ enum Cached<K> {
     },
 }
 
+/// Remembers a failed fetch, from now: beside the cached keys when they
+/// go on serving, in their place otherwise.
+fn remember_failure<K>(cached: &mut Cached<K>, keep_serving: KeepServing, error: ReceiveError) {
+    let now = Instant::now();
+    match cached {
+        Cached::Keys { failed_refresh, .. } if keep_serving == KeepServing::Yes => {
+            *failed_refresh = Some((now, error));
+        }
+        other => *other = Cached::Failure { failed_at: now, error },
+    }
+}
+
 /// Whether cached keys go on serving when a fetch fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum KeepServing {
-    /// A refresh within the TTL: the keys are still good.
+    /// A refresh: the keys were good a moment ago (`keys` checks the TTL).
     Yes,
     /// The TTL is over: the keys must not be used any longer.
     No,
@@ -150,14 +165,19 @@ impl<K> KeyCache<K> {
     }
 
     /// Fetches the keys into `cached`. A failure is remembered: beside the
-    /// cached keys when they may still serve (a refresh within their TTL),
-    /// in their place otherwise.
+    /// cached keys when they may still serve (a refresh), in their place
+    /// otherwise (their TTL is over). The attempt is remembered as a failure
+    /// before the call, so that a fetch cut short (the request's deadline
+    /// dropped it) still counts, and forgeries can't make one fetch after
+    /// another by being cut short.
     async fn reload(
         &self,
         cached: &mut Cached<K>,
         parse_key: impl Fn(&str) -> Result<K, String>,
         keep_serving: KeepServing,
     ) -> Result<Arc<KeyRing<K>>, ReceiveError> {
+        let cut_short = ReceiveError::KeysUnavailable("the last key fetch was cut short by a request deadline".into());
+        remember_failure(cached, keep_serving, cut_short);
         match self.load(parse_key).await {
             Ok(ring) => {
                 let ring = Arc::new(ring);
@@ -165,18 +185,7 @@ impl<K> KeyCache<K> {
                 Ok(ring)
             }
             Err(error) => {
-                let now = Instant::now();
-                match cached {
-                    Cached::Keys { failed_refresh, .. } if keep_serving == KeepServing::Yes => {
-                        *failed_refresh = Some((now, error.clone()));
-                    }
-                    other => {
-                        *other = Cached::Failure {
-                            failed_at: now,
-                            error: error.clone(),
-                        }
-                    }
-                }
+                remember_failure(cached, keep_serving, error.clone());
                 Err(error)
             }
         }

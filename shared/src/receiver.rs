@@ -182,6 +182,9 @@ impl<S: Scheme> Receiver<S> {
         let parse_key = |text: &str| self.scheme.parse_key(text);
         // The required header's values and the keys come from two secrets:
         // fetched at once, so a cold cache costs one round trip, not two.
+        // (So a request with the header present but wrong may fetch the
+        // keys too when their cache is cold: no more than a genuine
+        // delivery's fetch, and cached like it.)
         let (header, keys) = tokio::join!(self.check_header_value(sent_header), self.keys.keys(parse_key));
         header?;
         let keys = keys?;

@@ -67,7 +67,9 @@ impl Tls {
         for front in [&sqs, &secrets_manager] {
             endpoint_roots.extend(std::fs::read(&front.ca_file).unwrap());
         }
-        let mut roots = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+        let system_roots = "/etc/ssl/certs/ca-certificates.crt";
+        let mut roots = std::fs::read(system_roots)
+            .unwrap_or_else(|error| panic!("{system_roots}: {error} (the TLS rows trust the system's roots)"));
         roots.extend(&endpoint_roots);
         let roots_file = dir.join("roots.pem");
         std::fs::write(&roots_file, roots).unwrap();

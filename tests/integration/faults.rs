@@ -130,7 +130,7 @@ async fn a_thousand_forgeries_cost_one_key_fetch_counted_at_the_proxy() {
 }
 
 #[tokio::test]
-async fn forgeries_while_secrets_manager_fails_cost_no_more_calls() {
+async fn forgeries_while_secrets_manager_fails_cost_no_more_fetches() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("flood-outage").await;
     let receiver = warm_receiver_past_its_refresh_interval(&proxy, &fixture).await;
@@ -377,11 +377,51 @@ async fn a_retrying_provider_loses_nothing_while_a_third_of_aws_calls_fail() {
 }
 
 #[tokio::test]
+async fn refreshes_cut_short_by_the_deadline_still_count_against_the_interval() {
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    let fixture = Fixture::new("flood-cut-short").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let interval = Duration::from_secs(2);
+    let receiver = through(&proxy, &fixture, Kaunt, |s| {
+        s.key_refresh_interval = interval;
+        s.request_deadline = Duration::from_secs(1);
+    })
+    .await;
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
+    tokio::time::sleep(interval).await;
+
+    // Secrets Manager hangs, so every refresh runs into the 1 s deadline
+    // before the SDK's own 5 s limit.
+    proxy.set_rules(vec![Rule {
+        service: Service::SecretsManager,
+        fault: Fault::Hang,
+        fraction: 1.0,
+    }]);
+    let before = proxy.calls(Service::SecretsManager);
+    let forged = || requests::http_api(&requests::signed_with(Provider::Kaunt, "guessed", "{}", ""), None);
+    for _ in 0..20 {
+        assert_eq!(answer(&receiver.handle(forged()).await).0, 503);
+    }
+    assert_eq!(
+        proxy.calls(Service::SecretsManager) - before,
+        2,
+        "one fetch (two calls), cut short and remembered; not one per forgery"
+    );
+    assert_eq!(
+        answer(&receiver.handle(kaunt_delivery(1)).await).0,
+        200,
+        "the cached key still serves"
+    );
+}
+
+#[tokio::test]
 async fn a_hung_queue_is_answered_503_within_the_budget() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("hung-proxy").await;
     fixture.put_secret("kaunt-test-secret").await;
     let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
+    // Keys cached first, so the time measured is the queue's alone.
+    assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
     proxy.set_rules(vec![Rule {
         service: Service::Sqs,
         fault: Fault::Hang,
@@ -417,10 +457,17 @@ async fn a_slow_aws_is_answered_503_at_the_request_deadline() {
     assert_eq!(answer(&receiver.handle(kaunt_delivery(1)).await).0, 503);
     assert!(started.elapsed() < slow, "answered after {:?}", started.elapsed());
 
-    // The SendMessage given up on still landed: the provider's retry will
+    // The SendMessage given up on still lands: the provider's retry will
     // be a duplicate, never a loss.
-    tokio::time::sleep(slow).await;
-    assert_eq!(fixture.drain().await.len(), 2);
+    let mut landed = fixture.drain().await.len();
+    for _ in 0..50 {
+        if landed == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        landed += fixture.drain().await.len();
+    }
+    assert_eq!(landed, 2);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! A TLS front for moto, so that a function can be measured talking to AWS
 //! as it does on Lambda: over HTTPS, with connections kept alive between
-//! calls. It holds a certificate for `localhost` from a CA made for the
+//! calls. It holds a certificate for `127.0.0.1` from a CA made for the
 //! run; a function trusts that CA through `SSL_CERT_FILE`, which the SDK's
 //! TLS client reads in place of the system's roots.
 //!
@@ -22,7 +22,8 @@ use crate::http1::{forward, keeping_alive, read_message, serve_in_background};
 
 /// A running TLS front, on its own thread until the process ends.
 pub struct TlsFront {
-    /// `https://localhost:<port>`, to use as the AWS endpoint.
+    /// `https://127.0.0.1:<port>` (an address, so that no name lookup is
+    /// timed), to use as the AWS endpoint.
     pub endpoint: String,
     /// The CA certificate (PEM) to trust, for `SSL_CERT_FILE`.
     pub ca_file: PathBuf,
@@ -62,12 +63,12 @@ impl TlsFront {
                 }
             }
         });
-        let endpoint = format!("https://localhost:{port}");
+        let endpoint = format!("https://127.0.0.1:{port}");
         TlsFront { endpoint, ca_file }
     }
 }
 
-/// A CA's certificate (PEM), and a `localhost` certificate chain it issued
+/// A CA's certificate (PEM), and a `127.0.0.1` certificate chain it issued
 /// with that certificate's key.
 fn certificates() -> (
     String,
@@ -81,7 +82,7 @@ fn certificates() -> (
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
         .unwrap()
         .signed_by(&key, &issuer)
         .unwrap();

@@ -22,9 +22,9 @@ const EC_PUBLIC: &str = include_str!("../../testdata/ec-public.pem");
 struct Signed {
     body: Vec<u8>,
     headers: Vec<(String, String)>,
-    /// Where in the body the signed bytes are, when the signature covers
-    /// only part of it (Kravia's `data`); `None`: the whole body.
-    signed_part: Option<std::ops::Range<usize>>,
+    /// Body bytes whose letter case the scheme ignores on purpose (Kravia's
+    /// hex digest and `MD5`): flipping it spells the same proof.
+    case_free: Vec<std::ops::Range<usize>>,
 }
 
 /// The secret a receiver holds for `provider`, derived from `seed`.
@@ -49,11 +49,17 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
         Provider::Kravia => {
             let data = format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#);
             let body = signing::kravia_body(&data, &key).unwrap();
-            let start = body.find(&data).unwrap();
+            let value_of = |field: &str| {
+                let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+                let value = parsed.pointer(field).unwrap().as_str().unwrap().to_owned();
+                let start = body.find(&format!("\"{value}\"")).unwrap() + 1;
+                start..start + value.len()
+            };
+            let case_free = vec![value_of("/header/algorithm"), value_of("/signature")];
             Signed {
                 body: body.into_bytes(),
                 headers: vec![],
-                signed_part: Some(start..start + data.len()),
+                case_free,
             }
         }
         Provider::Receeve => {
@@ -61,7 +67,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
             Signed {
                 body: signing::receeve_body(&payload, RSA_PRIVATE).unwrap().into_bytes(),
                 headers: vec![],
-                signed_part: None,
+                case_free: vec![],
             }
         }
         Provider::Kaunt => {
@@ -70,7 +76,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
             Signed {
                 body: body.into_bytes(),
                 headers: vec![("x-signature-sha256".into(), signature)],
-                signed_part: None,
+                case_free: vec![],
             }
         }
         Provider::SmartKyc => {
@@ -79,7 +85,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
             Signed {
                 body: body.into_bytes(),
                 headers: vec![("x-smartkyc-signature".into(), signature)],
-                signed_part: None,
+                case_free: vec![],
             }
         }
         _ => {
@@ -93,7 +99,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
                     ("webhook-timestamp".into(), NOW.to_string()),
                     ("webhook-signature".into(), signature),
                 ],
-                signed_part: None,
+                case_free: vec![],
             }
         }
     }
@@ -126,18 +132,16 @@ fn verify(provider: Provider, seed: &str, body: &[u8], headers: &[(String, Strin
 }
 
 /// Body changes that are not changes to what is proven, for Kravia only:
-/// outside the signed `data`, flipping the letter case of the hex digest or
-/// of `MD5` spells the same proof (accepted on purpose); and Kravia's .NET
-/// ASCII encoding folds every non-ASCII character to `?`, so a byte inside
-/// one is not covered by its digest (the scheme's documented blind spot).
-/// Every other provider signs the whole body, byte for byte.
+/// flipping the letter case of the hex digest or of `MD5` spells the same
+/// proof (accepted on purpose); and Kravia's .NET ASCII encoding folds
+/// every non-ASCII character to `?`, so a byte inside one is not covered by
+/// its digest (the scheme's documented blind spot). Every other provider
+/// signs the whole body, byte for byte.
 fn same_proof_in_body(provider: Provider, signed: &Signed, at: usize, new: u8) -> bool {
-    let Some(signed_part) = &signed.signed_part else {
-        return false;
-    };
     let old = signed.body[at];
     let case_flip = old != new && old.eq_ignore_ascii_case(&new);
-    provider == Provider::Kravia && (!old.is_ascii() || (case_flip && !signed_part.contains(&at)))
+    let case_free = signed.case_free.iter().any(|range| range.contains(&at));
+    provider == Provider::Kravia && (!old.is_ascii() || (case_flip && case_free))
 }
 
 /// Header changes that are not changes to what is proven: the letter case

@@ -50,15 +50,23 @@ impl StrictJson {
     }
 }
 
-/// Parses `text`; `None` if it isn't JSON or repeats a key in an object.
+/// How deeply arrays and objects may nest: serde_json's own limit. Reading
+/// recurses once per level, so an unsigned copy nested without end could
+/// otherwise exhaust the stack, which no `catch_unwind` survives.
+const MAX_DEPTH: usize = 128;
+
+/// Parses `text`; `None` if it isn't JSON, repeats a key in an object, or
+/// nests deeper than serde_json would read.
 pub fn parse(text: &str) -> Option<StrictJson> {
     let raw: Box<RawValue> = serde_json::from_str(text).ok()?;
-    read(&raw)
+    read(&raw, 0)
 }
 
-fn read(raw: &RawValue) -> Option<StrictJson> {
+fn read(raw: &RawValue, depth: usize) -> Option<StrictJson> {
     let text = raw.get();
+    let inner = |value| read(value, depth + 1);
     match text.as_bytes().first()? {
+        b'[' | b'{' if depth >= MAX_DEPTH => None,
         b'n' => Some(StrictJson::Null),
         b't' => Some(StrictJson::Bool(true)),
         b'f' => Some(StrictJson::Bool(false)),
@@ -67,7 +75,7 @@ fn read(raw: &RawValue) -> Option<StrictJson> {
             let items: Vec<&RawValue> = serde_json::from_str(text).ok()?;
             items
                 .into_iter()
-                .map(read)
+                .map(inner)
                 .collect::<Option<_>>()
                 .map(StrictJson::Array)
         }
@@ -75,7 +83,7 @@ fn read(raw: &RawValue) -> Option<StrictJson> {
             let Entries(entries) = serde_json::from_str(text).ok()?;
             let mut object = BTreeMap::new();
             for (key, value) in entries {
-                if object.insert(key, read(value)?).is_some() {
+                if object.insert(key, inner(value)?).is_some() {
                     return None;
                 }
             }
@@ -131,6 +139,17 @@ mod tests {
             parse(r#"{"n":100000000000000000000000}"#)
         );
         assert_ne!(parse("1"), parse("1.0"));
+    }
+
+    #[test]
+    fn nesting_is_read_as_deep_as_serde_json_reads_and_no_deeper() {
+        let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse(&nested(MAX_DEPTH)).is_some());
+        assert_eq!(parse(&nested(MAX_DEPTH + 1)), None);
+        // Far deeper than any stack would survive, read or not.
+        assert_eq!(parse(&nested(100_000)), None);
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(MAX_DEPTH + 1), "}".repeat(MAX_DEPTH + 1));
+        assert_eq!(parse(&objects), None);
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Reads one string field at the top level of a JSON body without building
 //! the document: header-signed bodies are otherwise only passed along, and
-//! a tree of a 64 KiB body would cost more than verifying it.
+//! a tree of a 64 KiB body would cost more than verifying it. The rest of
+//! the body is still read as strictly as a full parse would read it
+//! (strings decoded, so a lone surrogate escape is refused; nesting up to
+//! serde_json's limit of 128), so what is accepted is what a consumer's
+//! own `serde_json` parse accepts.
 
 use std::fmt;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::ReceiveError;
@@ -56,14 +60,14 @@ impl<'de> Visitor<'de> for FieldReader<'_> {
                 let value: &RawValue = map.next_value()?;
                 found = Some(serde_json::from_str::<String>(value.get()).ok());
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Checked>()?;
             }
         }
         Ok(TopLevel::Object(found.flatten()))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Checked>()?.is_some() {}
         Ok(TopLevel::NotObject)
     }
 
@@ -89,6 +93,62 @@ impl<'de> Visitor<'de> for FieldReader<'_> {
 
     fn visit_unit<E>(self) -> Result<TopLevel, E> {
         Ok(TopLevel::NotObject)
+    }
+}
+
+/// Any JSON value, read and dropped. Unlike `serde::de::IgnoredAny`, which
+/// serde_json skips without decoding strings or counting depth, this goes
+/// through `deserialize_any`, so strings are decoded and serde_json's
+/// recursion limit applies.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Checked, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("JSON")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
     }
 }
 
@@ -136,5 +196,23 @@ mod tests {
         ] {
             assert!(matches!(read(body), Err(ReceiveError::Malformed(_))), "{body:?}");
         }
+    }
+
+    #[test]
+    fn refuses_what_a_full_parse_refuses_anywhere_in_the_body() {
+        let deep = |depth: usize| format!(r#"{{"type":"t","x":{}1{}}}"#, "[".repeat(depth), "]".repeat(depth));
+        for body in [
+            r#"{"type":"t","x":"\ud800"}"#.to_owned(),
+            r#"{"type":"t","x":{"y":["\udc00"]}}"#.to_owned(),
+            r#"["\ud800"]"#.to_owned(),
+            deep(200),
+        ] {
+            assert!(serde_json::from_str::<serde_json::Value>(&body).is_err(), "{body}");
+            assert!(matches!(read(&body), Err(ReceiveError::Malformed(_))), "{body}");
+        }
+        // As deep as a full parse reads is fine.
+        let body = deep(100);
+        assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
+        assert_eq!(read(&body).unwrap(), TopLevel::Object(Some("t".to_owned())));
     }
 }
