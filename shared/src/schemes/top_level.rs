@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::ReceiveError;
@@ -28,29 +28,28 @@ pub(crate) enum TopLevel {
 /// purpose: its text can quote the payload.
 pub(crate) fn string_field(bytes: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let read = FieldReader { field }
-        .deserialize(&mut deserializer)
-        .and_then(|top| deserializer.end().map(|()| top));
-    read.map_err(|_| ReceiveError::Malformed("body is not JSON"))
+    // JSON's own whitespace only: anything else before the value is an
+    // error either way, which the reader below reports.
+    let first = bytes.iter().find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'));
+    let read = if first == Some(&b'{') {
+        deserializer.deserialize_map(FieldReader { field })
+    } else {
+        Checked::deserialize(&mut deserializer).map(|Checked| TopLevel::NotObject)
+    };
+    read.and_then(|top| deserializer.end().map(|()| top))
+        .map_err(|_| ReceiveError::Malformed("body is not JSON"))
 }
 
+/// Reads a JSON object for one of its fields, checking the rest.
 struct FieldReader<'f> {
     field: &'f str,
-}
-
-impl<'de> DeserializeSeed<'de> for FieldReader<'_> {
-    type Value = TopLevel;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<TopLevel, D::Error> {
-        deserializer.deserialize_any(self)
-    }
 }
 
 impl<'de> Visitor<'de> for FieldReader<'_> {
     type Value = TopLevel;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("JSON")
+        formatter.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
@@ -64,35 +63,6 @@ impl<'de> Visitor<'de> for FieldReader<'_> {
             }
         }
         Ok(TopLevel::Object(found.flatten()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
-        while seq.next_element::<Checked>()?.is_some() {}
-        Ok(TopLevel::NotObject)
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<TopLevel, E> {
-        Ok(TopLevel::NotObject)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<TopLevel, E> {
-        Ok(TopLevel::NotObject)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<TopLevel, E> {
-        Ok(TopLevel::NotObject)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<TopLevel, E> {
-        Ok(TopLevel::NotObject)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<TopLevel, E> {
-        Ok(TopLevel::NotObject)
-    }
-
-    fn visit_unit<E>(self) -> Result<TopLevel, E> {
-        Ok(TopLevel::NotObject)
     }
 }
 
