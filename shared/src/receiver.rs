@@ -14,7 +14,7 @@ use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
 use crate::error::{ReceiveError, VerifyError};
 use crate::key_cache::KeyCache;
-use crate::keys::{KeyRing, SecretText, Stage};
+use crate::keys::{KeyRing, Stage};
 use crate::provider::Provider;
 use crate::queue::{OutgoingMessage, QueuePublisher};
 use crate::schemes::hmac_sha256::constant_time_eq;
@@ -30,7 +30,7 @@ pub struct Receiver<S: Scheme> {
     keys: KeyCache<S::Key>,
     queue: QueuePublisher,
     /// `REQUIRED_HEADER`'s accepted values, when it is set.
-    header_values: Option<KeyCache<SecretText>>,
+    header_values: Option<KeyCache<HeaderDigest>>,
 }
 
 /// What an accepted delivery produced.
@@ -99,7 +99,7 @@ impl<S: Scheme> Receiver<S> {
         let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));
         let header_values = async {
             match &self.header_values {
-                Some(values) => values.prefetch(|text| Ok(SecretText::new(text))).await,
+                Some(values) => values.prefetch(header_digest).await,
                 None => Ok(()),
             }
         };
@@ -322,17 +322,27 @@ impl<S: Scheme> Receiver<S> {
         let (Some(sent), Some(values)) = (sent, &self.header_values) else {
             return Ok(());
         };
-        let accepted = values.keys(|text| Ok(SecretText::new(text))).await?;
-        let sent = Sha256::digest(sent.as_bytes());
-        let matches = accepted.candidates(None).fold(false, |found, entry| {
-            found | constant_time_eq(&Sha256::digest(entry.key.expose().as_bytes()), &sent)
-        });
+        let accepted = values.keys(header_digest).await?;
+        let sent: HeaderDigest = Sha256::digest(sent.as_bytes()).into();
+        let matches = accepted
+            .candidates(None)
+            .fold(false, |found, entry| found | constant_time_eq(&entry.key, &sent));
         if matches {
             Ok(())
         } else {
             Err(VerifyError::RequiredHeader.into())
         }
     }
+}
+
+/// `REQUIRED_HEADER`'s accepted values as they are kept: SHA-256 digests,
+/// made once when the secret is fetched rather than on every request (and
+/// the values themselves are not held).
+type HeaderDigest = [u8; 32];
+
+/// One accepted value from `REQUIRED_HEADER_SECRET_ID`, as it is kept.
+fn header_digest(value: &str) -> Result<HeaderDigest, String> {
+    Ok(Sha256::digest(value.as_bytes()).into())
 }
 
 /// The tenant a route names: the `{tenant}` path parameter of an API
