@@ -1,15 +1,14 @@
 //! Reads one string field at the top level of a JSON body without building
 //! the document: header-signed bodies are otherwise only passed along, and
-//! a tree of a 64 KiB body would cost more than verifying it. The rest of
-//! the body is still read as strictly as a full parse would read it
-//! (strings decoded, so a lone surrogate escape is refused; nesting up to
+//! a tree of a 64 KiB body would cost more than verifying it. The whole
+//! body, the field included, is still read as strictly as a full parse
+//! would read it (strings decoded, so a lone surrogate escape is refused; nesting up to
 //! serde_json's limit of 128), so what is accepted is what a consumer's
 //! own `serde_json` parse accepts.
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::error::ReceiveError;
 
@@ -34,7 +33,7 @@ pub(crate) fn string_field(bytes: &[u8], field: &str) -> Result<TopLevel, Receiv
     let read = if first == Some(&b'{') {
         deserializer.deserialize_map(FieldReader { field })
     } else {
-        Checked::deserialize(&mut deserializer).map(|Checked| TopLevel::NotObject)
+        SKIP.deserialize(&mut deserializer).map(|_| TopLevel::NotObject)
     };
     read.and_then(|top| deserializer.end().map(|()| top))
         .map_err(|_| ReceiveError::Malformed("body is not JSON"))
@@ -56,69 +55,76 @@ impl<'de> Visitor<'de> for FieldReader<'_> {
         let mut found = None;
         while let Some(key) = map.next_key::<String>()? {
             if key == self.field {
-                let value: &RawValue = map.next_value()?;
-                found = Some(serde_json::from_str::<String>(value.get()).ok());
+                found = map.next_value_seed(Checked { keep_string: true })?;
             } else {
-                map.next_value::<Checked>()?;
+                map.next_value_seed(SKIP)?;
             }
         }
-        Ok(TopLevel::Object(found.flatten()))
+        Ok(TopLevel::Object(found))
     }
 }
 
-/// Any JSON value, read and dropped. Unlike `serde::de::IgnoredAny`, which
-/// serde_json skips without decoding strings or counting depth, this goes
-/// through `deserialize_any`, so strings are decoded and serde_json's
-/// recursion limit applies.
-struct Checked;
+/// Reads any JSON value and checks it, keeping its text only when it is a
+/// string and `keep_string` is set. Unlike `serde::de::IgnoredAny` or a
+/// `RawValue`, which serde_json skips without decoding strings or counting
+/// depth, this goes through `deserialize_any`, so strings are decoded (a
+/// lone surrogate escape is refused) and serde_json's recursion limit
+/// applies.
+#[derive(Clone, Copy)]
+struct Checked {
+    keep_string: bool,
+}
 
-impl<'de> Deserialize<'de> for Checked {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Checked, D::Error> {
-        deserializer.deserialize_any(CheckedVisitor)
+/// A value read, checked and dropped.
+const SKIP: Checked = Checked { keep_string: false };
+
+impl<'de> DeserializeSeed<'de> for Checked {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<String>, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct CheckedVisitor;
-
-impl<'de> Visitor<'de> for CheckedVisitor {
-    type Value = Checked;
+impl<'de> Visitor<'de> for Checked {
+    type Value = Option<String>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str("JSON")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
-        while map.next_entry::<Checked, Checked>()?.is_some() {}
-        Ok(Checked)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        while map.next_entry_seed(SKIP, SKIP)?.is_some() {}
+        Ok(None)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
-        while seq.next_element::<Checked>()?.is_some() {}
-        Ok(Checked)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+        while seq.next_element_seed(SKIP)?.is_some() {}
+        Ok(None)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
-        Ok(Checked)
+    fn visit_str<E>(self, text: &str) -> Result<Option<String>, E> {
+        Ok(self.keep_string.then(|| text.to_owned()))
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
-        Ok(Checked)
+    fn visit_bool<E>(self, _: bool) -> Result<Option<String>, E> {
+        Ok(None)
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
-        Ok(Checked)
+    fn visit_i64<E>(self, _: i64) -> Result<Option<String>, E> {
+        Ok(None)
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
-        Ok(Checked)
+    fn visit_u64<E>(self, _: u64) -> Result<Option<String>, E> {
+        Ok(None)
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
-        Ok(Checked)
+    fn visit_f64<E>(self, _: f64) -> Result<Option<String>, E> {
+        Ok(None)
     }
 
-    fn visit_unit<E>(self) -> Result<Checked, E> {
-        Ok(Checked)
+    fn visit_unit<E>(self) -> Result<Option<String>, E> {
+        Ok(None)
     }
 }
 
@@ -176,6 +182,9 @@ mod tests {
             r#"{"type":"t","x":{"y":["\udc00"]}}"#.to_owned(),
             r#"["\ud800"]"#.to_owned(),
             deep(200),
+            // The field itself, read as strictly as the rest.
+            r#"{"type":"\ud800"}"#.to_owned(),
+            format!(r#"{{"type":{}1{}}}"#, "[".repeat(200), "]".repeat(200)),
         ] {
             assert!(serde_json::from_str::<serde_json::Value>(&body).is_err(), "{body}");
             assert!(matches!(read(&body), Err(ReceiveError::Malformed(_))), "{body}");
