@@ -22,9 +22,7 @@ async fn through<S: Scheme>(
     scheme: S,
     adjust: impl FnOnce(&mut Settings),
 ) -> Receiver<S> {
-    let mut settings = fixture.settings();
-    adjust(&mut settings);
-    Receiver::new(scheme, settings, &sdk_config(&proxy.endpoint).await)
+    fixture.receiver_through(&sdk_config(&proxy.endpoint).await, scheme, adjust)
 }
 
 fn kaunt_delivery(n: usize) -> lambda_http::Request {

@@ -163,9 +163,19 @@ impl Fixture {
 
     /// The same with settings changed by `adjust`.
     pub fn receiver_with<S: Scheme>(&self, scheme: S, adjust: impl FnOnce(&mut Settings)) -> Receiver<S> {
+        self.receiver_through(&self.aws, scheme, adjust)
+    }
+
+    /// The same, reaching AWS as `aws` says (through a proxy, say).
+    pub fn receiver_through<S: Scheme>(
+        &self,
+        aws: &SdkConfig,
+        scheme: S,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Receiver<S> {
         let mut settings = self.settings();
         adjust(&mut settings);
-        Receiver::new(scheme, settings, &self.aws)
+        Receiver::new(scheme, settings, aws)
     }
 
     /// Everything on the queue, removed from it, as the SDK returns it.
