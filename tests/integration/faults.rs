@@ -180,6 +180,12 @@ struct Soaked {
     retries: usize,
 }
 
+/// Everything on `fixture`'s queue, removed from it: `(message id, event id)`.
+async fn read_queue(fixture: &Fixture) -> Vec<(String, String)> {
+    let messages = fixture.drain().await.into_iter();
+    messages.map(|m| (m.message_id, m.envelope.event_id)).collect()
+}
+
 /// `count` deliveries of one provider through a faulty AWS, each retried
 /// by the "provider", with backoff, until it gets a 2xx.
 async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked {
@@ -194,13 +200,7 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
     for n in 0..count {
         // Read the queue as a consumer would, so moto's queue stays small.
         if n % 250 == 249 {
-            queued.extend(
-                fixture
-                    .drain()
-                    .await
-                    .into_iter()
-                    .map(|m| (m.message_id, m.envelope.event_id)),
-            );
+            queued.extend(read_queue(&fixture).await);
         }
         let event = requests::numbered(S::PROVIDER, n);
         for attempt in 1.. {
@@ -224,13 +224,7 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
     // Calls the proxy delayed past the SDK's attempt timeout land after
     // the retry that succeeded: wait for them before the last read.
     tokio::time::sleep(SLOW_CALL + Duration::from_millis(500)).await;
-    queued.extend(
-        fixture
-            .drain()
-            .await
-            .into_iter()
-            .map(|m| (m.message_id, m.envelope.event_id)),
-    );
+    queued.extend(read_queue(&fixture).await);
     Soaked {
         provider: S::PROVIDER,
         accepted,
