@@ -171,7 +171,7 @@ def describe(message):
     envelope = json.loads(message["Body"])
     attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
     payload_bytes = len(json.dumps(envelope.pop("payload")))
-    summary = {**envelope, "payload": f"<{payload_bytes} bytes, unchanged>"}
+    summary = {**envelope, "payload": f"<{payload_bytes} bytes, what the signature covers>"}
     return json.dumps(summary) + "\n" + " " * 14 + "attributes " + json.dumps(attributes, sort_keys=True)
 
 
@@ -298,6 +298,19 @@ def main():
                 if not queued:
                     print(f"{' ' * 6}queued: nothing")
 
+        # An event lambda_http can't turn into a request (it panics on a
+        # scheme that doesn't make a URL): answered 400, and the function
+        # goes on serving.
+        hostile = load_event(ROOT / "events" / "kaunt" / "proposal-completed.json", "kaunt")
+        hostile["headers"]["x-forwarded-proto"] = "ht tp"
+        status, answer = post(hostile, "kaunt", watch_port)
+        after, _ = post(load_event(ROOT / "events" / "kaunt" / "proposal-completed.json", "kaunt"), "kaunt", watch_port)
+        queued = drain(sqs, queue_url)
+        ok = (status, after, len(queued)) == (400, 200, 1)
+        unexpected += not ok
+        print(f"{'ok ' if ok else '!! '}kaunt with a malformed X-Forwarded-Proto: {status} {answer}; "
+              f"a genuine delivery right after: {after}")
+
         print("\ncargo lambda invoke --data-file, one genuine event per function:")
         with tempfile.TemporaryDirectory() as scratch:
             for provider in PROVIDERS:
@@ -325,7 +338,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + len(PROVIDERS) + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 1 + len(PROVIDERS) + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

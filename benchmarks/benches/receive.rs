@@ -2,15 +2,18 @@
 //! event's JSON → `lambda_http` request → checks → verification → envelope
 //! → SQS message, everything but the network) beside the bare primitive
 //! over the same bytes, at 1 KiB and 64 KiB, and the Lambda event's
-//! conversion alone (which any function pays). `scripts/bench` runs this
-//! and prints the overhead table for BENCHMARKS.md.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+//! conversion alone (ours, and `lambda_http`'s that it wraps). Beside them,
+//! Kravia on a route without a tenant with 100 creditors' current and
+//! previous keys, genuine and forged, at 240 KiB. `scripts/bench` runs this
+//! and prints the tables for BENCHMARKS.md.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use benchmarks::{case, key_ring, now, ReceeveKey};
+use benchmarks::{case, key_ring, kravia_many_keys, now, ReceeveKey};
 use criterion::{criterion_group, criterion_main, Criterion};
+use webhook_receiver::lambda_event::{self, Converted};
 use webhook_receiver::receiver::receive_offline;
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
 
@@ -23,13 +26,15 @@ fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_ke
         let mut group = c.benchmark_group(format!("{name}/{size_name}"));
         group.bench_function("path", |b| {
             b.iter(|| {
-                let request = lambda_http::request::from_str(black_box(&case.event)).unwrap();
+                let request = read(black_box(&case.event));
                 receive_offline(&scheme, &case.settings, &request, &keys, now()).unwrap()
             })
         });
-        // What the Lambda runtime's event conversion alone costs: part of
-        // every function's path, ours or not.
-        group.bench_function("event", |b| {
+        // What reading the Lambda event alone costs: part of every
+        // function's path, ours or not; and lambda_http's own conversion,
+        // which ours wraps.
+        group.bench_function("event", |b| b.iter(|| read(black_box(&case.event))));
+        group.bench_function("lambda_http", |b| {
             b.iter(|| lambda_http::request::from_str(black_box(&case.event)).unwrap())
         });
         assert!(
@@ -46,6 +51,31 @@ fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_ke
     }
 }
 
+fn read(event: &str) -> lambda_http::Request {
+    match lambda_event::read(event) {
+        Ok(Converted::Request(_, request)) => request,
+        other => panic!("not a request: {other:?}"),
+    }
+}
+
+fn kravia_with_many_keys(c: &mut Criterion) {
+    let case = kravia_many_keys(100, 240 * 1024);
+    let mut group = c.benchmark_group("kravia-100+100-keys/240KiB");
+    group.bench_function("genuine", |b| {
+        b.iter(|| {
+            let request = read(black_box(&case.genuine));
+            receive_offline(&Kravia, &case.settings, &request, &case.keys, now()).unwrap()
+        })
+    });
+    group.bench_function("forged", |b| {
+        b.iter(|| {
+            let request = read(black_box(&case.forged));
+            receive_offline(&Kravia, &case.settings, &request, &case.keys, now()).unwrap_err()
+        })
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     provider_path(c, Kravia, "kravia", ReceeveKey::Rsa2048);
     provider_path(c, Kaunt, "kaunt", ReceeveKey::Rsa2048);
@@ -53,6 +83,7 @@ fn benches(c: &mut Criterion) {
     provider_path(c, Receeve, "receeve-p256", ReceeveKey::P256);
     provider_path(c, SmartKyc, "smartkyc", ReceeveKey::Rsa2048);
     provider_path(c, Codat, "codat", ReceeveKey::Rsa2048);
+    kravia_with_many_keys(c);
 }
 
 criterion_group! {

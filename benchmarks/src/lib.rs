@@ -99,6 +99,68 @@ impl Primitive {
     }
 }
 
+/// Kravia with many creditors on a route without a tenant, where every key
+/// may be tried: a genuine delivery signed with the last creditor's
+/// current key, and a forgery of the same size that no key made.
+pub struct ManyKeys {
+    /// The receiver's keys: each creditor's current and previous key.
+    pub keys: KeyRing<<webhook_receiver::schemes::Kravia as Scheme>::Key>,
+    /// The genuine delivery's Lambda event.
+    pub genuine: String,
+    /// The forgery's Lambda event.
+    pub forged: String,
+    /// The receiver's settings.
+    pub settings: Settings,
+}
+
+/// A [`ManyKeys`] case with `creditors` creditors and bodies of about
+/// `body_bytes`.
+///
+/// # Panics
+/// When signing fails: the benchmark setup is broken.
+pub fn kravia_many_keys(creditors: usize, body_bytes: usize) -> ManyKeys {
+    let secret = |stage: &str| {
+        let keys: serde_json::Map<String, serde_json::Value> = (0..creditors)
+            .map(|n| {
+                (
+                    format!("creditor-{n}"),
+                    format!("{stage}-secret-of-creditor-{n}").into(),
+                )
+            })
+            .collect();
+        SecretText::new(serde_json::Value::Object(keys).to_string())
+    };
+    let scheme = webhook_receiver::schemes::Kravia;
+    let keys = KeyRing::parse(&secret("current"), Some(&secret("previous")), |text| {
+        scheme.parse_key(text)
+    })
+    .unwrap_or_else(|error| panic!("keys: {error}"));
+    let data = format!(
+        r#"{{"timestamp":1,"eventType":"CaseUpdate","claimId":7,"note":"{}"}}"#,
+        "x".repeat(body_bytes.saturating_sub(160))
+    );
+    let last = format!("current-secret-of-creditor-{}", creditors.saturating_sub(1));
+    let event = |key: &str| {
+        let options = SignOptions {
+            codat_id: "",
+            codat_timestamp: NOW_SECS,
+        };
+        let signed = sign_event::sign(Provider::Kravia, key, &data, &options).expect("signing");
+        let options = EventOptions {
+            tenant: None,
+            base64_body: false,
+            request_id: "bench",
+        };
+        api_gateway_event(&signed, &options).to_string()
+    };
+    ManyKeys {
+        keys,
+        genuine: event(&last),
+        forged: event("a-key-no-creditor-has"),
+        settings: case(Provider::Kravia, ReceeveKey::Rsa2048, 1024).settings,
+    }
+}
+
 /// Test keys as `events/` uses them.
 pub fn test_keys() -> TestKeys {
     TestKeys::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../events/test-keys"))

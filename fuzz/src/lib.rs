@@ -7,18 +7,27 @@
 //! - a genuinely signed delivery is never refused as unauthenticated (a 400
 //!   can be right: the harness signs bodies a provider's schema rejects);
 //! - whatever verifies becomes an SQS message that reads back as the same
-//!   envelope, with the body's JSON text unchanged, within SQS's limits.
+//!   envelope, within SQS's limits, whose payload holds only what the
+//!   signature covers: the body's JSON text unchanged where the body is
+//!   signed whole, and for Kravia and receeve exactly the signed members,
+//!   which verify again on their own (checked with the bare primitives,
+//!   not the library's schemes).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_2048_8192_SHA256};
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
+use md5::{Digest, Md5};
 use webhook_receiver::delivery::Delivery;
+use webhook_receiver::encoding::{decode_base64, decode_hex};
 use webhook_receiver::keys::{KeyRing, SecretText};
+use webhook_receiver::lambda_event::{self, Converted};
+use webhook_receiver::pem::decode_pem;
 use webhook_receiver::queue::OutgoingMessage;
 use webhook_receiver::receiver::{envelope_for, receive_offline};
-use webhook_receiver::schemes::{verify_claim, Scheme, Verified};
-use webhook_receiver::{Envelope, ReceiveError, Settings};
+use webhook_receiver::schemes::{verify_claim, Deadline, Scheme, Verified};
+use webhook_receiver::{Envelope, Provider, ReceiveError, Settings};
 
 pub mod sign;
 
@@ -125,6 +134,9 @@ pub struct SchemeInput {
     pub skew_secs: i16,
     /// Headers beside the signature's.
     pub headers: Vec<(String, Vec<u8>)>,
+    /// Kravia and receeve: a member added to a genuine body after signing
+    /// (its name, its JSON text), which the signature doesn't cover.
+    pub unsigned_member: Option<(String, String)>,
     /// The body (for Kravia and receeve, the signed part of it when genuine).
     pub body: Vec<u8>,
 }
@@ -150,7 +162,7 @@ pub fn check_delivery<S: Scheme>(
     };
     let outcome = scheme
         .claim(&delivery)
-        .and_then(|claim| verify_claim(scheme, &claim, body, keys, None))
+        .and_then(|claim| verify_claim(scheme, &claim, &delivery, keys, None, Deadline::None))
         .and_then(|verified| check_envelope::<S>(verified, &delivery));
     match (&outcome, origin) {
         (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),
@@ -191,11 +203,7 @@ fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
         let original: serde_json::Value = serde_json::from_str(envelope.payload.get()).unwrap_or_default();
         assert_eq!(sent, original, "the payload changed on its way to the queue");
     }
-    assert_eq!(
-        envelope.payload.get().as_bytes(),
-        body.trim_ascii(),
-        "the payload is not the body's text"
-    );
+    check_payload_is_signed(envelope, body);
     assert!(
         message.body.chars().all(sqs_accepts),
         "the message body holds a character SQS refuses"
@@ -218,6 +226,91 @@ fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
     if let Some(fifo) = &message.fifo {
         assert!(fifo.group_id.len() <= 128 && fifo.group_id.bytes().all(|b| b.is_ascii_graphic()));
         assert!(fifo.deduplication_id.len() == 64 && fifo.deduplication_id.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+}
+
+/// The queued payload holds only what the signature covers, checked with
+/// the documented algorithms and the bare primitives, not the schemes.
+fn check_payload_is_signed(envelope: &Envelope, body: &[u8]) {
+    fn names(members: &serde_json::Map<String, serde_json::Value>) -> Vec<&str> {
+        let mut names: Vec<&str> = members.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+    let payload = envelope.payload.get();
+    let members = || -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::from_str(payload) {
+            Ok(serde_json::Value::Object(members)) => members,
+            _ => panic!("the payload is not an object"),
+        }
+    };
+    let raw_member = |name: &str| -> String {
+        let raw: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
+            serde_json::from_str(payload).unwrap_or_default();
+        raw.get(name).map(|value| value.get().to_owned()).unwrap_or_default()
+    };
+    match envelope.provider {
+        Provider::Kravia => {
+            let members = members();
+            assert_eq!(
+                names(&members),
+                ["data", "header", "signature"],
+                "an unsigned member was queued"
+            );
+            assert_eq!(members["header"], serde_json::json!({ "algorithm": "MD5" }));
+            let keys: serde_json::Value = serde_json::from_str(secrets::KRAVIA).unwrap_or_default();
+            let key = envelope
+                .tenant
+                .as_deref()
+                .and_then(|tenant| keys[tenant].as_str())
+                .unwrap_or_default();
+            let data = raw_member("data");
+            assert!(data.is_ascii(), "queued data holds what the digest can't see");
+            let digest = Md5::digest(format!("{data}:KRAVIA::{key}").as_bytes());
+            let signature = members["signature"].as_str().and_then(decode_hex).unwrap_or_default();
+            assert_eq!(digest.as_slice(), signature, "the queued data is not what was signed");
+        }
+        Provider::Receeve => {
+            let members = members();
+            assert_eq!(
+                names(&members),
+                ["payload", "payloadAsString", "signature"],
+                "an unsigned member was queued"
+            );
+            let signed = members["payloadAsString"].as_str().unwrap_or_default();
+            let signature = members["signature"]
+                .as_str()
+                .and_then(decode_base64)
+                .unwrap_or_default();
+            let verifies = [
+                (
+                    &RSA_PKCS1_2048_8192_SHA256 as &'static dyn aws_lc_rs::signature::VerificationAlgorithm,
+                    secrets::RECEEVE_RSA,
+                ),
+                (&ECDSA_P256_SHA256_ASN1, secrets::RECEEVE_EC),
+            ]
+            .into_iter()
+            .any(|(algorithm, pem)| {
+                decode_pem(pem, &["PUBLIC KEY"])
+                    .ok()
+                    .and_then(|der| ParsedPublicKey::new(algorithm, &der).ok())
+                    .is_some_and(|key| key.verify_sig(signed.as_bytes(), &signature).is_ok())
+            });
+            assert!(verifies, "the queued payloadAsString is not what was signed");
+            assert_eq!(
+                raw_member("payload").trim(),
+                signed.trim(),
+                "the queued copy is not the signed text"
+            );
+        }
+        _ => {
+            let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+            assert_eq!(
+                payload.as_bytes(),
+                body.trim_ascii(),
+                "the payload is not the body's text"
+            );
+        }
     }
 }
 
@@ -253,16 +346,20 @@ pub fn receive_request<S: Scheme>(
     }
 }
 
-/// The request `lambda_http` makes of an event, or `None` where it can't,
-/// including where it panics trying: a body flagged base64 that isn't, or a
-/// `Host` header or path that doesn't make a URL. API Gateway never sends
-/// such an event, and `lambda_runtime` catches the panic and fails that one
-/// invocation; the request target passes over them (without libFuzzer's
-/// abort-on-panic hook, for the one call) to keep looking for panics of ours.
+/// The request the receivers read from an event ([`lambda_event::read`]),
+/// or `None` where there is none. That reader catches the panics
+/// `lambda_http` has on events API Gateway never sends (a body flagged
+/// base64 that isn't, a `Host` that doesn't make a URL); libFuzzer's hook
+/// would abort on them even so, so it is set aside for the one call, and
+/// the target keeps looking for panics of ours.
 pub fn request_from_event(event: &str) -> Option<lambda_http::Request> {
     let libfuzzer_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let converted = std::panic::catch_unwind(|| lambda_http::request::from_str(event));
+    let converted = std::panic::catch_unwind(|| lambda_event::read(event));
     std::panic::set_hook(libfuzzer_hook);
-    converted.ok()?.ok()
+    match converted {
+        Ok(Ok(Converted::Request(_, request))) => Some(request),
+        Ok(_) => None,
+        Err(_) => panic!("reading an event panicked through the reader"),
+    }
 }

@@ -88,11 +88,13 @@ pub fn codat(input: &SchemeInput) -> Signed {
     ];
     let headers = header_map(other_headers(input).chain(signed));
     // Standard Webhooks ids are short visible-ASCII tokens such as
-    // `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`.
+    // `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`. One with a dot must be refused:
+    // the signed content could be split another way.
     let sendable = !input.message_id.is_empty() && input.message_id.bytes().all(|b| b.is_ascii_graphic());
     let fresh = u64::from(input.skew_secs.unsigned_abs()) <= TOLERANCE_SECS;
+    let dotted = input.message_id.contains('.');
     Signed {
-        origin: match (fresh, sendable) {
+        origin: match (fresh && !dotted, sendable) {
             (false, _) => Origin::Forged,
             (true, true) => Origin::Genuine,
             (true, false) => Origin::SignedOddly,
@@ -123,7 +125,7 @@ pub fn kravia(input: &SchemeInput) -> Signed {
     match signing::kravia_body(data, &secret) {
         Ok(body) => Signed {
             origin: Origin::Genuine,
-            body: body.into_bytes(),
+            body: with_unsigned_member(body, input),
             headers: header_map(other_headers(input)),
         },
         Err(_) => forged(input),
@@ -145,11 +147,22 @@ pub fn receeve(input: &SchemeInput, private_key_pem: &str) -> Signed {
     match signing::receeve_body(&payload.to_string(), private_key_pem) {
         Ok(body) => Signed {
             origin: Origin::Genuine,
-            body: body.into_bytes(),
+            body: with_unsigned_member(body, input),
             headers: header_map(other_headers(input)),
         },
         Err(_) => forged(input),
     }
+}
+
+/// A signed body with the fuzzer's unsigned member put first, as an
+/// attacker replaying a genuine delivery could: the receiver may refuse it
+/// (400) or accept it, but never queue the member.
+fn with_unsigned_member(body: String, input: &SchemeInput) -> Vec<u8> {
+    let Some((name, value)) = &input.unsigned_member else {
+        return body.into_bytes();
+    };
+    let name = serde_json::to_string(name).unwrap_or_default();
+    body.replacen('{', &format!("{{{name}:{value},"), 1).into_bytes()
 }
 
 /// The bytes as text, when they are exactly one JSON value.

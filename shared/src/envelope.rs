@@ -30,8 +30,9 @@ pub struct Envelope {
     /// The provider's own event type, when its body names one.
     pub event_type: Option<String>,
     /// The provider's event id, or the lowercase hex SHA-256 of the raw body
-    /// when it has none: the same for every retry of one delivery, so it is
-    /// the key to deduplicate on.
+    /// when it has none: the same for every retry of one delivery. Unique
+    /// only within its sender (one provider's tenant), so deduplicate on
+    /// [`Envelope::deduplication_key`], never on this alone.
     pub event_id: String,
     /// The id of the key that verified it, when the secret names its keys.
     pub tenant: Option<String>,
@@ -42,6 +43,16 @@ pub struct Envelope {
 }
 
 impl Envelope {
+    /// What identifies one event everywhere we deduplicate (the FIFO
+    /// deduplication id, the consumer's idempotency key): provider, tenant
+    /// and event id, as the JSON array `["kravia","acme","<eventId>"]`
+    /// (`null` for no tenant). An event id is only unique within its
+    /// sender: two creditors can send identical `data`, and both events
+    /// must be kept. The array can't be read two ways, whatever the ids hold.
+    pub fn deduplication_key(&self) -> String {
+        serde_json::json!([self.provider, self.tenant, self.event_id]).to_string()
+    }
+
     /// The message body to send: the envelope's JSON with any character SQS
     /// refuses escaped, so an authentic delivery can never become a send that
     /// fails forever.
@@ -103,6 +114,21 @@ mod tests {
         ));
         let back: Envelope = serde_json::from_str(&json).unwrap();
         assert_eq!(back.payload.get(), body);
+    }
+
+    #[test]
+    fn the_deduplication_key_tells_tenants_apart() {
+        let mut acme = envelope("{}");
+        acme.tenant = Some("acme".into());
+        let mut globex = envelope("{}");
+        globex.tenant = Some("globex".into());
+        let none = envelope("{}");
+        assert_eq!(acme.deduplication_key(), r#"["smartkyc","acme","abc"]"#);
+        assert_eq!(none.deduplication_key(), r#"["smartkyc",null,"abc"]"#);
+        assert_ne!(acme.deduplication_key(), globex.deduplication_key());
+        let mut empty = envelope("{}");
+        empty.tenant = Some(String::new());
+        assert_ne!(empty.deduplication_key(), none.deduplication_key());
     }
 
     #[test]

@@ -10,9 +10,10 @@ use crate::settings::ConfigError;
 /// never echoes the detail.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ReceiveError {
-    /// Anything but POST.
+    /// Anything but POST: a standard method by name, any other as
+    /// `another method` (its name is the caller's text, never logged).
     #[error("method {0} is not allowed")]
-    MethodNotAllowed(String),
+    MethodNotAllowed(&'static str),
     /// The request came from outside `ALLOWED_SOURCE_IPS`.
     #[error("source address {0} is not allowed")]
     SourceNotAllowed(String),
@@ -66,15 +67,20 @@ pub enum VerifyError {
     /// The signature is not in any encoding the scheme allows.
     #[error("signature is not valid {0}")]
     BadEncoding(&'static str),
+    /// A Standard Webhooks message id with a `.` in it (Codat): the signed
+    /// content could be split more than one way.
+    #[error("the message id contains a dot")]
+    DottedMessageId,
     /// The signed timestamp is not a number of seconds.
     #[error("timestamp is not a Unix time")]
     BadTimestamp,
     /// The signed timestamp is outside the tolerance, before or after now.
     #[error("timestamp is {0} seconds away from now")]
     StaleTimestamp(u64),
-    /// The body names an algorithm we cannot verify (Kravia).
-    #[error("algorithm {0:?} is not supported")]
-    UnsupportedAlgorithm(String),
+    /// The body names an algorithm we cannot verify (Kravia). Which one is
+    /// the caller's text, so it is not kept.
+    #[error("the body names an algorithm other than the provider's")]
+    UnsupportedAlgorithm,
     /// No key matched.
     #[error("no key matches the signature")]
     Mismatch,
@@ -164,7 +170,7 @@ mod tests {
     #[test]
     fn statuses_follow_the_contract() {
         let cases = [
-            (ReceiveError::MethodNotAllowed("GET".into()), 405),
+            (ReceiveError::MethodNotAllowed("GET"), 405),
             (ReceiveError::SourceNotAllowed("203.0.113.9".into()), 403),
             (ReceiveError::BodyTooLarge { size: 2, limit: 1 }, 413),
             (ReceiveError::EnvelopeTooLarge { size: 2 }, 413),

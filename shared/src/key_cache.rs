@@ -9,6 +9,15 @@
 //! so a rotation is picked up within seconds while a flood of forgeries
 //! costs one fetch per interval, even while Secrets Manager is failing.
 //!
+//! A refresh that finds the same secret versions it already holds keeps the
+//! cached keys and reports nothing new, so a forgery is not tried against
+//! every key a second time.
+//!
+//! `AWSPREVIOUS` keys are accepted for a grace period after the current
+//! version was created (`PREVIOUS_KEY_GRACE_SECS`), then no longer: a
+//! rotation keeps a provider still signing with the old key working, and
+//! then revokes that key.
+//!
 //! A failed fetch is never fatal: that request gets a 5xx. A failed fetch
 //! after the TTL is answered from memory to every request in the next
 //! [`RETRY_AFTER_FAILURE`] (a failed refresh, for the refresh interval,
@@ -18,7 +27,7 @@
 //! throttling to the outage.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
@@ -46,14 +55,20 @@ pub struct KeyCache<K> {
     secret_id: String,
     ttl: Duration,
     refresh_interval: Duration,
+    previous_grace: Duration,
     cached: Mutex<Cached<K>>,
 }
+
+/// The version ids a ring was parsed from: `AWSCURRENT`'s and
+/// `AWSPREVIOUS`'s (if any).
+type Versions = (Option<String>, Option<String>);
 
 enum Cached<K> {
     Nothing,
     Keys {
         fetched_at: Instant,
         ring: Arc<KeyRing<K>>,
+        versions: Versions,
         /// The last refresh that failed, and how: the cached keys still
         /// serve, and refreshes wait out the interval after it.
         failed_refresh: Option<(Instant, ReceiveError)>,
@@ -86,33 +101,51 @@ enum KeepServing {
 }
 
 impl<K> Cached<K> {
-    fn fetched(ring: Arc<KeyRing<K>>) -> Self {
+    fn fetched(ring: Arc<KeyRing<K>>, versions: Versions) -> Self {
         Cached::Keys {
             fetched_at: Instant::now(),
             ring,
+            versions,
             failed_refresh: None,
         }
     }
 }
 
+/// One staging label's value, as fetched.
+struct Fetched {
+    text: SecretText,
+    version_id: Option<String>,
+    created: Option<SystemTime>,
+}
+
 impl<K> KeyCache<K> {
     /// A cache for `secret_id`, empty until the first request needs it.
     /// Keys are trusted for `ttl`; a verification failure may fetch them
-    /// again once `refresh_interval` has passed since the last fetch.
-    pub fn new(client: Client, secret_id: String, ttl: Duration, refresh_interval: Duration) -> Self {
+    /// again once `refresh_interval` has passed since the last fetch;
+    /// `AWSPREVIOUS` keys serve for `previous_grace` after the current
+    /// version's creation.
+    pub fn new(
+        client: Client,
+        secret_id: String,
+        ttl: Duration,
+        refresh_interval: Duration,
+        previous_grace: Duration,
+    ) -> Self {
         KeyCache {
             client,
             secret_id,
             ttl,
             refresh_interval,
+            previous_grace,
             cached: Mutex::new(Cached::Nothing),
         }
     }
 
     /// After `tried` verified nothing: newer keys if there are any. `Ok(None)`
-    /// when the keys were fetched less than the refresh interval ago (so the
-    /// failure stands). If another request already refreshed, its keys are
-    /// returned without a call. A failed fetch is an error (the provider
+    /// when the keys were fetched less than the refresh interval ago, or the
+    /// fetch found the versions already held (so the failure stands). If
+    /// another request already refreshed, its keys are returned without a
+    /// call. A failed fetch is an error (the provider
     /// should retry: its key may be the new one), leaves the cached keys in
     /// place for everyone else, and is answered from memory for the rest
     /// of the interval, so that forgeries during an outage cost no more
@@ -135,7 +168,19 @@ impl<K> KeyCache<K> {
             }
             _ => {}
         }
-        self.reload(&mut cached, parse_key, KeepServing::Yes).await.map(Some)
+        let held = match &*cached {
+            Cached::Keys { versions, .. } => Some(versions.clone()),
+            _ => None,
+        };
+        let fresh = self.reload(&mut cached, parse_key, KeepServing::Yes).await?;
+        match (&mut *cached, held) {
+            (Cached::Keys { versions, ring, .. }, Some(held)) if *versions == held => {
+                // Nothing new: keep serving the ring the caller already tried.
+                *ring = Arc::clone(tried);
+                Ok(None)
+            }
+            _ => Ok(Some(fresh)),
+        }
     }
 
     /// Fetches the keys ahead of the first request (during init), when none
@@ -144,7 +189,8 @@ impl<K> KeyCache<K> {
     pub async fn prefetch(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<(), ReceiveError> {
         let mut cached = self.cached.lock().await;
         if matches!(*cached, Cached::Nothing) {
-            *cached = Cached::fetched(Arc::new(self.load(parse_key).await?));
+            let (ring, versions) = self.load(parse_key).await?;
+            *cached = Cached::fetched(Arc::new(ring), versions);
         }
         Ok(())
     }
@@ -179,9 +225,9 @@ impl<K> KeyCache<K> {
         let cut_short = ReceiveError::KeysUnavailable("the last key fetch was cut short by a request deadline".into());
         remember_failure(cached, keep_serving, cut_short);
         match self.load(parse_key).await {
-            Ok(ring) => {
+            Ok((ring, versions)) => {
                 let ring = Arc::new(ring);
-                *cached = Cached::fetched(Arc::clone(&ring));
+                *cached = Cached::fetched(Arc::clone(&ring), versions);
                 Ok(ring)
             }
             Err(error) => {
@@ -192,14 +238,27 @@ impl<K> KeyCache<K> {
     }
 
     /// Fetches both versions and parses them.
-    async fn load(&self, parse_key: impl Fn(&str) -> Result<K, String>) -> Result<KeyRing<K>, ReceiveError> {
+    async fn load(
+        &self,
+        parse_key: impl Fn(&str) -> Result<K, String>,
+    ) -> Result<(KeyRing<K>, Versions), ReceiveError> {
         let started = Instant::now();
         let (current, previous) = tokio::join!(self.fetch(Stage::Current), self.fetch(Stage::Previous));
         let current =
             current?.ok_or_else(|| ReceiveError::Misconfigured("the secret has no AWSCURRENT value".into()))?;
         let previous = previous?;
-        let ring = KeyRing::parse(&current, previous.as_ref(), parse_key)
+        let ring = KeyRing::parse(&current.text, previous.as_ref().map(|p| &p.text), parse_key)
             .map_err(|error| ReceiveError::Misconfigured(error.to_string()))?;
+        // Without a creation date the grace period can't be measured: the
+        // previous keys are then not accepted at all.
+        let previous_until = current
+            .created
+            .and_then(|created| created.checked_add(self.previous_grace))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        if current.created.is_none() && previous.is_some() {
+            tracing::warn!(secret_id = %self.secret_id, "AWSCURRENT has no creation date: AWSPREVIOUS keys are not accepted");
+        }
+        let ring = ring.accept_previous_until(previous_until);
         for problem in ring.skipped() {
             tracing::error!(secret_id = %self.secret_id, problem = %problem, "skipped part of the previous secret version");
         }
@@ -209,12 +268,13 @@ impl<K> KeyCache<K> {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "keys loaded from Secrets Manager"
         );
-        Ok(ring)
+        let versions = (current.version_id, previous.and_then(|p| p.version_id));
+        Ok((ring, versions))
     }
 
     /// One staging label's text; `None` when that label does not exist
     /// (a secret that was never rotated has no `AWSPREVIOUS`).
-    async fn fetch(&self, stage: Stage) -> Result<Option<SecretText>, ReceiveError> {
+    async fn fetch(&self, stage: Stage) -> Result<Option<Fetched>, ReceiveError> {
         let result = self
             .client
             .get_secret_value()
@@ -224,16 +284,23 @@ impl<K> KeyCache<K> {
             .await;
         match result {
             Ok(output) => {
-                if let Some(text) = output.secret_string() {
-                    return Ok(Some(SecretText::new(text)));
-                }
-                let binary = output
-                    .secret_binary()
-                    .map(|blob| blob.as_ref().to_vec())
-                    .unwrap_or_default();
-                String::from_utf8(binary)
-                    .map(|text| Some(SecretText::new(text)))
-                    .map_err(|_| ReceiveError::Misconfigured("the secret's binary value is not UTF-8 text".into()))
+                let text = match output.secret_string() {
+                    Some(text) => SecretText::new(text),
+                    None => {
+                        let binary = output
+                            .secret_binary()
+                            .map(|blob| blob.as_ref().to_vec())
+                            .unwrap_or_default();
+                        String::from_utf8(binary).map(SecretText::new).map_err(|_| {
+                            ReceiveError::Misconfigured("the secret's binary value is not UTF-8 text".into())
+                        })?
+                    }
+                };
+                Ok(Some(Fetched {
+                    text,
+                    version_id: output.version_id().map(str::to_owned),
+                    created: output.created_date().and_then(|date| SystemTime::try_from(*date).ok()),
+                }))
             }
             Err(error) => {
                 let service_error = error.as_service_error();

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::SystemTime;
 
 /// Text read from a secret. Its `Debug` never shows the text, so a key can't
 /// reach a log through a stray `{:?}`.
@@ -114,6 +115,9 @@ pub struct KeyEntry<K> {
 pub struct KeyRing<K> {
     entries: Vec<KeyEntry<K>>,
     skipped: Vec<SecretFormatError>,
+    /// Until when `AWSPREVIOUS` keys are accepted; `None`: as long as they
+    /// are `AWSPREVIOUS` (see [`KeyRing::accept_previous_until`]).
+    previous_until: Option<SystemTime>,
 }
 
 impl<K> KeyRing<K> {
@@ -130,6 +134,7 @@ impl<K> KeyRing<K> {
         let mut ring = KeyRing {
             entries: Vec::new(),
             skipped: Vec::new(),
+            previous_until: None,
         };
         for result in ring.add(Stage::Current, current, &parse_key)? {
             result?;
@@ -168,17 +173,31 @@ impl<K> KeyRing<K> {
         Ok(results)
     }
 
+    /// Accepts `AWSPREVIOUS` keys only before `until`: a rotation gives the
+    /// old key a grace period, then revokes it (see `PREVIOUS_KEY_GRACE_SECS`).
+    pub fn accept_previous_until(mut self, until: SystemTime) -> Self {
+        self.previous_until = Some(until);
+        self
+    }
+
     /// Problems with the previous version that were skipped, for the log.
     pub fn skipped(&self) -> &[SecretFormatError] {
         &self.skipped
     }
 
-    /// The keys to try for a request. With a tenant from the route, only the
-    /// keys with that id, plus unnamed keys (a plain secret serves every
-    /// route); without one, every key.
-    pub fn candidates<'a>(&'a self, tenant: Option<&'a str>) -> impl Iterator<Item = &'a KeyEntry<K>> + 'a {
+    /// The keys to try for a request received at `now`. With a tenant from
+    /// the route, only the keys with that id, plus unnamed keys (a plain
+    /// secret serves every route); without one, every key. Previous keys
+    /// only until their grace period ends.
+    pub fn candidates<'a>(
+        &'a self,
+        tenant: Option<&'a str>,
+        now: SystemTime,
+    ) -> impl Iterator<Item = &'a KeyEntry<K>> + 'a {
+        let previous_accepted = self.previous_until.is_none_or(|until| now < until);
         self.entries
             .iter()
+            .filter(move |entry| entry.stage == Stage::Current || previous_accepted)
             .filter(move |entry| match (tenant, entry.id.as_deref()) {
                 (Some(wanted), Some(id)) => wanted == id,
                 _ => true,
@@ -201,7 +220,9 @@ mod tests {
     use super::*;
 
     fn ids<K>(ring: &KeyRing<K>, tenant: Option<&str>) -> Vec<(Option<String>, Stage)> {
-        ring.candidates(tenant).map(|e| (e.id.clone(), e.stage)).collect()
+        ring.candidates(tenant, SystemTime::UNIX_EPOCH)
+            .map(|e| (e.id.clone(), e.stage))
+            .collect()
     }
 
     fn text(s: &str) -> SecretText {
@@ -262,6 +283,23 @@ mod tests {
         );
         assert_eq!(ids(&ring, None).len(), 3);
         assert!(ids(&ring, Some("initech")).is_empty());
+    }
+
+    #[test]
+    fn previous_keys_serve_until_their_grace_period_ends() {
+        use std::time::Duration;
+        let rotated_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let until = rotated_at + Duration::from_secs(60);
+        let ring = KeyRing::parse(&text(r#"{"acme":"new"}"#), Some(&text(r#"{"acme":"old"}"#)), |k| {
+            Ok(k.to_owned())
+        })
+        .unwrap()
+        .accept_previous_until(until);
+        let keys_at = |now| -> Vec<&str> { ring.candidates(Some("acme"), now).map(|e| e.key.as_str()).collect() };
+        assert_eq!(keys_at(rotated_at), ["new", "old"]);
+        assert_eq!(keys_at(until - Duration::from_secs(1)), ["new", "old"]);
+        assert_eq!(keys_at(until), ["new"]);
+        assert_eq!(keys_at(until + Duration::from_secs(86_400)), ["new"]);
     }
 
     #[test]

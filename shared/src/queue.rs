@@ -103,8 +103,9 @@ pub struct OutgoingMessage {
 pub struct FifoIds {
     /// `provider/tenant`: events of one tenant stay in order.
     pub group_id: String,
-    /// SHA-256 of provider and event id, so a retried delivery is dropped
-    /// by SQS within its five-minute window.
+    /// SHA-256 of [`Envelope::deduplication_key`] (provider, tenant and
+    /// event id), so a retried delivery is dropped by SQS within its
+    /// five-minute window, and another tenant's event with the same id is not.
     pub deduplication_id: String,
 }
 
@@ -135,7 +136,7 @@ impl OutgoingMessage {
                 Some(tenant) => format!("{}/{}", envelope.provider, tenant),
                 None => envelope.provider.to_string(),
             }),
-            deduplication_id: sha256_hex(format!("{}\n{}", envelope.provider, envelope.event_id).as_bytes()),
+            deduplication_id: sha256_hex(envelope.deduplication_key().as_bytes()),
         });
         Ok(OutgoingMessage {
             body,
@@ -204,7 +205,11 @@ mod tests {
         assert_eq!(standard.body, envelope.to_message_body().unwrap());
         let fifo = OutgoingMessage::new(&envelope, true).unwrap().fifo.unwrap();
         assert_eq!(fifo.group_id, "kaunt/acme");
-        assert_eq!(fifo.deduplication_id, sha256_hex(b"kaunt\ne-1"));
+        // printf '%s' '["kaunt","acme","e-1"]' | sha256sum
+        assert_eq!(
+            fifo.deduplication_id,
+            "8fcd588edb519a974498044f38a4438dec86250db5d35945da127c6465f8f5b6"
+        );
     }
 
     #[test]

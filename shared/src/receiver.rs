@@ -13,12 +13,13 @@ use crate::delivery::Delivery;
 use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
 use crate::error::{ReceiveError, VerifyError};
+use crate::json::reader::without_bom;
 use crate::key_cache::KeyCache;
 use crate::keys::{KeyRing, Stage};
 use crate::provider::Provider;
 use crate::queue::{OutgoingMessage, QueuePublisher};
 use crate::schemes::hmac_sha256::constant_time_eq;
-use crate::schemes::{verify_claim, Scheme, Verified};
+use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
 use crate::settings::Settings;
 use crate::source_ip::source_ip;
 
@@ -65,6 +66,7 @@ impl<S: Scheme> Receiver<S> {
                 required.secret_id.clone(),
                 settings.secret_cache_ttl,
                 settings.key_refresh_interval,
+                settings.previous_key_grace,
             )
         });
         let keys = KeyCache::new(
@@ -72,6 +74,7 @@ impl<S: Scheme> Receiver<S> {
             settings.secret_id.clone(),
             settings.secret_cache_ttl,
             settings.key_refresh_interval,
+            settings.previous_key_grace,
         );
         let queue = QueuePublisher::new(sqs, settings.queue_url.clone(), settings.fifo_queue());
         Receiver {
@@ -166,13 +169,16 @@ impl<S: Scheme> Receiver<S> {
     /// answer is a 503: a `SendMessage` cut short may still have landed,
     /// which makes the provider's retry a duplicate, never a loss.
     async fn receive(&self, request: &Request) -> Result<Accepted, ReceiveError> {
-        let deadline = self.settings.request_deadline;
-        tokio::time::timeout(deadline, self.accept(request))
+        let limit = self.settings.request_deadline;
+        // The timer stops waiting on AWS; the key loop checks the same
+        // deadline between keys, since no timer interrupts CPU work.
+        let deadline = Deadline::after(Instant::now(), limit);
+        tokio::time::timeout(limit, self.accept(request, deadline))
             .await
-            .map_err(|_| ReceiveError::OutOfTime(deadline))?
+            .map_err(|_| ReceiveError::OutOfTime(limit))?
     }
 
-    async fn accept(&self, request: &Request) -> Result<Accepted, ReceiveError> {
+    async fn accept(&self, request: &Request, deadline: Deadline) -> Result<Accepted, ReceiveError> {
         let Screened {
             delivery,
             claim,
@@ -185,14 +191,18 @@ impl<S: Scheme> Receiver<S> {
         // (So a request with the header present but wrong may fetch the
         // keys too when their cache is cold: no more than a genuine
         // delivery's fetch, and cached like it.)
-        let (header, keys) = tokio::join!(self.check_header_value(sent_header), self.keys.keys(parse_key));
+        let (header, keys) = tokio::join!(
+            self.check_header_value(sent_header, delivery.now),
+            self.keys.keys(parse_key)
+        );
         header?;
         let keys = keys?;
         let tenant = tenant.as_deref();
-        let verified = match verify_claim(&self.scheme, &claim, delivery.body, &keys, tenant) {
+        let verify = |keys: &KeyRing<S::Key>| verify_claim(&self.scheme, &claim, &delivery, keys, tenant, deadline);
+        let verified = match verify(&keys) {
             Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
                 match self.keys.refresh(&keys, parse_key).await? {
-                    Some(fresh) => verify_claim(&self.scheme, &claim, delivery.body, &fresh, tenant)?,
+                    Some(fresh) => verify(&fresh)?,
                     None => return Err(miss),
                 }
             }
@@ -232,8 +242,7 @@ pub fn screen<'r, S: Scheme>(
     now: SystemTime,
 ) -> Result<Screened<'r, S>, ReceiveError> {
     if request.method() != Method::POST {
-        let method = request.method().as_str().chars().take(16).collect();
-        return Err(ReceiveError::MethodNotAllowed(method));
+        return Err(ReceiveError::MethodNotAllowed(method_name(request.method())));
     }
     if let Some(allowed) = &settings.allowed_source_ips {
         let source = source_ip(request);
@@ -279,18 +288,23 @@ pub fn receive_offline<S: Scheme>(
         claim,
         tenant,
     } = screen(scheme, settings, request, now)?;
-    let verified = verify_claim(scheme, &claim, delivery.body, keys, tenant.as_deref())?;
+    let verified = verify_claim(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
     let envelope = envelope_for(S::PROVIDER, verified, &delivery)?;
     let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
     Ok((envelope, message))
 }
 
-/// The envelope for a delivery a key verified. The body must be JSON (a
-/// header-signed body is verified before it is parsed, so this is where a
-/// signed non-JSON body becomes a 400).
+/// The envelope for a delivery a key verified. Its payload is what the
+/// signature covers: the body, when it is signed whole (which must be JSON:
+/// a header-signed body is verified before it is parsed, so this is where a
+/// signed non-JSON body becomes a 400), or the signed parts the scheme
+/// rebuilt. A leading byte order mark is not JSON and is not kept.
 pub fn envelope_for(provider: Provider, verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
-    let payload: Box<RawValue> =
-        serde_json::from_slice(delivery.body).map_err(|_| ReceiveError::Malformed("body is not JSON"))?;
+    let not_json = |_| ReceiveError::Malformed("body is not JSON");
+    let payload: Box<RawValue> = match verified.facts.signed_payload {
+        Some(signed) => RawValue::from_string(signed).map_err(not_json)?,
+        None => serde_json::from_slice(without_bom(delivery.body)).map_err(not_json)?,
+    };
     Ok(Envelope {
         provider,
         event_type: verified.facts.event_type,
@@ -318,14 +332,14 @@ impl<S: Scheme> Receiver<S> {
     /// The required header's value must equal one of its secret's values.
     /// Digests are compared, in constant time, so that neither a value's
     /// bytes nor its length show in the timing.
-    async fn check_header_value(&self, sent: Option<&HeaderValue>) -> Result<(), ReceiveError> {
+    async fn check_header_value(&self, sent: Option<&HeaderValue>, now: SystemTime) -> Result<(), ReceiveError> {
         let (Some(sent), Some(values)) = (sent, &self.header_values) else {
             return Ok(());
         };
         let accepted = values.keys(header_digest).await?;
         let sent: HeaderDigest = Sha256::digest(sent.as_bytes()).into();
         let matches = accepted
-            .candidates(None)
+            .candidates(None, now)
             .fold(false, |found, entry| found | constant_time_eq(&entry.key, &sent));
         if matches {
             Ok(())
@@ -343,6 +357,27 @@ type HeaderDigest = [u8; 32];
 /// One accepted value from `REQUIRED_HEADER_SECRET_ID`, as it is kept.
 fn header_digest(value: &str) -> Result<HeaderDigest, String> {
     Ok(Sha256::digest(value.as_bytes()).into())
+}
+
+/// The methods HTTP defines, whose names may be logged.
+static STANDARD_METHODS: [Method; 8] = [
+    Method::GET,
+    Method::HEAD,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::OPTIONS,
+    Method::CONNECT,
+    Method::TRACE,
+];
+
+/// A refused method's name for the log: any other name is the caller's
+/// text, which is never logged.
+fn method_name(method: &Method) -> &'static str {
+    STANDARD_METHODS
+        .iter()
+        .find(|standard| *standard == method)
+        .map_or("(another method)", Method::as_str)
 }
 
 /// The tenant a route names: the `{tenant}` path parameter of an API

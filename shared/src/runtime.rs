@@ -1,11 +1,16 @@
 //! The Lambda entry point each function's `main` hands over to.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
-use lambda_http::{service_fn, Body, Request, Response};
+use lambda_http::http::{HeaderName, HeaderValue};
+use lambda_http::lambda_runtime::{self, LambdaEvent};
+use lambda_http::{service_fn, Body, IntoResponse, Request, RequestExt, Response, TransformResponse};
+use serde_json::value::RawValue;
 
 use crate::aws::sdk_config_loader;
 use crate::error::ReceiveError;
+use crate::lambda_event::{self, Converted};
 use crate::receiver::Receiver;
 use crate::schemes::Scheme;
 use crate::settings::{ConfigError, Settings};
@@ -16,8 +21,18 @@ use crate::settings::{ConfigError, Settings};
 /// request a logged 500, so the provider keeps its deliveries until the
 /// configuration is fixed. Init also fetches the keys and opens the SQS
 /// connection ([`Receiver::warm_up`]), so the first request pays for neither.
+/// Events are read by [`lambda_event::read`], not by the runtime.
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     crate::logging::init();
+    // A panic's message can quote the input that caused it (a dependency's
+    // `expect` on a header, say): log where it happened, never what.
+    std::panic::set_hook(Box::new(|panic| {
+        let location = panic.location().map(ToString::to_string).unwrap_or_default();
+        tracing::error!(
+            location,
+            "a panic was caught; its message is not logged, as it may quote the input"
+        );
+    }));
     let receiver = match Settings::from_env() {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
@@ -31,12 +46,42 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
         }
     };
     let receiver = Arc::new(receiver);
-    lambda_http::run(service_fn(move |request: Request| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let receiver = Arc::clone(&receiver);
-        async move { Ok::<_, std::convert::Infallible>(respond(&receiver, request).await) }
+        async move {
+            let LambdaEvent { payload, context } = event;
+            let converted = lambda_event::read(payload.get()).map_err(|_| UNREADABLE)?;
+            let answered = match converted {
+                Converted::Request(origin, mut request) => {
+                    if let Some(trace) = context
+                        .xray_trace_id
+                        .as_deref()
+                        .and_then(|id| HeaderValue::from_str(id).ok())
+                    {
+                        request
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-amzn-trace-id"), trace);
+                    }
+                    let request = request.with_lambda_context(context);
+                    let answer = async move { Ok::<_, Infallible>(respond(&receiver, request).await) };
+                    TransformResponse::Request(origin, Box::pin(answer)).await
+                }
+                Converted::Unconvertible(origin) => {
+                    tracing::warn!(status = 400, "rejected: an event lambda_http cannot convert");
+                    let answer = ReceiveError::Malformed("the event cannot be read as a request").into_response();
+                    TransformResponse::<Response<Body>, Infallible>::Response(origin, answer.into_response()).await
+                }
+            };
+            let Ok(answered) = answered;
+            Ok::<_, &'static str>(answered)
+        }
     }))
     .await
 }
+
+/// The invocation error for an event that isn't one: fixed text, since
+/// the reader's own error could quote the event.
+const UNREADABLE: &str = "the event is not an API Gateway, ALB or function URL request";
 
 /// Answers one request with the receiver, or, when the settings were
 /// unusable, with a logged 500 naming what is wrong (in the log only).

@@ -20,6 +20,13 @@ pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
 /// within seconds and forgeries cost at most one fetch per interval.
 pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
+/// Default for `PREVIOUS_KEY_GRACE_SECS`: after a rotation, the previous
+/// key keeps working for a day, as Stripe's rolled and Svix's rotated
+/// secrets do by default, and as long as Kaunt, the longest-retrying
+/// provider, retries a delivery signed before the rotation. Then it is
+/// revoked.
+pub const DEFAULT_PREVIOUS_KEY_GRACE: Duration = Duration::from_secs(24 * 3600);
+
 /// How long init may spend fetching keys and opening the SQS connection
 /// (see [`crate::Receiver::warm_up`]): inside the SDK's 2 s attempt
 /// timeout, so an unreachable AWS costs a cold start at most this, far
@@ -57,6 +64,10 @@ pub struct Settings {
     /// `KEY_REFRESH_INTERVAL_SECS`: the least time between two fetches caused
     /// by signatures that match no cached key.
     pub key_refresh_interval: Duration,
+    /// `PREVIOUS_KEY_GRACE_SECS`: how long after the current secret version
+    /// was created the `AWSPREVIOUS` version's keys (and header values) are
+    /// still accepted; 0 never accepts them.
+    pub previous_key_grace: Duration,
     /// `INIT_WARM_UP_MS`: how long init may spend fetching keys and
     /// opening the SQS connection; 0 turns the warm-up off.
     pub warm_up_budget: Duration,
@@ -157,6 +168,12 @@ impl Settings {
                 1..=3600,
                 "a number of seconds from 1 to 3600",
             )?),
+            previous_key_grace: Duration::from_secs(number(
+                "PREVIOUS_KEY_GRACE_SECS",
+                DEFAULT_PREVIOUS_KEY_GRACE.as_secs(),
+                0..=604_800,
+                "a number of seconds from 0 (never) to 604800 (7 days)",
+            )?),
             warm_up_budget: Duration::from_millis(number(
                 "INIT_WARM_UP_MS",
                 DEFAULT_WARM_UP_BUDGET.as_millis() as u64,
@@ -229,6 +246,7 @@ mod tests {
         assert_eq!(s.timestamp_tolerance, Duration::from_secs(300));
         assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
         assert_eq!(s.key_refresh_interval, Duration::from_secs(5));
+        assert_eq!(s.previous_key_grace, Duration::from_secs(86_400));
         assert_eq!(s.warm_up_budget, Duration::from_millis(1500));
         assert_eq!(s.request_deadline, Duration::from_secs(10));
         assert!(!s.fifo_queue());

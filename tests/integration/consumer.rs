@@ -140,6 +140,25 @@ async fn each_event_is_handled_once_however_often_it_arrives() {
 }
 
 #[tokio::test]
+async fn the_same_event_id_from_two_tenants_is_two_events() {
+    let (consumer, _, _) = consumer_with_table("tenants").await;
+    let fixture = Fixture::new("consumer-tenants").await;
+    fixture
+        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
+        .await;
+    let receiver = fixture.receiver(Kravia);
+    let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
+    for tenant in ["acme", "globex"] {
+        let signed = requests::signed(Provider::Kravia, data, Some(tenant));
+        assert_eq!(receiver.handle(requests::http_api(&signed, None)).await.status(), 200);
+    }
+    let messages = fixture.drain_raw().await;
+    assert_eq!(envelope_of(&messages[0]).event_id, envelope_of(&messages[1]).event_id);
+    let report = consumer.process(sqs_event(&messages, QUEUE_ARN), None).await;
+    assert_eq!(outcomes(&report), vec![&Outcome::Handled, &Outcome::Handled]);
+}
+
+#[tokio::test]
 async fn a_failing_handler_gives_its_claim_back_for_the_retry() {
     let (consumer, _, _) = consumer_with_table("release").await;
     // Genuine, but without the `Url` the Kaunt handler needs.
@@ -175,10 +194,7 @@ async fn a_live_claim_holds_other_deliveries_off_and_an_expired_one_is_taken_ove
             .put_item()
             .table_name(&table)
             .set_item(Some(HashMap::from([
-                (
-                    "pk".to_owned(),
-                    AttributeValue::S(format!("kaunt#{}", envelope.event_id)),
-                ),
+                ("pk".to_owned(), AttributeValue::S(envelope.deduplication_key())),
                 ("status".to_owned(), AttributeValue::S("IN_PROGRESS".into())),
                 ("claimedBy".to_owned(), AttributeValue::S("another-consumer/1".into())),
                 ("leaseUntil".to_owned(), AttributeValue::N(lease_until.to_string())),

@@ -1,7 +1,9 @@
 //! The same receiver behind every front door `lambda_http` supports.
 
 use integration_tests::{requests, Fixture};
-use webhook_receiver::schemes::{Codat, Kravia, SmartKyc};
+use serde_json::json;
+use webhook_receiver::encoding::sha256_hex;
+use webhook_receiver::schemes::{Codat, Kaunt, Kravia, SmartKyc};
 use webhook_receiver::Provider;
 
 use crate::answer;
@@ -76,4 +78,59 @@ async fn http_api_event_with_base64_binary_body() {
     let queued = fixture.drain().await;
     assert_eq!(queued[0].envelope.payload.get(), body);
     assert_eq!(queued[0].envelope.event_id, "msg_test_1");
+}
+
+#[tokio::test]
+async fn a_repeated_signature_header_is_refused_at_every_front_door() {
+    let fixture = Fixture::new("repeated").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let receiver = fixture.receiver(Kaunt);
+    let body = r#"{"Id":"r-1","EventType":"ModelReady"}"#;
+    let right = requests::signed_with(Provider::Kaunt, "kaunt-test-secret", body, "");
+    let wrong = requests::signed_with(Provider::Kaunt, "another-key", body, "");
+    let signature = |signed: &sign_event::SignedRequest| {
+        signed
+            .headers
+            .iter()
+            .find(|(name, _)| name == "x-signature-sha256")
+            .unwrap()
+            .1
+            .clone()
+    };
+    let (right_value, wrong_value) = (signature(&right), signature(&wrong));
+
+    // REST API: every value in multiValueHeaders, the last one in headers.
+    let mut rest = requests::rest_api_json(&right, "t");
+    rest["multiValueHeaders"]["X-SIGNATURE-SHA256"] = json!([wrong_value, right_value]);
+    rest["headers"]["X-SIGNATURE-SHA256"] = json!(right_value);
+    // ALB with multi-value headers on: the same.
+    let mut alb = requests::alb_json(&right);
+    alb["multiValueHeaders"] = json!({ "x-signature-sha256": [wrong_value, right_value] });
+    // HTTP API: the values joined by a comma in one header.
+    let mut http = requests::http_api_json(&right, None, false);
+    http["headers"]["x-signature-sha256"] = json!(format!("{right_value},{right_value}"));
+    for (front, event) in [("REST", rest), ("ALB", alb), ("HTTP", http)] {
+        let (status, _) = answer(&receiver.handle(requests::from_event(&event)).await);
+        assert_eq!(status, 401, "{front}");
+    }
+    // The same events with the header once are accepted.
+    assert_eq!(answer(&receiver.handle(requests::rest_api(&right, "t")).await).0, 200);
+    assert_eq!(answer(&receiver.handle(requests::alb(&right)).await).0, 200);
+    assert_eq!(fixture.drain().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_signed_body_with_a_byte_order_mark_is_queued_without_it() {
+    let fixture = Fixture::new("bom").await;
+    fixture.put_secret("kaunt-test-secret").await;
+    let body = r#"{"Id":"b-1","EventType":"ModelReady"}"#;
+    let with_bom = format!("\u{FEFF}{body}");
+    let signed = requests::signed_with(Provider::Kaunt, "kaunt-test-secret", &with_bom, "");
+    let (status, answer) = answer(&fixture.receiver(Kaunt).handle(requests::http_api(&signed, None)).await);
+    assert_eq!(status, 200, "{answer}");
+    let queued = fixture.drain().await;
+    assert_eq!(queued[0].envelope.payload.get(), body);
+    assert_eq!(queued[0].envelope.event_type.as_deref(), Some("ModelReady"));
+    // The id is still the SHA-256 of the bytes received, mark included.
+    assert_eq!(queued[0].envelope.event_id, sha256_hex(with_bom.as_bytes()));
 }

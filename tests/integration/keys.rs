@@ -1,11 +1,14 @@
-//! Where keys come from: rotation, named keys and tenants, the cache, and a
-//! secret that is missing or holds no usable key.
+//! Where keys come from: rotation and revocation, named keys and tenants,
+//! the cache, and a secret that is missing or holds no usable key.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use integration_tests::{requests, Fixture};
-use webhook_receiver::schemes::{Kaunt, Kravia, Receeve};
-use webhook_receiver::Provider;
+use webhook_receiver::delivery::Delivery;
+use webhook_receiver::schemes::{EventFacts, Kaunt, Kravia, Receeve, Scheme};
+use webhook_receiver::{Provider, ReceiveError};
 
 use crate::answer;
 
@@ -173,4 +176,124 @@ async fn a_flood_of_forgeries_costs_at_most_one_fetch_per_refresh_interval() {
         "{fetches} fetches in {elapsed:?}, at most {allowed} allowed"
     );
     assert_eq!(fixture.drain().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_rotated_key_serves_for_its_grace_period_then_is_revoked() {
+    let fixture = Fixture::new("grace").await;
+    fixture.put_secret("old-key").await;
+    fixture.put_secret("new-key").await;
+    // The default grace (a day): a provider still signing with the old key
+    // keeps working.
+    assert_eq!(answer(&fixture.receiver(Kaunt).handle(kaunt("old-key")).await).0, 200);
+    // None at all: only the current key.
+    let no_grace = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = Duration::ZERO);
+    assert_eq!(answer(&no_grace.handle(kaunt("old-key")).await).0, 401);
+    assert_eq!(answer(&no_grace.handle(kaunt("new-key")).await).0, 200);
+    // Measured from the current version's creation date, as Secrets
+    // Manager reports it: the same cached keys stop serving when it ends.
+    let short = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = Duration::from_secs(2));
+    assert_eq!(answer(&short.handle(kaunt("old-key")).await).0, 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(answer(&short.handle(kaunt("old-key")).await).0, 401);
+    assert_eq!(answer(&short.handle(kaunt("new-key")).await).0, 200);
+    assert_eq!(fixture.drain().await.len(), 4);
+}
+
+#[tokio::test]
+async fn a_leaked_key_is_revoked_by_removing_its_previous_label() {
+    let fixture = Fixture::new("revoke").await;
+    fixture.put_secret("leaked-key").await;
+    fixture.put_secret("new-key").await;
+    let receiver = fixture.receiver_with(Kaunt, |s| s.secret_cache_ttl = Duration::from_secs(1));
+    assert_eq!(answer(&receiver.handle(kaunt("leaked-key")).await).0, 200);
+
+    // The README's revocation: take AWSPREVIOUS off the leaked version.
+    let previous = fixture
+        .secrets
+        .get_secret_value()
+        .secret_id(&fixture.secret_id)
+        .version_stage("AWSPREVIOUS")
+        .send()
+        .await
+        .unwrap();
+    fixture
+        .secrets
+        .update_secret_version_stage()
+        .secret_id(&fixture.secret_id)
+        .version_stage("AWSPREVIOUS")
+        .remove_from_version_id(previous.version_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    // A cold receiver refuses it at once; a warm one once its cache expires.
+    assert_eq!(
+        answer(&fixture.receiver(Kaunt).handle(kaunt("leaked-key")).await).0,
+        401
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(answer(&receiver.handle(kaunt("leaked-key")).await).0, 401);
+    assert_eq!(answer(&receiver.handle(kaunt("new-key")).await).0, 200);
+    assert_eq!(fixture.drain().await.len(), 2);
+}
+
+/// Kaunt, counting the keys it is asked to try.
+struct CountingKaunt(Arc<AtomicUsize>);
+
+impl Scheme for CountingKaunt {
+    type Key = <Kaunt as Scheme>::Key;
+    type Claim<'r> = <Kaunt as Scheme>::Claim<'r>;
+    const PROVIDER: Provider = Provider::Kaunt;
+
+    fn parse_key(&self, text: &str) -> Result<Self::Key, String> {
+        Kaunt.parse_key(text)
+    }
+
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<Self::Claim<'r>, ReceiveError> {
+        Kaunt.claim(delivery)
+    }
+
+    fn verify(&self, claim: &Self::Claim<'_>, key: &Self::Key) -> bool {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Kaunt.verify(claim, key)
+    }
+
+    fn describe(&self, claim: &Self::Claim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
+        Kaunt.describe(claim, body)
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_that_finds_the_same_versions_tries_no_key_again() {
+    let fixture = Fixture::new("same-versions").await;
+    fixture.put_secret(r#"{"a":"key-a","b":"key-b","c":"key-c"}"#).await;
+    let tried = Arc::new(AtomicUsize::new(0));
+    let interval = Duration::from_secs(1);
+    let receiver = fixture.receiver_with(CountingKaunt(Arc::clone(&tried)), |s| s.key_refresh_interval = interval);
+    assert_eq!(answer(&receiver.handle(kaunt("key-c")).await).0, 200);
+    tokio::time::sleep(interval).await;
+
+    let (captured, guard) = integration_tests::logs::capture();
+    tried.store(0, Ordering::SeqCst);
+    assert_eq!(answer(&receiver.handle(kaunt("forged-key")).await).0, 401);
+    drop(guard);
+    assert_eq!(
+        captured.text().matches("keys loaded from Secrets Manager").count(),
+        1,
+        "it refetched"
+    );
+    assert_eq!(
+        tried.load(Ordering::SeqCst),
+        3,
+        "each key once: nothing new was fetched"
+    );
+
+    // A new version is tried in full, and its key verifies.
+    fixture
+        .put_secret(r#"{"a":"key-a","b":"key-b","c":"key-c","d":"key-d"}"#)
+        .await;
+    tokio::time::sleep(interval).await;
+    tried.store(0, Ordering::SeqCst);
+    assert_eq!(answer(&receiver.handle(kaunt("key-d")).await).0, 200);
+    assert_eq!(tried.load(Ordering::SeqCst), 3 + 4);
 }

@@ -2,7 +2,7 @@
 //! payload, at any level, from any crate (the AWS SDK's included).
 
 use integration_tests::{logs, requests, Fixture};
-use webhook_receiver::schemes::SmartKyc;
+use webhook_receiver::schemes::{Kravia, SmartKyc};
 use webhook_receiver::Provider;
 
 const BODY: &str = r#"{"event":"aml.match.found","data":{"submissionId":"sub_9","customerEmail":"jane.doe.secretive@example.com","matchedName":"Jane Q. Doe"}}"#;
@@ -53,6 +53,35 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
         .into_iter()
         .chain(signatures);
     for needle in forbidden {
+        assert!(!text.contains(needle), "the logs contain {needle:?}:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn no_caller_text_reaches_the_logs_of_a_refusal() {
+    let fixture = Fixture::new("logs-caller").await;
+    fixture
+        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
+        .await;
+    let receiver = fixture.receiver(Kravia);
+    let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":1}"#;
+    let genuine = requests::signed(Provider::Kravia, data, Some("acme"));
+    let (captured, guard) = logs::capture();
+    // An algorithm the caller named.
+    let mut algorithm = genuine.clone();
+    algorithm.body = algorithm.body.replace(r#""MD5""#, r#""CALLER-ALGORITHM-TEXT""#);
+    assert_eq!(
+        receiver.handle(requests::http_api(&algorithm, None)).await.status(),
+        401
+    );
+    // A method the caller made up.
+    let mut event = requests::http_api_json(&genuine, None, false);
+    event["requestContext"]["http"]["method"] = "CALLERMETHOD".into();
+    assert_eq!(receiver.handle(requests::from_event(&event)).await.status(), 405);
+    drop(guard);
+    let text = captured.text();
+    assert!(text.contains("status=401") && text.contains("status=405"), "{text}");
+    for needle in ["CALLER-ALGORITHM", "CALLERMETHOD"] {
         assert!(!text.contains(needle), "the logs contain {needle:?}:\n{text}");
     }
 }

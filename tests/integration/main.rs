@@ -12,6 +12,7 @@ mod keys;
 mod load;
 mod logs;
 mod samples;
+mod unsigned;
 
 use lambda_http::{Body, Response};
 

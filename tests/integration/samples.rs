@@ -17,15 +17,10 @@ fn expected_facts(provider: Provider, body: &str, headers: &lambda_http::http::H
     let json: Value = serde_json::from_str(body).unwrap();
     let text = |value: &Value| value.as_str().map(str::to_owned);
     match provider {
-        Provider::Kravia => {
-            // Only `data` is signed: its text (compact in every sample) is the id's input.
-            let raw: std::collections::HashMap<String, Box<serde_json::value::RawValue>> =
-                serde_json::from_str(body).unwrap();
-            (
-                text(&json["data"]["eventType"]),
-                sha256_hex(raw["data"].get().as_bytes()),
-            )
-        }
+        Provider::Kravia => (
+            text(&json["data"]["eventType"]),
+            sha256_hex(kravia_signed_data(body).as_bytes()),
+        ),
         Provider::Kaunt => (text(&json["EventType"]), sha256_hex(body.as_bytes())),
         Provider::SmartKyc => (text(&json["event"]), sha256_hex(body.as_bytes())),
         Provider::Receeve => (
@@ -36,6 +31,32 @@ fn expected_facts(provider: Provider, body: &str, headers: &lambda_http::http::H
             text(&json["eventType"]),
             headers["webhook-id"].to_str().unwrap().to_owned(),
         ),
+    }
+}
+
+/// Kravia's signed input: the `data` text (compact in every sample) as
+/// .NET's ASCII encoding writes it, every UTF-16 unit beyond ASCII a `?`.
+fn kravia_signed_data(body: &str) -> String {
+    let raw: std::collections::HashMap<String, Box<serde_json::value::RawValue>> = serde_json::from_str(body).unwrap();
+    raw["data"]
+        .get()
+        .encode_utf16()
+        .map(|unit| char::from_u32(u32::from(unit)).filter(char::is_ascii).unwrap_or('?'))
+        .collect()
+}
+
+/// What the README says is queued: the body, or for Kravia only the
+/// signed parts (the samples' bodies hold nothing else, and their
+/// signatures are lowercase hex).
+fn expected_payload(provider: Provider, body: &str) -> String {
+    match provider {
+        Provider::Kravia => {
+            let json: Value = serde_json::from_str(body).unwrap();
+            let signature = json["signature"].as_str().unwrap();
+            let data = kravia_signed_data(body);
+            format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{signature}"}}"#)
+        }
+        _ => body.to_owned(),
     }
 }
 
@@ -71,8 +92,8 @@ async fn run_samples<S: Scheme>(scheme: S) {
         assert_eq!(envelope["tenant"].as_str(), sample.tenant);
         assert_eq!(
             message.envelope.payload.get(),
-            body,
-            "payload must be the body, unchanged"
+            expected_payload(provider, &body),
+            "payload must be what the signature covers"
         );
         let received_at = envelope["receivedAt"].as_str().unwrap();
         assert!(received_at.ends_with('Z') && received_at.len() == 24, "{received_at}");

@@ -6,6 +6,7 @@ use lambda_http::Request;
 use serde_json::{json, Value};
 use sign_event::{api_gateway_event, refresh_codat_event, EventOptions, Sample, SignOptions, SignedRequest, TestKeys};
 use webhook_receiver::encoding::encode_base64;
+use webhook_receiver::lambda_event::{self, Converted};
 use webhook_receiver::Provider;
 
 /// The documented test keys.
@@ -18,9 +19,12 @@ pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
-/// Parses event JSON the way the Lambda runtime does.
+/// Reads event JSON the way the receivers do ([`lambda_event::read`]).
 pub fn from_event(event: &Value) -> Request {
-    lambda_http::request::from_str(&event.to_string()).unwrap()
+    match lambda_event::read(&event.to_string()) {
+        Ok(Converted::Request(_, request)) => request,
+        other => panic!("not a request: {other:?}"),
+    }
 }
 
 /// A sample event from `events/`, with Codat's timestamp refreshed to now.
@@ -74,6 +78,11 @@ fn header_map(request: &SignedRequest) -> serde_json::Map<String, Value> {
 /// An API Gateway REST API (1.0) event, body base64-encoded, header names
 /// in mixed case.
 pub fn rest_api(request: &SignedRequest, tenant: &str) -> Request {
+    from_event(&rest_api_json(request, tenant))
+}
+
+/// The REST API event JSON, to alter before reading.
+pub fn rest_api_json(request: &SignedRequest, tenant: &str) -> Value {
     let headers: serde_json::Map<String, Value> = request
         .headers
         .iter()
@@ -83,7 +92,7 @@ pub fn rest_api(request: &SignedRequest, tenant: &str) -> Request {
         .iter()
         .map(|(name, value)| (name.clone(), json!([value])))
         .collect();
-    from_event(&json!({
+    json!({
         "resource": "/webhooks/{provider}/{tenant}",
         "path": format!("/webhooks/{}/{tenant}", request.provider),
         "httpMethod": "POST",
@@ -106,7 +115,7 @@ pub fn rest_api(request: &SignedRequest, tenant: &str) -> Request {
         },
         "body": encode_base64(request.body.as_bytes()),
         "isBase64Encoded": true,
-    }))
+    })
 }
 
 /// A Lambda function URL event: no route parameters; a `tenant` query
@@ -142,7 +151,12 @@ pub fn function_url(request: &SignedRequest, tenant: Option<&str>) -> Request {
 
 /// An Application Load Balancer event.
 pub fn alb(request: &SignedRequest) -> Request {
-    from_event(&json!({
+    from_event(&alb_json(request))
+}
+
+/// The ALB event JSON, to alter before reading.
+pub fn alb_json(request: &SignedRequest) -> Value {
+    json!({
         "requestContext": { "elb": { "targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/webhooks/0123456789abcdef" } },
         "httpMethod": "POST",
         "path": format!("/webhooks/{}", request.provider),
@@ -150,7 +164,7 @@ pub fn alb(request: &SignedRequest) -> Request {
         "headers": header_map(request),
         "body": request.body,
         "isBase64Encoded": false,
-    }))
+    })
 }
 
 /// Delivery `n` of `provider`: a genuine one with its own event id, as

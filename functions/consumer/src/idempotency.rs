@@ -183,9 +183,10 @@ impl IdempotencyStore {
     }
 }
 
-/// One item per provider and event id: ids are only unique per provider.
+/// One item per event: its [`Envelope::deduplication_key`] (provider,
+/// tenant, event id), since an event id is only unique within its sender.
 fn key(envelope: &Envelope) -> String {
-    format!("{}#{}", envelope.provider, envelope.event_id)
+    envelope.deduplication_key()
 }
 
 fn number(value: u64) -> AttributeValue {

@@ -4,17 +4,28 @@
 //! base64 bytes after the secret's `whsec_` prefix. Headers are `webhook-*`
 //! or, from Svix, `svix-*`: one family is used for all three, never a mix.
 //! The signature header is a space-separated list of `v1,<base64>` entries;
-//! any one that matches passes, other versions are skipped. A timestamp
-//! further than the tolerance from now, either way, is refused like a bad
-//! signature: that is what stops a captured delivery from being replayed.
+//! any one that matches passes, other versions are skipped. A `v1` entry
+//! that isn't base64 makes the whole header unreadable (401): no sender
+//! writes one, but a repeated header that HTTP APIs and function URLs join
+//! with a comma looks like one. A timestamp further than the tolerance from
+//! now, either way, is refused like a bad signature: that is what stops a
+//! captured delivery from being replayed.
+//!
+//! The message id may not contain a `.`: the signed content joins id,
+//! timestamp and body with dots, and with a dotted id a body that is a bare
+//! number could be split another way (id `x.1700000000`, timestamp and
+//! body from the original body's digits), making a different delivery from
+//! the same signature. Without dots in the id the split is unique. Svix's
+//! ids (`msg_…`) never have one.
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::hmac_sha256::{constant_time_eq, HmacKey};
-use super::{top_level, EventFacts, Scheme};
+use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_base64;
 use crate::error::{ReceiveError, VerifyError};
+use crate::json::reader::{string_field, TopLevel};
 use crate::provider::Provider;
 
 /// Codat's scheme.
@@ -73,16 +84,20 @@ impl Scheme for Codat {
         if id.is_empty() {
             return Err(VerifyError::MissingHeader(names.id).into());
         }
+        if id.contains('.') {
+            return Err(VerifyError::DottedMessageId.into());
+        }
         let timestamp = delivery.required_header(names.timestamp)?;
         check_timestamp(timestamp, delivery)?;
         let header = delivery.required_header(names.signature)?;
+        let unreadable = VerifyError::BadEncoding("v1,<base64> signature list");
         let signatures: Vec<Vec<u8>> = header
             .split_whitespace()
             .filter_map(|entry| entry.strip_prefix("v1,"))
-            .filter_map(decode_base64)
-            .collect();
+            .map(|signature| decode_base64(signature).ok_or(unreadable.clone()))
+            .collect::<Result<_, _>>()?;
         if signatures.is_empty() {
-            return Err(VerifyError::BadEncoding("v1,<base64> signature list").into());
+            return Err(unreadable.into());
         }
         Ok(CodatClaim {
             id,
@@ -102,13 +117,14 @@ impl Scheme for Codat {
 
     fn describe(&self, claim: &CodatClaim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
         // Any JSON is accepted; only an object can name its type.
-        let event_type = match top_level::string_field(body, "eventType")? {
-            top_level::TopLevel::Object(event_type) => event_type,
-            top_level::TopLevel::NotObject => None,
+        let event_type = match string_field(body, "eventType")? {
+            TopLevel::Object(event_type) => event_type,
+            TopLevel::NotObject => None,
         };
         Ok(EventFacts {
             event_type,
             event_id: Some(claim.id.to_owned()),
+            signed_payload: None,
         })
     }
 }
@@ -285,6 +301,55 @@ mod tests {
                 refusal(run(&pairs, BODY, TIMESTAMP)),
                 VerifyError::BadTimestamp,
                 "{bad:?}"
+            );
+        }
+    }
+
+    fn tag(id: &str, timestamp: u64, body: &str) -> String {
+        let key = Codat.parse_key(SECRET).unwrap();
+        let tag = key.tag(&[
+            id.as_bytes(),
+            b".",
+            timestamp.to_string().as_bytes(),
+            b".",
+            body.as_bytes(),
+        ]);
+        format!("v1,{}", crate::encoding::encode_base64(&tag))
+    }
+
+    #[test]
+    fn signed_content_cannot_be_split_another_way() {
+        // A genuine delivery whose body is a bare number that starts with
+        // a timestamp, then the same signed bytes split at other dots.
+        let body = format!("{}.5", TIMESTAMP + 1);
+        let signature = tag("msg_x", TIMESTAMP, &body);
+        let genuine = vec![
+            ("webhook-id", "msg_x".to_owned()),
+            ("webhook-timestamp", TIMESTAMP.to_string()),
+            ("webhook-signature", signature.clone()),
+        ];
+        assert!(run(&genuine, &body, TIMESTAMP).is_ok());
+        let resplit = vec![
+            ("webhook-id", format!("msg_x.{TIMESTAMP}")),
+            ("webhook-timestamp", (TIMESTAMP + 1).to_string()),
+            ("webhook-signature", signature),
+        ];
+        assert_eq!(refusal(run(&resplit, "5", TIMESTAMP)), VerifyError::DottedMessageId);
+    }
+
+    #[test]
+    fn a_repeated_signature_header_joined_by_a_comma_is_refused() {
+        // HTTP APIs and function URLs join a repeated header's values with
+        // commas: the entry that holds the join is not base64.
+        for joined in [
+            format!("{SIGNATURE},{SIGNATURE}"),
+            format!("v1,bm90IGl0 {SIGNATURE},v1,bm90IGl0"),
+            format!("{SIGNATURE} v1,bm90IGl0,v1,bm90IGl0"),
+        ] {
+            assert_eq!(
+                refusal(run(&standard(&joined), BODY, TIMESTAMP)),
+                VerifyError::BadEncoding("v1,<base64> signature list"),
+                "{joined}"
             );
         }
     }

@@ -39,6 +39,7 @@ impl Scheme for Kaunt {
         Ok(EventFacts {
             event_type: optional_string(body, "EventType")?,
             event_id: None,
+            signed_payload: None,
         })
     }
 }

@@ -8,25 +8,36 @@
 //! is tried too. Any algorithm other than MD5 is refused: we can't verify it,
 //! and accepting a sender-chosen algorithm is how confusion attacks start.
 //!
-//! Kravia sends no event id, and only `data` is signed: the rest of the body
-//! (spacing, the digest's letter case, extra fields) can change without
-//! breaking the signature. So the event id is the SHA-256 of the compact
-//! `data`, not of the body, and a replay with a re-spaced body still has the
-//! id of the original. (Non-ASCII characters all fold to `?` before
-//! hashing, so Kravia's signature can't tell `é` from `è`: treat non-ASCII
-//! text in `data` as unauthenticated.)
+//! Only `data` is signed. So the rest of the body is never queued: the
+//! payload is rebuilt from the signed parts alone (`header` as
+//! `{"algorithm":"MD5"}`, `data` in its compact form as the digest reads
+//! it, `signature` in lowercase hex), and any other member, which the
+//! signature doesn't cover and a provider may add one day, is dropped. A
+//! member named like `header`, `data` or `signature` in another letter case
+//! is refused (400), since some parsers would read it in their place. The
+//! queued `data` is exactly what the digest covers: non-ASCII characters
+//! arrive as `?`, as Kravia's signature sees them (it can't tell `é` from
+//! `è`, so neither may the queue).
+//!
+//! Kravia sends no event id, so the event id is the SHA-256 of the queued
+//! `data`: a replay with a re-spaced body or extra members keeps the
+//! original's id.
+//!
+//! The MD5 input ends with the key, so the digest state after
+//! `{data}:KRAVIA::` is computed once per request, and each key costs one
+//! more block: a request tried against every creditor's key (a route with
+//! no tenant) costs about what one tried against one key does.
 
 use std::borrow::Cow;
 
 use md5::{Digest, Md5};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::hmac_sha256::constant_time_eq;
 use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
-use crate::encoding::{decode_hex, sha256_hex};
+use crate::encoding::{decode_hex, encode_hex, sha256_hex};
 use crate::error::{ReceiveError, VerifyError};
+use crate::json::reader::{string_field, Members, TopLevel};
 use crate::provider::Provider;
 
 /// Kravia's scheme.
@@ -42,33 +53,49 @@ impl std::fmt::Debug for KraviaKey {
     }
 }
 
-/// A Kravia request's claim: the signed `data` text and the digest.
+/// A Kravia request's claim: `data` in each form it may have been signed in,
+/// and the digest.
 #[derive(Debug)]
 pub struct KraviaClaim<'r> {
-    data: &'r RawValue,
-    /// The compact form of `data`, when it differs from the raw text.
-    compact: Option<String>,
+    /// `data` as sent and, when it differs, compacted; the compact form last.
+    forms: Vec<SignedForm<'r>>,
     signature: Vec<u8>,
 }
 
-#[derive(Deserialize)]
-struct Body<'r> {
-    header: Header,
-    #[serde(borrow)]
-    data: &'r RawValue,
-    signature: String,
+/// One form of `data` as the digest reads it, with the MD5 state after
+/// `{data}:KRAVIA::`, ready for a key.
+struct SignedForm<'r> {
+    /// ASCII (folded as .NET does).
+    data: Cow<'r, [u8]>,
+    prefix: Md5,
 }
 
-#[derive(Deserialize)]
-struct Header {
-    algorithm: String,
+impl std::fmt::Debug for SignedForm<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedForm").field("bytes", &self.data.len()).finish()
+    }
 }
 
-#[derive(Deserialize)]
-struct Data {
-    #[serde(rename = "eventType")]
-    event_type: Option<serde_json::Value>,
+impl<'r> SignedForm<'r> {
+    fn new(data: Cow<'r, [u8]>) -> Self {
+        let mut prefix = Md5::new();
+        hash(&mut prefix, &data);
+        hash(&mut prefix, SEPARATOR);
+        SignedForm { data, prefix }
+    }
+
+    fn digest(&self, key: &KraviaKey) -> [u8; 16] {
+        let mut md5 = self.prefix.clone();
+        hash(&mut md5, &key.0);
+        md5.finalize().into()
+    }
 }
+
+/// What comes between `data` and the secret: realm `KRAVIA`, empty nonce.
+const SEPARATOR: &[u8] = b":KRAVIA::";
+
+/// The members the scheme reads.
+const MEMBERS: [&str; 3] = ["header", "data", "signature"];
 
 impl Scheme for Kravia {
     type Key = KraviaKey;
@@ -83,54 +110,72 @@ impl Scheme for Kravia {
     }
 
     fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<KraviaClaim<'r>, ReceiveError> {
-        let body: Body<'r> = serde_json::from_slice(delivery.body)
-            .map_err(|_| ReceiveError::Malformed("body is not a Kravia webhook (header, data, signature)"))?;
-        if !body.data.get().starts_with('{') {
+        let not_kravia = || ReceiveError::Malformed("body is not a Kravia webhook (header, data, signature)");
+        let members = Members::read(delivery.body, &MEMBERS)?;
+        let (Some(header), Some(data), Some(signature)) =
+            (members.raw("header"), members.raw("data"), members.string("signature"))
+        else {
+            return Err(not_kravia());
+        };
+        let algorithm = Members::read(header.get().as_bytes(), &["algorithm"])
+            .ok()
+            .and_then(|header| header.string("algorithm"))
+            .ok_or_else(not_kravia)?;
+        if !data.get().starts_with('{') {
             return Err(ReceiveError::Malformed("data is not a JSON object"));
         }
-        if !body.header.algorithm.eq_ignore_ascii_case("MD5") {
-            let shown = body.header.algorithm.chars().take(32).collect();
-            return Err(VerifyError::UnsupportedAlgorithm(shown).into());
+        if !algorithm.eq_ignore_ascii_case("MD5") {
+            return Err(VerifyError::UnsupportedAlgorithm.into());
         }
-        let signature = decode_hex(body.signature.trim()).ok_or(VerifyError::BadEncoding("hex"))?;
-        let compact = match compact_json(body.data.get()) {
+        let signature = decode_hex(signature.trim()).ok_or(VerifyError::BadEncoding("hex"))?;
+        let sent = dotnet_ascii(data.get());
+        let compact = match compact_json(&sent) {
             Cow::Borrowed(_) => None,
-            Cow::Owned(compact) => Some(compact),
+            Cow::Owned(compact) => Some(SignedForm::new(Cow::Owned(compact))),
         };
-        Ok(KraviaClaim {
-            data: body.data,
-            compact,
-            signature,
-        })
+        let forms = std::iter::once(SignedForm::new(sent)).chain(compact).collect();
+        Ok(KraviaClaim { forms, signature })
     }
 
     fn verify(&self, claim: &KraviaClaim<'_>, key: &KraviaKey) -> bool {
-        let raw_matches = constant_time_eq(&digest(claim.data.get(), key), &claim.signature);
-        let compact_matches = claim
-            .compact
-            .as_deref()
-            .is_some_and(|compact| constant_time_eq(&digest(compact, key), &claim.signature));
-        raw_matches | compact_matches
+        claim.forms.iter().fold(false, |matched, form| {
+            matched | constant_time_eq(&form.digest(key), &claim.signature)
+        })
     }
 
     fn describe(&self, claim: &KraviaClaim<'_>, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        let data: Data =
-            serde_json::from_str(claim.data.get()).map_err(|_| ReceiveError::Malformed("data is not a JSON object"))?;
-        let signed_data = claim.compact.as_deref().unwrap_or(claim.data.get());
+        let signed = claim.forms.last().map(|form| &*form.data).unwrap_or_default();
+        // Folding can make two keys one (`é` and `è` both become `?`): the
+        // queued data must still be JSON every parser reads alike.
+        let event_type = match string_field(signed, "eventType")? {
+            TopLevel::Object(event_type) => event_type,
+            TopLevel::NotObject => return Err(ReceiveError::Malformed("data is not a JSON object")),
+        };
+        let data = std::str::from_utf8(signed).map_err(|_| ReceiveError::Malformed("data is not text"))?;
+        let payload = format!(
+            r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{}"}}"#,
+            encode_hex(&claim.signature)
+        );
         Ok(EventFacts {
-            event_type: data.event_type.as_ref().and_then(|t| t.as_str()).map(str::to_owned),
-            event_id: Some(sha256_hex(signed_data.as_bytes())),
+            event_type,
+            event_id: Some(sha256_hex(signed)),
+            signed_payload: Some(payload),
         })
     }
 }
 
-/// MD5 of `{data}:KRAVIA::{secret}` in .NET ASCII.
+/// MD5 of `{data}:KRAVIA::{secret}` in .NET ASCII, as Kravia signs `data`.
+#[cfg(any(test, feature = "signing"))]
 pub(crate) fn digest(data: &str, key: &KraviaKey) -> [u8; 16] {
-    let mut md5 = Md5::new();
-    md5.update(&*dotnet_ascii(data));
-    md5.update(b":KRAVIA::");
-    md5.update(&key.0);
-    md5.finalize().into()
+    SignedForm::new(dotnet_ascii(data)).digest(key)
+}
+
+/// Feeds `bytes` to `md5` (counted in tests, which check the work a
+/// request costs).
+fn hash(md5: &mut Md5, bytes: &[u8]) {
+    #[cfg(test)]
+    tests::HASHED_BYTES.with(|count| count.set(count.get() + bytes.len()));
+    md5.update(bytes);
 }
 
 /// .NET's `Encoding.ASCII.GetBytes`: ASCII as is, every UTF-16 code unit
@@ -154,12 +199,12 @@ pub(crate) fn dotnet_ascii(text: &str) -> Cow<'_, [u8]> {
 /// default (unindented) output looks like for the same document. Borrowed
 /// when there is none to remove, as in what Kravia sends. Works on bytes:
 /// JSON's structure is ASCII, and no byte of a multi-byte UTF-8 character
-/// is, so removing ASCII whitespace keeps the text valid UTF-8.
-pub(crate) fn compact_json(json: &str) -> Cow<'_, str> {
+/// is, so removing ASCII whitespace keeps UTF-8 text valid.
+pub(crate) fn compact_json(json: &[u8]) -> Cow<'_, [u8]> {
     let mut in_string = false;
     let mut escaped = false;
     let mut compact: Option<Vec<u8>> = None;
-    for (at, &byte) in json.as_bytes().iter().enumerate() {
+    for (at, &byte) in json.iter().enumerate() {
         let between_tokens = !in_string && matches!(byte, b' ' | b'\t' | b'\n' | b'\r');
         if in_string {
             if escaped {
@@ -174,21 +219,27 @@ pub(crate) fn compact_json(json: &str) -> Cow<'_, str> {
         }
         match (&mut compact, between_tokens) {
             (Some(kept), false) => kept.push(byte),
-            (None, true) => compact = Some(json.as_bytes().get(..at).unwrap_or_default().to_vec()),
+            (None, true) => compact = Some(json.get(..at).unwrap_or_default().to_vec()),
             _ => {}
         }
     }
-    match compact.map(String::from_utf8) {
-        Some(Ok(compact)) => Cow::Owned(compact),
-        // Unreachable (see above); the raw text is still a correct input.
-        Some(Err(_)) | None => Cow::Borrowed(json),
-    }
+    compact.map_or(Cow::Borrowed(json), Cow::Owned)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+    use std::time::Duration;
+
     use super::*;
-    use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
+    use crate::keys::{KeyRing, SecretText};
+    use crate::schemes::test_support::{check, headers, is_malformed, refusal, system_time, NOW};
+    use crate::schemes::{verify_claim, Deadline};
+
+    thread_local! {
+        /// Bytes fed to MD5 on this thread.
+        pub(super) static HASHED_BYTES: Cell<usize> = const { Cell::new(0) };
+    }
 
     const SECRET: &str = "kravia-test-secret";
     const DATA: &str = r#"{"timestamp":1663063069,"eventType":"CaseUpdate","claimId":123443}"#;
@@ -246,16 +297,19 @@ mod tests {
     #[test]
     fn compact_form_keeps_whitespace_inside_strings() {
         assert_eq!(
-            compact_json("{ \"a b\" : \"c \\\" d\" ,\n \"e\":[1, 2] }"),
-            "{\"a b\":\"c \\\" d\",\"e\":[1,2]}"
+            &*compact_json(b"{ \"a b\" : \"c \\\" d\" ,\n \"e\":[1, 2] }"),
+            b"{\"a b\":\"c \\\" d\",\"e\":[1,2]}"
         );
-        assert_eq!(compact_json("{ \"é\" :\t\"ü 😀\" }"), "{\"é\":\"ü 😀\"}");
+        assert_eq!(
+            &*compact_json("{ \"é\" :\t\"ü 😀\" }".as_bytes()),
+            "{\"é\":\"ü 😀\"}".as_bytes()
+        );
     }
 
     #[test]
     fn text_already_compact_or_ascii_is_not_copied() {
-        assert!(matches!(compact_json(DATA), Cow::Borrowed(_)));
-        assert!(matches!(compact_json(r#"{"a":"b c"}"#), Cow::Borrowed(_)));
+        assert!(matches!(compact_json(DATA.as_bytes()), Cow::Borrowed(_)));
+        assert!(matches!(compact_json(br#"{"a":"b c"}"#), Cow::Borrowed(_)));
         assert!(matches!(dotnet_ascii(DATA), Cow::Borrowed(_)));
     }
 
@@ -284,10 +338,7 @@ mod tests {
         let long_multibyte = format!("a{}", "é".repeat(40));
         for algorithm in ["SHA256", "none", "", &long_multibyte] {
             let result = verify(&body(algorithm, DATA, DIGEST));
-            assert!(
-                matches!(refusal(result), VerifyError::UnsupportedAlgorithm(_)),
-                "{algorithm}"
-            );
+            assert!(refusal(result) == VerifyError::UnsupportedAlgorithm, "{algorithm}");
         }
     }
 
@@ -316,5 +367,144 @@ mod tests {
         ] {
             assert!(is_malformed(&verify(&bad)), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_the_signed_parts_are_queued() {
+        let expected = format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{DATA},"signature":"{DIGEST}"}}"#);
+        let plain = body("md5", DATA, &DIGEST.to_uppercase());
+        let with_extras = format!(
+            r#"{{"extra":{{"claimId":666}},"header":{{"algorithm":"MD5","note":"x"}},"data":{DATA},"signature":" {DIGEST} ","version":2}}"#
+        );
+        let reindented = plain.replace(',', ",\n  ").replace(':', ": ");
+        for body in [plain, with_extras, reindented] {
+            let verified = verify(&body).unwrap();
+            assert_eq!(
+                verified.facts.signed_payload.as_deref(),
+                Some(expected.as_str()),
+                "{body}"
+            );
+            assert_eq!(
+                verified.facts.event_id.as_deref(),
+                Some(sha256_hex(DATA.as_bytes()).as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn members_named_like_the_signed_ones_in_another_case_are_refused() {
+        for extra in [
+            r#""DATA":{"claimId":666,"eventType":"CaseClosed"}"#,
+            r#""Data":{}"#,
+            r#""Signature":"00""#,
+            r#""HEADER":{"algorithm":"SHA1"}"#,
+            r#""ſignature":"00""#,
+        ] {
+            let body = format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{DATA},"signature":"{DIGEST}",{extra}}}"#);
+            assert!(is_malformed(&verify(&body)), "{extra}");
+        }
+    }
+
+    #[test]
+    fn unsigned_members_are_read_as_strictly_as_signed_ones() {
+        for extra in [
+            format!(r#""deep":{}1{}"#, "[".repeat(5000), "]".repeat(5000)),
+            r#""lone":"\ud800""#.to_owned(),
+            r#""twice":{"a":1,"a":2}"#.to_owned(),
+        ] {
+            let body = format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{DATA},"signature":"{DIGEST}",{extra}}}"#);
+            assert!(is_malformed(&verify(&body)), "{}", &extra[..20]);
+        }
+    }
+
+    #[test]
+    fn non_ascii_data_is_queued_as_the_digest_reads_it() {
+        let data = r#"{"eventType":"CaseUpdate","debtor":"Zoë"}"#;
+        let folded = r#"{"eventType":"CaseUpdate","debtor":"Zo?"}"#;
+        // printf '%s:KRAVIA::kravia-test-secret' "$folded" | md5sum
+        let digest = "eb524a0c8da0e4d7a64fe3a5bfa6d3d9";
+        for sent in [data, &data.replace("ë", "è")] {
+            let verified = verify(&body("MD5", sent, digest)).unwrap();
+            let payload = verified.facts.signed_payload.unwrap();
+            assert!(payload.contains(folded) && payload.is_ascii(), "{payload}");
+            assert_eq!(verified.facts.event_id, Some(sha256_hex(folded.as_bytes())));
+        }
+        // Two keys that fold alike would be one key repeated in the queue.
+        let clash = r#"{"é":1,"è":2}"#;
+        // printf '%s:KRAVIA::kravia-test-secret' '{"?":1,"?":2}' | md5sum
+        assert!(is_malformed(&verify(&body(
+            "MD5",
+            clash,
+            "f383859bbda3e7a70c13d675569c717d"
+        ))));
+    }
+
+    fn ring_of(creditors: usize) -> KeyRing<KraviaKey> {
+        let secret = |prefix: &str| {
+            let keys: serde_json::Map<String, serde_json::Value> = (0..creditors)
+                .map(|n| (format!("creditor-{n}"), format!("{prefix}-secret-{n}").into()))
+                .collect();
+            SecretText::new(serde_json::Value::Object(keys).to_string())
+        };
+        KeyRing::parse(&secret("current"), Some(&secret("previous")), |key| {
+            Kravia.parse_key(key)
+        })
+        .unwrap()
+    }
+
+    /// A forged request with 240 KiB of `data` that is neither compact nor
+    /// ASCII, so both forms are hashed and folding has work to do.
+    fn forged_240_kib() -> String {
+        let data = format!(
+            r#"{{ "eventType": "CaseUpdate", "note": "{}" }}"#,
+            "é x ".repeat(49_500)
+        );
+        body("MD5", &data, "00000000000000000000000000000000")
+    }
+
+    fn delivery(body: &str) -> Delivery<'_> {
+        static NO_HEADERS: std::sync::LazyLock<lambda_http::http::HeaderMap> =
+            std::sync::LazyLock::new(lambda_http::http::HeaderMap::new);
+        Delivery {
+            body: body.as_bytes(),
+            headers: &NO_HEADERS,
+            now: system_time(NOW),
+            timestamp_tolerance: Duration::from_secs(300),
+        }
+    }
+
+    #[test]
+    fn a_forged_request_costs_one_pass_over_data_whatever_the_number_of_keys() {
+        let ring = ring_of(100);
+        let body = forged_240_kib();
+        assert!(body.len() > 240 * 1024);
+        let delivery = delivery(&body);
+        HASHED_BYTES.with(|count| count.set(0));
+        let claim = Kravia.claim(&delivery).unwrap();
+        let per_request = HASHED_BYTES.with(Cell::get);
+        let result = verify_claim(&Kravia, &claim, &delivery, &ring, None, Deadline::None);
+        assert_eq!(refusal(result), VerifyError::Mismatch);
+        let per_keys = HASHED_BYTES.with(Cell::get) - per_request;
+        // Both forms of data, once each (the raw form is the larger).
+        assert!(per_request <= 2 * body.len(), "{per_request}");
+        // 200 keys × 2 forms × one key each: a few bytes, never data again.
+        let longest_key = "previous-secret-99".len();
+        assert!(
+            per_keys <= 200 * 2 * longest_key,
+            "{per_keys} bytes hashed for the keys"
+        );
+    }
+
+    #[test]
+    fn no_key_is_tried_past_the_deadline() {
+        let ring = ring_of(100);
+        let body = forged_240_kib();
+        let delivery = delivery(&body);
+        let claim = Kravia.claim(&delivery).unwrap();
+        HASHED_BYTES.with(|count| count.set(0));
+        let passed = Deadline::after(std::time::Instant::now(), Duration::ZERO);
+        let result = verify_claim(&Kravia, &claim, &delivery, &ring, None, passed);
+        assert!(matches!(result, Err(ReceiveError::OutOfTime(_))), "{result:?}");
+        assert_eq!(HASHED_BYTES.with(Cell::get), 0, "a key was tried");
     }
 }

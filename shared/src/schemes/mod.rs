@@ -7,8 +7,6 @@ mod kaunt;
 mod kravia;
 mod receeve;
 mod smartkyc;
-mod strict_json;
-mod top_level;
 
 #[cfg(test)]
 mod properties;
@@ -22,9 +20,12 @@ pub use smartkyc::SmartKyc;
 #[cfg(any(test, feature = "signing"))]
 pub(crate) use kravia::digest as kravia_digest;
 
+use std::time::Instant;
+
 use crate::delivery::Delivery;
 use crate::envelope::MAX_ID_CHARS;
 use crate::error::{ReceiveError, VerifyError};
+use crate::json::reader::{string_field, TopLevel};
 use crate::keys::{KeyRing, Stage};
 use crate::provider::Provider;
 
@@ -38,7 +39,7 @@ pub trait Scheme: Send + Sync + 'static {
     /// Key material, parsed once per secret fetch.
     type Key: Send + Sync + 'static;
     /// What a request claims: signature and signed bytes, borrowed from it.
-    type Claim<'r>: Send;
+    type Claim<'r>: Send + Sync;
 
     /// The provider this scheme belongs to.
     const PROVIDER: Provider;
@@ -51,7 +52,10 @@ pub trait Scheme: Send + Sync + 'static {
     fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<Self::Claim<'r>, ReceiveError>;
 
     /// Whether `key` made this claim's signature. Constant time in the
-    /// signature's content.
+    /// signature's content. Called once per key a route may use, so any
+    /// work that doesn't depend on the key belongs in [`Scheme::claim`]:
+    /// then a request tried against a hundred keys costs about what one
+    /// tried against one does.
     fn verify(&self, claim: &Self::Claim<'_>, key: &Self::Key) -> bool;
 
     /// The event's type and id, from a claim that has been verified.
@@ -65,6 +69,11 @@ pub struct EventFacts {
     pub event_type: Option<String>,
     /// The provider's own event id, if it has one.
     pub event_id: Option<String>,
+    /// What to queue as the payload when the scheme signs only part of the
+    /// body (Kravia, receeve): the signed parts alone, rebuilt, so that no
+    /// unsigned member of the body reaches a consumer. `None` when the body
+    /// is signed whole and is queued as it came.
+    pub signed_payload: Option<String>,
 }
 
 /// A delivery that a key verified.
@@ -78,8 +87,8 @@ pub struct Verified {
     pub facts: EventFacts,
 }
 
-/// Verifies a delivery against the keys a route may use: the whole of a
-/// scheme's job, as the unit tests run it.
+/// Verifies a delivery against the keys a route may use, with no deadline:
+/// the whole of a scheme's job, as the unit tests run it.
 pub fn verify_delivery<S: Scheme>(
     scheme: &S,
     delivery: &Delivery<'_>,
@@ -87,30 +96,61 @@ pub fn verify_delivery<S: Scheme>(
     tenant: Option<&str>,
 ) -> Result<Verified, ReceiveError> {
     let claim = scheme.claim(delivery)?;
-    verify_claim(scheme, &claim, delivery.body, keys, tenant)
+    verify_claim(scheme, &claim, delivery, keys, tenant, Deadline::None)
+}
+
+/// When trying keys must stop. A timer can't interrupt a request's CPU
+/// work, so the key loop looks at the clock itself, between keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// At this instant: the request's `REQUEST_DEADLINE_MS` (a 503 past it).
+    At(Instant, std::time::Duration),
+    /// Never: offline checks, tests and benchmarks.
+    None,
+}
+
+impl Deadline {
+    /// `REQUEST_DEADLINE_MS` from `started`.
+    pub fn after(started: Instant, limit: std::time::Duration) -> Self {
+        Deadline::At(started + limit, limit)
+    }
+
+    fn check(self) -> Result<(), ReceiveError> {
+        match self {
+            Deadline::At(at, limit) if Instant::now() >= at => Err(ReceiveError::OutOfTime(limit)),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Tries a claim against the keys a route may use, then reads the event's
 /// facts. The receiver reads the claim first and fetches keys only for
-/// requests that carry a readable signature.
+/// requests that carry a readable signature. Past `deadline`, no further
+/// key is tried: the answer is a 503, however many keys were left.
 pub fn verify_claim<S: Scheme>(
     scheme: &S,
     claim: &S::Claim<'_>,
-    body: &[u8],
+    delivery: &Delivery<'_>,
     keys: &KeyRing<S::Key>,
     tenant: Option<&str>,
+    deadline: Deadline,
 ) -> Result<Verified, ReceiveError> {
     let mut tried = 0_usize;
-    let matched = keys.candidates(tenant).find(|entry| {
+    let mut matched = None;
+    for entry in keys.candidates(tenant, delivery.now) {
+        deadline.check()?;
         tried += 1;
-        scheme.verify(claim, &entry.key)
-    });
+        if scheme.verify(claim, &entry.key) {
+            matched = Some(entry);
+            break;
+        }
+    }
     let entry = match matched {
         Some(entry) => entry,
         None if tried == 0 => return Err(VerifyError::UnknownTenant.into()),
         None => return Err(VerifyError::Mismatch.into()),
     };
-    let facts = scheme.describe(claim, body)?;
+    let facts = scheme.describe(claim, delivery.body)?;
     check_id_length(facts.event_type.as_deref())?;
     check_id_length(facts.event_id.as_deref())?;
     Ok(Verified {
@@ -129,11 +169,12 @@ fn check_id_length(id: Option<&str>) -> Result<(), ReceiveError> {
 
 /// A string field of a body that must be a JSON object (400 otherwise), or
 /// `None` when absent or not a string: event types are informative, and a
-/// provider adding a new shape must not cost an event.
+/// provider adding a new shape must not cost an event. The whole body is
+/// read as strictly as [`crate::json::reader`] says.
 fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveError> {
-    match top_level::string_field(body, field)? {
-        top_level::TopLevel::Object(value) => Ok(value),
-        top_level::TopLevel::NotObject => Err(ReceiveError::Malformed("body is not a JSON object")),
+    match string_field(body, field)? {
+        TopLevel::Object(value) => Ok(value),
+        TopLevel::NotObject => Err(ReceiveError::Malformed("body is not a JSON object")),
     }
 }
 

@@ -7,18 +7,26 @@
 //! `payloadAsString` is signed, so once the signature holds, `payload` must
 //! be the same JSON, or an attacker could swap the unsigned copy. The event
 //! is read from the signed text, never from the copy.
+//!
+//! Nothing else in the body is signed, so nothing else is queued: the
+//! payload is rebuilt from the signed text alone (`payload` is that text,
+//! `payloadAsString` the same text as a string, `signature` in standard
+//! base64), and any other member, which a provider may add one day, is
+//! dropped. A member named like `payload`, `signature` or `payloadAsString`
+//! in another letter case is refused (400), since some parsers would read it
+//! in their place.
 
 use aws_lc_rs::signature::{
     ParsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256,
 };
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::strict_json::{self, StrictJson};
 use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
-use crate::encoding::decode_base64;
+use crate::encoding::{decode_base64, encode_base64};
 use crate::error::{ReceiveError, VerifyError};
+use crate::json::reader::Members;
+use crate::json::tree::{self, StrictJson};
 use crate::pem::decode_pem;
 use crate::provider::Provider;
 
@@ -42,23 +50,18 @@ pub enum ReceeveKey {
 
 /// A receeve request's claim.
 #[derive(Debug)]
-pub struct ReceeveClaim {
-    payload: Box<RawValue>,
+pub struct ReceeveClaim<'r> {
+    payload: &'r RawValue,
     payload_as_string: String,
     signature: Vec<u8>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Body {
-    payload: Box<RawValue>,
-    signature: String,
-    payload_as_string: String,
-}
+/// The members the scheme reads.
+const MEMBERS: [&str; 3] = ["payload", "signature", "payloadAsString"];
 
 impl Scheme for Receeve {
     type Key = ReceeveKey;
-    type Claim<'r> = ReceeveClaim;
+    type Claim<'r> = ReceeveClaim<'r>;
     const PROVIDER: Provider = Provider::Receeve;
 
     fn parse_key(&self, text: &str) -> Result<ReceeveKey, String> {
@@ -75,19 +78,26 @@ impl Scheme for Receeve {
         }
     }
 
-    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<ReceeveClaim, ReceiveError> {
-        let body: Body = serde_json::from_slice(delivery.body).map_err(|_| {
-            ReceiveError::Malformed("body is not a receeve webhook (payload, signature, payloadAsString)")
-        })?;
-        let signature = decode_base64(body.signature.trim()).ok_or(VerifyError::BadEncoding("base64"))?;
+    fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<ReceeveClaim<'r>, ReceiveError> {
+        let members = Members::read(delivery.body, &MEMBERS)?;
+        let (Some(payload), Some(signature), Some(payload_as_string)) = (
+            members.raw("payload"),
+            members.string("signature"),
+            members.string("payloadAsString"),
+        ) else {
+            return Err(ReceiveError::Malformed(
+                "body is not a receeve webhook (payload, signature, payloadAsString)",
+            ));
+        };
+        let signature = decode_base64(signature.trim()).ok_or(VerifyError::BadEncoding("base64"))?;
         Ok(ReceeveClaim {
-            payload: body.payload,
-            payload_as_string: body.payload_as_string,
+            payload,
+            payload_as_string,
             signature,
         })
     }
 
-    fn verify(&self, claim: &ReceeveClaim, key: &ReceeveKey) -> bool {
+    fn verify(&self, claim: &ReceeveClaim<'_>, key: &ReceeveKey) -> bool {
         let message = claim.payload_as_string.as_bytes();
         match key {
             ReceeveKey::Rsa(rsa) => rsa.verify_sig(message, &claim.signature).is_ok(),
@@ -97,12 +107,21 @@ impl Scheme for Receeve {
         }
     }
 
-    fn describe(&self, claim: &ReceeveClaim, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        let signed = strict_json::parse(&claim.payload_as_string)
-            .ok_or(ReceiveError::Malformed("payloadAsString is not JSON with unique keys"))?;
-        if strict_json::parse(claim.payload.get()).as_ref() != Some(&signed) {
+    fn describe(&self, claim: &ReceeveClaim<'_>, _body: &[u8]) -> Result<EventFacts, ReceiveError> {
+        let text = &claim.payload_as_string;
+        let signed =
+            tree::parse(text).ok_or(ReceiveError::Malformed("payloadAsString is not JSON with unique keys"))?;
+        if tree::parse(claim.payload.get()).as_ref() != Some(&signed) {
             return Err(VerifyError::PayloadMismatch.into());
         }
+        let quoted = |text: &str| {
+            serde_json::to_string(text).map_err(|_| ReceiveError::Misconfigured("a string could not be written".into()))
+        };
+        let signed_payload = format!(
+            r#"{{"payload":{text},"signature":{},"payloadAsString":{}}}"#,
+            quoted(&encode_base64(&claim.signature))?,
+            quoted(text)?
+        );
         // The event, read from the signed text's own parse.
         let message_id = signed
             .member("messageId")
@@ -119,6 +138,7 @@ impl Scheme for Receeve {
                 .and_then(StrictJson::as_str)
                 .map(str::to_owned),
             event_id: Some(message_id.to_owned()),
+            signed_payload: Some(signed_payload),
         })
     }
 }
@@ -126,6 +146,7 @@ impl Scheme for Receeve {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::decode_hex;
     use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
 
     const RSA_PUBLIC: &str = include_str!("../../testdata/rsa-public.pem");
@@ -244,5 +265,86 @@ mod tests {
         ] {
             assert!(is_malformed(&verify(RSA_PUBLIC, &bad)), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_the_signed_text_is_queued() {
+        let signed = PAYLOAD.trim();
+        let expected = format!(
+            r#"{{"payload":{signed},"signature":"{}","payloadAsString":{}}}"#,
+            RSA_SIGNATURE.trim(),
+            serde_json::to_string(PAYLOAD).unwrap()
+        );
+        let reordered = r#"{"timestamp":"2021-10-14T15:33:16.848Z","messageId":"09feeb6f-350a-430a-a040-cd1c558cbc91","details":{"currency":"EUR","amount":501,"claimRef":"PDN-922-claim-Oct14-00010","messageType":"event.claim.created.v1"}}"#;
+        let with_extras =
+            body(reordered, RSA_SIGNATURE, PAYLOAD).replacen('{', r#"{"version":2,"note":{"claimRef":"x"},"#, 1);
+        for body in [body(PAYLOAD, RSA_SIGNATURE, PAYLOAD), with_extras] {
+            let verified = verify(RSA_PUBLIC, &body).unwrap();
+            let queued = verified.facts.signed_payload.unwrap();
+            assert_eq!(
+                queued.replace(PAYLOAD, signed),
+                expected.replace(PAYLOAD, signed),
+                "{body}"
+            );
+            // The queued copy is the signed text itself, byte for byte.
+            let queued: serde_json::Value = serde_json::from_str(&queued).unwrap();
+            assert_eq!(queued["payloadAsString"], PAYLOAD);
+        }
+    }
+
+    #[test]
+    fn members_named_like_the_signed_ones_in_another_case_are_refused() {
+        for extra in [
+            r#""Payload":{"details":{"messageType":"x"},"messageId":"m","claimRef":"ATTACKER","amount":999999}"#,
+            r#""PAYLOADASSTRING":"{}""#,
+            r#""Signature":"AA==""#,
+            r#""payloadAßtring":"{}""#,
+        ] {
+            let body = body(PAYLOAD, RSA_SIGNATURE, PAYLOAD).replacen('{', &format!("{{{extra},"), 1);
+            assert!(is_malformed(&verify(RSA_PUBLIC, &body)), "{extra}");
+        }
+    }
+
+    /// `(r, s)` from a DER ECDSA signature: `SEQUENCE { INTEGER, INTEGER }`.
+    fn der_integers(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let integer = |at: usize| {
+            assert_eq!(der[at], 0x02);
+            let len = usize::from(der[at + 1]);
+            (der[at + 2..at + 2 + len].to_vec(), at + 2 + len)
+        };
+        assert_eq!(der[0], 0x30);
+        let (r, next) = integer(2);
+        let (s, _) = integer(next);
+        (r, s)
+    }
+
+    /// A big-endian number as exactly 32 bytes.
+    fn fixed_32(number: &[u8]) -> [u8; 32] {
+        let digits: Vec<u8> = number.iter().copied().skip_while(|b| *b == 0).collect();
+        let mut out = [0; 32];
+        out[32 - digits.len()..].copy_from_slice(&digits);
+        out
+    }
+
+    #[test]
+    fn an_ecdsa_signature_and_its_high_s_twin_are_the_same_event() {
+        // P-256's group order n: (r, n - s) verifies wherever (r, s) does.
+        let order = decode_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551").unwrap();
+        let (r, s) = der_integers(&decode_base64(EC_SIGNATURE.trim()).unwrap());
+        let s = fixed_32(&s);
+        let mut twin_s = [0_u8; 32];
+        let mut borrow = 0_i16;
+        for i in (0..32).rev() {
+            let digit = i16::from(order[i]) - i16::from(s[i]) - borrow;
+            borrow = i16::from(digit < 0);
+            twin_s[i] = (digit + 256 * borrow) as u8;
+        }
+        let mut twin = fixed_32(&r).to_vec();
+        twin.extend_from_slice(&twin_s);
+        let original = verify(EC_PUBLIC, &body(PAYLOAD, EC_SIGNATURE, PAYLOAD)).unwrap();
+        let twin = verify(EC_PUBLIC, &body(PAYLOAD, &encode_base64(&twin), PAYLOAD)).unwrap();
+        assert_eq!(twin.facts.event_id, original.facts.event_id);
+        assert_eq!(twin.facts.event_type, original.facts.event_type);
+        assert_ne!(twin.facts.signed_payload, original.facts.signed_payload);
     }
 }

@@ -38,6 +38,7 @@ impl Scheme for SmartKyc {
         Ok(EventFacts {
             event_type: optional_string(body, "event")?,
             event_id: None,
+            signed_payload: None,
         })
     }
 }

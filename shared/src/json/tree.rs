@@ -15,6 +15,8 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::reader::MAX_DEPTH;
+
 /// A JSON document, read strictly.
 #[derive(Debug, PartialEq, Eq)]
 pub enum StrictJson {
@@ -50,13 +52,10 @@ impl StrictJson {
     }
 }
 
-/// How deeply arrays and objects may nest: serde_json's own limit. Reading
-/// recurses once per level, so an unsigned copy nested without end could
-/// otherwise exhaust the stack, which no `catch_unwind` survives.
-const MAX_DEPTH: usize = 128;
-
 /// Parses `text`; `None` if it isn't JSON, repeats a key in an object, or
-/// nests deeper than serde_json would read.
+/// nests deeper than [`MAX_DEPTH`] (reading recurses once per level, so a
+/// document nested without end would otherwise exhaust the stack, which no
+/// `catch_unwind` survives).
 pub fn parse(text: &str) -> Option<StrictJson> {
     let raw: Box<RawValue> = serde_json::from_str(text).ok()?;
     read(&raw, 0)
