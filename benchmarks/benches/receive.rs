@@ -6,14 +6,14 @@
 //! Kravia on a route without a tenant with 100 creditors' current and
 //! previous keys, genuine and forged, at 240 KiB. `scripts/bench` runs this
 //! and prints the tables for BENCHMARKS.md.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use benchmarks::{case, key_ring, kravia_many_keys, now, ReceeveKey};
 use criterion::{criterion_group, criterion_main, Criterion};
-use webhook_receiver::lambda_event::{self, Converted};
+use webhook_receiver::lambda_event;
 use webhook_receiver::receiver::receive_offline;
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
 
@@ -52,10 +52,7 @@ fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_ke
 }
 
 fn read(event: &str) -> lambda_http::Request {
-    match lambda_event::read(event) {
-        Ok(Converted::Request(_, request)) => request,
-        other => panic!("not a request: {other:?}"),
-    }
+    lambda_event::read(event).unwrap().into_request().unwrap()
 }
 
 fn kravia_with_many_keys(c: &mut Criterion) {

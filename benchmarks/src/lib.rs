@@ -101,7 +101,8 @@ impl Primitive {
 
 /// Kravia with many creditors on a route without a tenant, where every key
 /// may be tried: a genuine delivery signed with the last creditor's
-/// current key, and a forgery of the same size that no key made.
+/// current key, and a forgery of the same size that no key made, both with
+/// the costliest `data` to verify.
 pub struct ManyKeys {
     /// The receiver's keys: each creditor's current and previous key.
     pub keys: KeyRing<<webhook_receiver::schemes::Kravia as Scheme>::Key>,
@@ -135,9 +136,11 @@ pub fn kravia_many_keys(creditors: usize, body_bytes: usize) -> ManyKeys {
         scheme.parse_key(text)
     })
     .unwrap_or_else(|error| panic!("keys: {error}"));
+    // The costliest `data` to verify: spaced (so its compact form is
+    // tried too) and not ASCII (so it is folded).
     let data = format!(
-        r#"{{"timestamp":1,"eventType":"CaseUpdate","claimId":7,"note":"{}"}}"#,
-        "x".repeat(body_bytes.saturating_sub(160))
+        r#"{{ "timestamp": 1, "eventType": "CaseUpdate", "claimId": 7, "note": "{}" }}"#,
+        "é x ".repeat(body_bytes.saturating_sub(200) / 5)
     );
     let last = format!("current-secret-of-creditor-{}", creditors.saturating_sub(1));
     let event = |key: &str| {

@@ -22,7 +22,7 @@ use md5::{Digest, Md5};
 use webhook_receiver::delivery::Delivery;
 use webhook_receiver::encoding::{decode_base64, decode_hex};
 use webhook_receiver::keys::{KeyRing, SecretText};
-use webhook_receiver::lambda_event::{self, Converted};
+use webhook_receiver::lambda_event;
 use webhook_receiver::pem::decode_pem;
 use webhook_receiver::queue::OutgoingMessage;
 use webhook_receiver::receiver::{envelope_for, receive_offline};
@@ -249,6 +249,7 @@ fn check_payload_is_signed(envelope: &Envelope, body: &[u8]) {
             serde_json::from_str(payload).unwrap_or_default();
         raw.get(name).map(|value| value.get().to_owned()).unwrap_or_default()
     };
+    let MemberCount(count) = serde_json::from_str(payload).unwrap_or(MemberCount(0));
     match envelope.provider {
         Provider::Kravia => {
             let members = members();
@@ -277,6 +278,7 @@ fn check_payload_is_signed(envelope: &Envelope, body: &[u8]) {
                 ["payload", "payloadAsString", "signature"],
                 "an unsigned member was queued"
             );
+            assert_eq!(count, 3, "a member was queued twice");
             let signed = members["payloadAsString"].as_str().unwrap_or_default();
             let signature = members["signature"]
                 .as_str()
@@ -311,6 +313,33 @@ fn check_payload_is_signed(envelope: &Envelope, body: &[u8]) {
                 "the payload is not the body's text"
             );
         }
+    }
+}
+
+/// How many members an object has, repeats included (a map would keep one
+/// of each name).
+struct MemberCount(usize);
+
+impl<'de> serde::Deserialize<'de> for MemberCount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Counter;
+        impl<'de> serde::de::Visitor<'de> for Counter {
+            type Value = MemberCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<MemberCount, M::Error> {
+                let mut count = 0;
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {
+                    count += 1;
+                }
+                Ok(MemberCount(count))
+            }
+        }
+        deserializer.deserialize_map(Counter)
     }
 }
 
@@ -358,8 +387,7 @@ pub fn request_from_event(event: &str) -> Option<lambda_http::Request> {
     let converted = std::panic::catch_unwind(|| lambda_event::read(event));
     std::panic::set_hook(libfuzzer_hook);
     match converted {
-        Ok(Ok(Converted::Request(_, request))) => Some(request),
-        Ok(_) => None,
+        Ok(read) => read.ok()?.into_request(),
         Err(_) => panic!("reading an event panicked through the reader"),
     }
 }

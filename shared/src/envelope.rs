@@ -19,8 +19,8 @@ pub const ENVELOPE_OVERHEAD_BYTES: usize = 8 * 1024;
 pub const MAX_ID_CHARS: usize = 256;
 
 /// One verified webhook, exactly as the receivers enqueue it. `payload` is
-/// the request body's JSON text byte for byte (a consumer that wants to
-/// re-verify a signature can), so deserialize it into your own type with
+/// what the signature covers, as JSON text (a consumer that wants to
+/// re-verify a signature can): deserialize it into your own type with
 /// `serde_json::from_str(envelope.payload.get())`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,7 +38,9 @@ pub struct Envelope {
     pub tenant: Option<String>,
     /// When the receiver accepted it, RFC 3339 in UTC.
     pub received_at: String,
-    /// The request body, unchanged.
+    /// What the signature covers: the request body unchanged, when it is
+    /// signed whole (Kaunt, Smart KYC, Codat); the signed members alone,
+    /// rebuilt, when only some are (Kravia, receeve).
     pub payload: Box<RawValue>,
 }
 

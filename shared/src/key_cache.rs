@@ -60,8 +60,9 @@ pub struct KeyCache<K> {
 }
 
 /// The version ids a ring was parsed from: `AWSCURRENT`'s and
-/// `AWSPREVIOUS`'s (if any).
-type Versions = (Option<String>, Option<String>);
+/// `AWSPREVIOUS`'s (if any); `None` when Secrets Manager didn't say, which
+/// never counts as the same.
+type Versions = Option<(String, Option<String>)>;
 
 enum Cached<K> {
     Nothing,
@@ -174,7 +175,7 @@ impl<K> KeyCache<K> {
         };
         let fresh = self.reload(&mut cached, parse_key, KeepServing::Yes).await?;
         match (&mut *cached, held) {
-            (Cached::Keys { versions, ring, .. }, Some(held)) if *versions == held => {
+            (Cached::Keys { versions, ring, .. }, Some(held)) if versions.is_some() && *versions == held => {
                 // Nothing new: keep serving the ring the caller already tried.
                 *ring = Arc::clone(tried);
                 Ok(None)
@@ -268,7 +269,9 @@ impl<K> KeyCache<K> {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "keys loaded from Secrets Manager"
         );
-        let versions = (current.version_id, previous.and_then(|p| p.version_id));
+        let versions = current
+            .version_id
+            .map(|current| (current, previous.and_then(|p| p.version_id)));
         Ok((ring, versions))
     }
 

@@ -37,6 +37,16 @@ pub enum Converted {
     Unconvertible(RequestOrigin),
 }
 
+impl Converted {
+    /// The request, when the event made one.
+    pub fn into_request(self) -> Option<Request> {
+        match self {
+            Converted::Request(_, request) => Some(request),
+            Converted::Unconvertible(_) => None,
+        }
+    }
+}
+
 /// The event is not JSON from API Gateway, an ALB or a function URL, or is
 /// too large to hold: the invocation fails (no answer shape is known).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -75,10 +85,7 @@ mod tests {
     use super::*;
 
     fn request(event: &serde_json::Value) -> Request {
-        match read(&event.to_string()) {
-            Ok(Converted::Request(_, request)) => request,
-            other => panic!("not a request: {other:?}"),
-        }
+        read(&event.to_string()).unwrap().into_request().unwrap()
     }
 
     fn values(request: &Request, name: &str) -> Vec<String> {

@@ -275,6 +275,29 @@ mod tests {
     }
 
     #[test]
+    fn the_previous_keys_grace_can_be_none_or_up_to_a_week() {
+        let with = |value| {
+            let mut env = REQUIRED.to_vec();
+            env.push(("PREVIOUS_KEY_GRACE_SECS", value));
+            settings(&env)
+        };
+        assert_eq!(with("0").unwrap().previous_key_grace, Duration::ZERO);
+        assert_eq!(with("604800").unwrap().previous_key_grace, Duration::from_secs(604_800));
+        for refused in ["604801", "-1", "a day"] {
+            assert!(
+                matches!(
+                    with(refused),
+                    Err(ConfigError::Invalid {
+                        name: "PREVIOUS_KEY_GRACE_SECS",
+                        ..
+                    })
+                ),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
     fn the_init_warm_up_can_be_shortened_or_turned_off_but_not_overlong() {
         let with = |value| {
             let mut env = REQUIRED.to_vec();

@@ -148,9 +148,8 @@ async fn the_same_event_id_from_two_tenants_is_two_events() {
         .await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
-    for tenant in ["acme", "globex"] {
-        let signed = requests::signed(Provider::Kravia, data, Some(tenant));
-        assert_eq!(receiver.handle(requests::http_api(&signed, None)).await.status(), 200);
+    for request in requests::same_data_from_two_creditors(data) {
+        assert_eq!(receiver.handle(request).await.status(), 200);
     }
     let messages = fixture.drain_raw().await;
     assert_eq!(envelope_of(&messages[0]).event_id, envelope_of(&messages[1]).event_id);

@@ -41,9 +41,8 @@ async fn identical_events_from_two_tenants_are_both_kept() {
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
     // Two creditors, one route without a tenant: each key verifies its own.
-    for tenant in ["acme", "globex"] {
-        let signed = requests::signed(Provider::Kravia, data, Some(tenant));
-        assert_eq!(answer(&receiver.handle(requests::http_api(&signed, None)).await).0, 200);
+    for request in requests::same_data_from_two_creditors(data) {
+        assert_eq!(answer(&receiver.handle(request).await).0, 200);
     }
     let mut queued = fixture.drain().await;
     queued.sort_by(|a, b| a.envelope.tenant.cmp(&b.envelope.tenant));

@@ -192,9 +192,19 @@ async fn a_rotated_key_serves_for_its_grace_period_then_is_revoked() {
     assert_eq!(answer(&no_grace.handle(kaunt("new-key")).await).0, 200);
     // Measured from the current version's creation date, as Secrets
     // Manager reports it: the same cached keys stop serving when it ends.
-    let short = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = Duration::from_secs(2));
+    let grace = Duration::from_secs(5);
+    let short = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = grace);
     assert_eq!(answer(&short.handle(kaunt("old-key")).await).0, 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let current = fixture
+        .secrets
+        .get_secret_value()
+        .secret_id(&fixture.secret_id)
+        .send()
+        .await
+        .unwrap();
+    let created = std::time::SystemTime::try_from(*current.created_date().unwrap()).unwrap();
+    let over = created + grace + Duration::from_millis(100);
+    tokio::time::sleep(over.duration_since(std::time::SystemTime::now()).unwrap_or_default()).await;
     assert_eq!(answer(&short.handle(kaunt("old-key")).await).0, 401);
     assert_eq!(answer(&short.handle(kaunt("new-key")).await).0, 200);
     assert_eq!(fixture.drain().await.len(), 4);

@@ -6,15 +6,16 @@
 use integration_tests::{requests, Fixture, Queued};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use webhook_receiver::schemes::{Kravia, Receeve, Scheme};
 use webhook_receiver::Provider;
 
 use crate::answer;
 
-/// An object's members in order, repeats and all, as a streaming parser
-/// meets them.
-struct Ordered(Vec<(String, Value)>);
+/// An object's members in order, repeats and all, each as its text, as a
+/// streaming parser meets them.
+struct Ordered(Vec<(String, Box<RawValue>)>);
 
 impl<'de> Deserialize<'de> for Ordered {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -36,31 +37,38 @@ impl<'de> Deserialize<'de> for Ordered {
     }
 }
 
-/// Go's `encoding/json` filling struct field `field` from an object: the
-/// exact name or any name equal to it ignoring case (Unicode simple
-/// folding, so `ſ` matches `s` and the Kelvin sign `k`), the last match
-/// winning.
-fn go_field(object: &Value, field: &str) -> Option<Value> {
-    let fold = |text: &str| -> String {
-        text.chars()
-            .flat_map(char::to_uppercase)
-            .flat_map(char::to_lowercase)
-            .collect()
+/// Whether Go's `encoding/json` takes member `name` for struct field
+/// `field` (ASCII names): `bytes.EqualFold`, Unicode simple folding, under
+/// which an ASCII letter also matches its other case, `s` matches `ſ`
+/// (U+017F) and `k` the Kelvin sign (U+212A).
+fn go_matches(name: &str, field: &str) -> bool {
+    let folds_to = |c: char, ascii: char| {
+        c.eq_ignore_ascii_case(&ascii)
+            || (ascii.eq_ignore_ascii_case(&'s') && c == '\u{17F}')
+            || (ascii.eq_ignore_ascii_case(&'k') && c == '\u{212A}')
     };
-    let Ordered(members) = serde_json::from_value(object.clone()).ok()?;
+    name.chars().count() == field.chars().count() && name.chars().zip(field.chars()).all(|(c, f)| folds_to(c, f))
+}
+
+/// Go's `encoding/json` filling struct field `field` from an object's
+/// text: every member it matches is decoded in turn, so the last one wins.
+fn go_field(object: &str, field: &str) -> Option<Box<RawValue>> {
+    let Ordered(members) = serde_json::from_str(object).ok()?;
     members
         .into_iter()
-        .filter(|(name, _)| fold(name) == fold(field))
+        .filter(|(name, _)| go_matches(name, field))
         .map(|(_, value)| value)
         .next_back()
 }
 
-/// The queued message read as a Go consumer reads it: envelope, payload,
-/// and the path of fields below it.
+/// The queued message's text read as a Go consumer reads it: envelope,
+/// payload, and the path of fields below it.
 fn read_like_go(message: &Queued, path: &[&str]) -> Option<Value> {
-    let envelope: Value = serde_json::from_str(&serde_json::to_string(&message.envelope).unwrap()).unwrap();
-    path.iter()
-        .try_fold(go_field(&envelope, "payload")?, |value, field| go_field(&value, field))
+    let payload = go_field(&message.body, "payload")?;
+    let value = path
+        .iter()
+        .try_fold(payload, |value, field| go_field(value.get(), field))?;
+    serde_json::from_str(value.get()).ok()
 }
 
 /// A member put first in `body`, as a replayer adding it would.

@@ -69,6 +69,8 @@ pub struct Fixture {
 pub struct Queued {
     /// SQS's id for the message.
     pub message_id: String,
+    /// The body's text, as a consumer in any language gets it.
+    pub body: String,
     /// The body as the shared crate's envelope type.
     pub envelope: Envelope,
     /// The body as plain JSON, to check field names.
@@ -232,6 +234,7 @@ impl Fixture {
                 };
                 Queued {
                     message_id: message.message_id().unwrap().to_owned(),
+                    body: body.to_owned(),
                     envelope: serde_json::from_str(body).unwrap(),
                     json: serde_json::from_str(body).unwrap(),
                     attributes,

@@ -6,7 +6,7 @@ use lambda_http::Request;
 use serde_json::{json, Value};
 use sign_event::{api_gateway_event, refresh_codat_event, EventOptions, Sample, SignOptions, SignedRequest, TestKeys};
 use webhook_receiver::encoding::encode_base64;
-use webhook_receiver::lambda_event::{self, Converted};
+use webhook_receiver::lambda_event;
 use webhook_receiver::Provider;
 
 /// The documented test keys.
@@ -21,10 +21,7 @@ pub fn now() -> u64 {
 
 /// Reads event JSON the way the receivers do ([`lambda_event::read`]).
 pub fn from_event(event: &Value) -> Request {
-    match lambda_event::read(&event.to_string()) {
-        Ok(Converted::Request(_, request)) => request,
-        other => panic!("not a request: {other:?}"),
-    }
+    lambda_event::read(&event.to_string()).unwrap().into_request().unwrap()
 }
 
 /// A sample event from `events/`, with Codat's timestamp refreshed to now.
@@ -39,6 +36,13 @@ pub fn sample(sample: &Sample) -> Request {
 pub fn signed(provider: Provider, input: &str, tenant: Option<&str>) -> SignedRequest {
     let key = test_keys().signing_key(provider, tenant).unwrap();
     signed_with(provider, &key, input, "msg_test_1")
+}
+
+/// The same Kravia `data` from the two test creditors, `acme` and
+/// `globex`, each signed with its own key, on a route without a tenant:
+/// two events with one event id.
+pub fn same_data_from_two_creditors(data: &str) -> [Request; 2] {
+    ["acme", "globex"].map(|tenant| http_api(&signed(Provider::Kravia, data, Some(tenant)), None))
 }
 
 /// `input` signed with `key` (Codat: with this id, timestamped now).

@@ -27,10 +27,14 @@ use serde_json::value::RawValue;
 
 use crate::error::ReceiveError;
 
-/// How deeply arrays and objects may nest: as deep as serde_json reads
-/// (its 128th level is an error). Anything read recursively (the strict
-/// comparison of receeve's copy) stays far from the stack's end.
-pub const MAX_DEPTH: usize = 127;
+/// How deeply arrays and objects may nest in a body: one level less than
+/// the lowest default limit among consumers' parsers (64, .NET's
+/// `System.Text.Json` and Newtonsoft.Json; serde_json reads 127, Python's
+/// `json` about 1,000), so that the queued message, which wraps the
+/// payload in one more object, reads everywhere. Anything read
+/// recursively (the strict comparison of receeve's copy) stays far from
+/// the stack's end.
+pub const MAX_DEPTH: usize = 63;
 
 /// The body without a leading UTF-8 byte order mark, which is not JSON.
 pub fn without_bom(body: &[u8]) -> &[u8] {
@@ -49,7 +53,11 @@ pub enum TopLevel {
 /// Checks the whole of `body` and reads its top-level string `field` on
 /// the way, in one pass.
 pub fn string_field(body: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
-    let body = without_bom(body);
+    read_field(without_bom(body), field)
+}
+
+/// [`string_field`] of a body without a byte order mark.
+fn read_field(body: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let read = if first_token(body) == Some(b'{') {
         deserializer.deserialize_map(FieldReader { field })
@@ -80,7 +88,7 @@ impl<'a> Members<'a> {
         let body = without_bom(body);
         if first_token(body) != Some(b'{') {
             // Still checked, so that broken JSON is told apart.
-            string_field(body, "")?;
+            read_field(body, "")?;
             return Err(ReceiveError::Malformed("body is not a JSON object"));
         }
         let Entries(members) = serde_json::from_slice(body).map_err(|_| malformed_json())?;
@@ -157,8 +165,8 @@ fn refuse_repeats<K: Ord>(keys: &mut [K]) -> Result<(), ()> {
     }
 }
 
-/// An object's members in order, repeats included.
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// An object's members in order, repeats included, keys decoded.
+pub(crate) struct Entries<'a>(pub(crate) Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -397,13 +405,48 @@ mod tests {
         ] {
             assert!(is_malformed(&read(&body)), "{body}");
         }
-        // As deep as serde_json reads is fine: the body's object and the
-        // arrays inside it make MAX_DEPTH levels.
+        // MAX_DEPTH levels are fine: the body's object and the arrays
+        // inside it. One more is not.
         let body = deep(MAX_DEPTH - 1);
-        assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
         assert_eq!(read(&body).unwrap(), TopLevel::Object(Some("t".to_owned())));
-        assert!(serde_json::from_str::<serde_json::Value>(&deep(MAX_DEPTH)).is_err());
         assert!(is_malformed(&read(&deep(MAX_DEPTH))));
+    }
+
+    /// How deep a document nests, counted as .NET's readers count it.
+    fn depth(json: &str) -> usize {
+        let (mut depth, mut deepest, mut in_string, mut escaped) = (0_usize, 0, false, false);
+        for c in json.chars() {
+            match (in_string, escaped, c) {
+                (true, true, _) => escaped = false,
+                (true, false, '\\') => escaped = true,
+                (true, false, '"') | (false, _, '"') => in_string = !in_string,
+                (false, _, '[' | '{') => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                (false, _, ']' | '}') => depth -= 1,
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    #[test]
+    fn the_deepest_body_queued_stays_within_every_parsers_default_limit() {
+        let deepest = format!(
+            r#"{{"type":"t","x":{}1{}}}"#,
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(read(&deepest).is_ok());
+        // The envelope wraps the payload in one more object.
+        let message = format!(r#"{{"provider":"kaunt","payload":{deepest}}}"#);
+        assert_eq!(
+            depth(&message),
+            64,
+            "System.Text.Json's and Newtonsoft.Json's default MaxDepth"
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&message).is_ok());
     }
 
     #[test]

@@ -9,13 +9,10 @@
 //! by their decoded value.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::reader::MAX_DEPTH;
+use super::reader::{Entries, MAX_DEPTH};
 
 /// A JSON document, read strictly.
 #[derive(Debug, PartialEq, Eq)]
@@ -82,40 +79,13 @@ fn read(raw: &RawValue, depth: usize) -> Option<StrictJson> {
             let Entries(entries) = serde_json::from_str(text).ok()?;
             let mut object = BTreeMap::new();
             for (key, value) in entries {
-                if object.insert(key, inner(value)?).is_some() {
+                if object.insert(key.into_owned(), inner(value)?).is_some() {
                     return None;
                 }
             }
             Some(StrictJson::Object(object))
         }
         _ => Some(StrictJson::Number(text.to_owned())),
-    }
-}
-
-/// An object's members in order, repeats included.
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-        impl<'de: 'a, 'a> Visitor<'de> for EntriesVisitor<'a> {
-            type Value = Entries<'a>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-
-            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Entries<'a>, M::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    entries.push(entry);
-                }
-                Ok(Entries(entries))
-            }
-        }
-
-        deserializer.deserialize_map(EntriesVisitor(std::marker::PhantomData))
     }
 }
 

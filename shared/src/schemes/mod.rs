@@ -179,6 +179,77 @@ fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveEr
 }
 
 #[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::test_support::{headers, system_time, NOW};
+    use super::*;
+    use crate::keys::SecretText;
+
+    /// A scheme whose every key takes 20 ms of the clock to refuse.
+    struct SlowKeys(AtomicUsize);
+
+    impl Scheme for SlowKeys {
+        type Key = ();
+        type Claim<'r> = ();
+        const PROVIDER: Provider = Provider::Kaunt;
+
+        fn parse_key(&self, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+
+        fn claim<'r>(&self, _: &Delivery<'r>) -> Result<(), ReceiveError> {
+            Ok(())
+        }
+
+        fn verify(&self, _: &(), _: &()) -> bool {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            false
+        }
+
+        fn describe(&self, _: &(), _: &[u8]) -> Result<EventFacts, ReceiveError> {
+            Ok(EventFacts::default())
+        }
+    }
+
+    #[test]
+    fn keys_stop_being_tried_at_the_deadline_however_many_are_left() {
+        let keys: serde_json::Map<String, serde_json::Value> =
+            (0..200).map(|n| (format!("tenant-{n}"), "key".into())).collect();
+        let secret = SecretText::new(serde_json::Value::Object(keys).to_string());
+        let scheme = SlowKeys(AtomicUsize::new(0));
+        let ring = KeyRing::parse(&secret, None, |key| scheme.parse_key(key)).unwrap();
+        let headers = headers(&[]);
+        let delivery = Delivery {
+            body: b"{}",
+            headers: &headers,
+            now: system_time(NOW),
+            timestamp_tolerance: Duration::from_secs(300),
+        };
+        let deadline = Deadline::after(Instant::now(), Duration::from_millis(200));
+        let result = verify_claim(&scheme, &(), &delivery, &ring, None, deadline);
+        assert!(matches!(result, Err(ReceiveError::OutOfTime(_))), "{result:?}");
+        let tried = scheme.0.load(Ordering::SeqCst);
+        // Checked between keys: some were tried, most never were.
+        assert!((1..200).contains(&tried), "{tried} of 200 keys tried");
+        // Without a deadline, every key is.
+        let scheme = SlowKeys(AtomicUsize::new(0));
+        let few = KeyRing::parse(&SecretText::new(r#"{"a":"k","b":"k","c":"k"}"#), None, |key| {
+            scheme.parse_key(key)
+        })
+        .unwrap();
+        let result = verify_claim(&scheme, &(), &delivery, &few, None, Deadline::None);
+        assert!(matches!(
+            result,
+            Err(ReceiveError::Unauthenticated(VerifyError::Mismatch))
+        ));
+        assert_eq!(scheme.0.load(Ordering::SeqCst), 3);
+    }
+}
+
+#[cfg(test)]
 pub(crate) mod test_support {
     //! Builders shared by the verifier tests.
 
@@ -236,7 +307,7 @@ pub(crate) mod test_support {
         matches!(result, Err(ReceiveError::Malformed(_)))
     }
 
-    #[allow(dead_code)]
+    /// `secs` after the epoch.
     pub fn system_time(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
     }
