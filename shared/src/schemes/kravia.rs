@@ -61,6 +61,8 @@ pub struct KraviaClaim<'r> {
     /// `data` as sent and, when it differs, compacted; the compact form last.
     forms: Vec<SignedForm<'r>>,
     signature: Vec<u8>,
+    /// Whether folding to ASCII changed `data` (it held non-ASCII text).
+    folded: bool,
     /// Which form a key verified, noted by [`Scheme::verify`] so that the
     /// queue gets the bytes that were signed ([`NONE_MATCHED`] until then).
     matched: AtomicUsize,
@@ -96,6 +98,20 @@ impl<'r> SignedForm<'r> {
         hash(&mut md5, &key.0);
         md5.finalize().into()
     }
+}
+
+/// The one member of `data` the receiver reads, the event type when it is
+/// a string (anything else is skipped, not refused: event types are
+/// informative).
+#[derive(serde::Deserialize)]
+struct Data {
+    #[serde(rename = "eventType", default, deserialize_with = "string_or_none")]
+    event_type: Option<String>,
+}
+
+fn string_or_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let value: serde_json::Value = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value.as_str().map(str::to_owned))
 }
 
 /// What comes between `data` and the secret: realm `KRAVIA`, empty nonce.
@@ -136,6 +152,7 @@ impl Scheme for Kravia {
         }
         let signature = decode_hex(signature.trim()).ok_or(VerifyError::BadEncoding("hex"))?;
         let sent = dotnet_ascii(data.get());
+        let folded = matches!(sent, Cow::Owned(_));
         let compact = match compact_json(&sent) {
             Cow::Borrowed(_) => None,
             Cow::Owned(compact) => Some(SignedForm::new(Cow::Owned(compact))),
@@ -144,6 +161,7 @@ impl Scheme for Kravia {
         Ok(KraviaClaim {
             forms,
             signature,
+            folded,
             matched: AtomicUsize::new(NONE_MATCHED),
         })
     }
@@ -166,9 +184,16 @@ impl Scheme for Kravia {
         let form = |index: usize| claim.forms.get(index).map(|form| &*form.data);
         let compact = form(claim.forms.len().saturating_sub(1)).unwrap_or_default();
         let signed = form(claim.matched.load(Ordering::Relaxed)).unwrap_or(compact);
-        // Folding can make two keys one (`é` and `è` both become `?`): the
-        // queued data must still be JSON every parser reads alike.
-        let event_type = optional_string(signed, "eventType")?;
+        let event_type = if claim.folded {
+            // Folding can make two keys one (`é` and `è` both become `?`):
+            // the queued data must still be JSON every parser reads alike.
+            optional_string(signed, "eventType")?
+        } else {
+            // Read strictly with the body already: only the field is wanted.
+            serde_json::from_slice::<Data>(signed)
+                .map_err(|_| ReceiveError::Malformed("data is not a JSON object"))?
+                .event_type
+        };
         let data = std::str::from_utf8(signed).map_err(|_| ReceiveError::Malformed("data is not text"))?;
         let payload = format!(
             r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{}"}}"#,
