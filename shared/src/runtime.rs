@@ -50,7 +50,8 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
         let receiver = Arc::clone(&receiver);
         async move {
             let LambdaEvent { payload, context } = event;
-            let converted = lambda_event::read(payload.get()).map_err(|_| UNREADABLE)?;
+            // The error's text is fixed: it never quotes the event.
+            let converted = lambda_event::read(payload.get()).map_err(|unreadable| unreadable.to_string())?;
             let answered = match converted {
                 Converted::Request(origin, mut request) => {
                     if let Some(trace) = context
@@ -67,21 +68,18 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
                     TransformResponse::Request(origin, Box::pin(answer)).await
                 }
                 Converted::Unconvertible(origin) => {
-                    tracing::warn!(status = 400, "rejected: an event lambda_http cannot convert");
+                    let provider = S::PROVIDER.as_str();
+                    tracing::warn!(provider, status = 400, "rejected: an event lambda_http cannot convert");
                     let answer = ReceiveError::Malformed("the event cannot be read as a request").into_response();
                     TransformResponse::<Response<Body>, Infallible>::Response(origin, answer.into_response()).await
                 }
             };
             let Ok(answered) = answered;
-            Ok::<_, &'static str>(answered)
+            Ok::<_, String>(answered)
         }
     }))
     .await
 }
-
-/// The invocation error for an event that isn't one: fixed text, since
-/// the reader's own error could quote the event.
-const UNREADABLE: &str = "the event is not an API Gateway, ALB or function URL request";
 
 /// Answers one request with the receiver, or, when the settings were
 /// unusable, with a logged 500 naming what is wrong (in the log only).
