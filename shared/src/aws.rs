@@ -19,6 +19,16 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
 
+/// An S3 client for `aws`. Path-style addressing where an endpoint is set
+/// (`AWS_ENDPOINT_URL`: moto, LocalStack), whose buckets have no host
+/// names of their own; virtual-hosted on AWS.
+pub fn s3_client(aws: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(aws)
+        .force_path_style(aws.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
 /// The SDK configuration loader receivers use: the standard environment
 /// (`AWS_REGION`, credentials, `AWS_ENDPOINT_URL`, …) plus our time limits
 /// and retries. Tests add an endpoint and credentials to the same loader, so

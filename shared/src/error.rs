@@ -3,6 +3,7 @@
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 
+use crate::quarantine::RefusalReason;
 use crate::settings::ConfigError;
 
 /// Why a delivery was not accepted. The variant decides the status code and
@@ -117,6 +118,18 @@ impl ReceiveError {
     /// got wrong is only a warning.
     pub fn needs_operator(&self) -> bool {
         self.status().is_server_error() || matches!(self, ReceiveError::EnvelopeTooLarge { .. })
+    }
+
+    /// Why a delivery with a readable signature was refused for its key:
+    /// `Some` for the refusals a fixed key (or the recorded arrival time)
+    /// could turn around, which are kept in the quarantine.
+    pub fn refused_for_key(&self) -> Option<RefusalReason> {
+        match self {
+            ReceiveError::Unauthenticated(VerifyError::Mismatch) => Some(RefusalReason::Mismatch),
+            ReceiveError::Unauthenticated(VerifyError::UnknownTenant) => Some(RefusalReason::UnknownTenant),
+            ReceiveError::Unauthenticated(VerifyError::StaleTimestamp(_)) => Some(RefusalReason::StaleTimestamp),
+            _ => None,
+        }
     }
 
     /// The answer's body: a fixed phrase per status, so nothing internal or

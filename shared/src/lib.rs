@@ -28,6 +28,7 @@ pub mod lambda_event;
 pub mod logging;
 pub mod pem;
 pub mod provider;
+pub mod quarantine;
 pub mod queue;
 pub mod receiver;
 mod runtime;

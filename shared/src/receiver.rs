@@ -17,6 +17,7 @@ use crate::json::reader::without_bom;
 use crate::key_cache::KeyCache;
 use crate::keys::{KeyRing, Stage};
 use crate::provider::Provider;
+use crate::quarantine::{Kept, Quarantine, QuarantinedDelivery};
 use crate::queue::{OutgoingMessage, QueuePublisher};
 use crate::schemes::hmac_sha256::constant_time_eq;
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
@@ -32,6 +33,32 @@ pub struct Receiver<S: Scheme> {
     queue: QueuePublisher,
     /// `REQUIRED_HEADER`'s accepted values, when it is set.
     header_values: Option<KeyCache<HeaderDigest>>,
+    /// Where deliveries refused for their key are kept, when
+    /// `QUARANTINE_BUCKET` is set.
+    quarantine: Option<Quarantine>,
+}
+
+/// The AWS clients a receiver uses, built from one configuration or given
+/// one by one (deployments and tests that reach the services differently).
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    /// For the keys.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// For the queue.
+    pub sqs: aws_sdk_sqs::Client,
+    /// For the quarantine.
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl AwsClients {
+    /// The three clients `aws` describes.
+    pub fn new(aws: &SdkConfig) -> Self {
+        AwsClients {
+            secrets: aws_sdk_secretsmanager::Client::new(aws),
+            sqs: aws_sdk_sqs::Client::new(aws),
+            s3: crate::aws::s3_client(aws),
+        }
+    }
 }
 
 /// What an accepted delivery produced.
@@ -44,22 +71,12 @@ struct Accepted {
 impl<S: Scheme> Receiver<S> {
     /// A receiver using the AWS clients `aws` describes.
     pub fn new(scheme: S, settings: Settings, aws: &SdkConfig) -> Self {
-        Self::with_clients(
-            scheme,
-            settings,
-            aws_sdk_secretsmanager::Client::new(aws),
-            aws_sdk_sqs::Client::new(aws),
-        )
+        Self::with_clients(scheme, settings, AwsClients::new(aws))
     }
 
-    /// A receiver with its two clients given separately, for deployments
-    /// (and tests) where Secrets Manager and SQS are configured differently.
-    pub fn with_clients(
-        scheme: S,
-        settings: Settings,
-        secrets: aws_sdk_secretsmanager::Client,
-        sqs: aws_sdk_sqs::Client,
-    ) -> Self {
+    /// A receiver with its clients given one by one.
+    pub fn with_clients(scheme: S, settings: Settings, clients: AwsClients) -> Self {
+        let AwsClients { secrets, sqs, s3 } = clients;
         let header_values = settings.required_header.as_ref().map(|required| {
             KeyCache::new(
                 secrets.clone(),
@@ -77,12 +94,17 @@ impl<S: Scheme> Receiver<S> {
             settings.previous_key_grace,
         );
         let queue = QueuePublisher::new(sqs, settings.queue_url.clone(), settings.fifo_queue());
+        let quarantine = settings
+            .quarantine
+            .as_ref()
+            .map(|quarantine| Quarantine::new(s3, quarantine.bucket.clone(), quarantine.writes_per_second));
         Receiver {
             scheme,
             settings,
             keys,
             queue,
             header_values,
+            quarantine,
         }
     }
 
@@ -134,8 +156,9 @@ impl<S: Scheme> Receiver<S> {
     /// signature or a key.
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
+        let received = SystemTime::now();
         let provider = S::PROVIDER.as_str();
-        match self.receive(&request).await {
+        match self.receive(&request, received).await {
             Ok(accepted) => {
                 let envelope = &accepted.envelope;
                 tracing::info!(
@@ -153,37 +176,64 @@ impl<S: Scheme> Receiver<S> {
                 accepted_response(&envelope.event_id)
             }
             Err(error) => {
+                let quarantine = self.keep_if_refused_for_key(&error, &request, received, started).await;
+                let quarantine = quarantine.as_ref().map_or("", Kept::label);
                 let status = error.status().as_u16();
                 let elapsed_ms = started.elapsed().as_millis() as u64;
                 if error.needs_operator() {
                     tracing::error!(provider, status, elapsed_ms, error = %error, "not accepted");
                 } else {
-                    tracing::warn!(provider, status, elapsed_ms, reason = %error, "rejected");
+                    tracing::warn!(provider, status, elapsed_ms, quarantine, reason = %error, "rejected");
                 }
                 error.into_response()
             }
         }
     }
 
+    /// Keeps a delivery refused for its key in the quarantine, with what is
+    /// left of the request's deadline; `None` when it isn't one to keep or
+    /// there is no quarantine. A failure is logged; the answer stays.
+    async fn keep_if_refused_for_key(
+        &self,
+        error: &ReceiveError,
+        request: &Request,
+        received: SystemTime,
+        started: Instant,
+    ) -> Option<Kept> {
+        let (quarantine, reason) = (self.quarantine.as_ref()?, error.refused_for_key()?);
+        let delivery = QuarantinedDelivery::of(S::PROVIDER, S::SIGNATURE_HEADERS, request, reason, received);
+        let time_left = self.settings.request_deadline.saturating_sub(started.elapsed());
+        let kept = quarantine.keep(&delivery, time_left).await;
+        if let Kept::Failed(problem) = &kept {
+            tracing::error!(provider = S::PROVIDER.as_str(), error = %problem, "quarantine write failed");
+        }
+        Some(kept)
+    }
+
     /// [`Receiver::accept`] within `REQUEST_DEADLINE_MS`. Past it, the
     /// answer is a 503: a `SendMessage` cut short may still have landed,
     /// which makes the provider's retry a duplicate, never a loss.
-    async fn receive(&self, request: &Request) -> Result<Accepted, ReceiveError> {
+    async fn receive(&self, request: &Request, received: SystemTime) -> Result<Accepted, ReceiveError> {
         let limit = self.settings.request_deadline;
         // The timer stops waiting on AWS; the key loop checks the same
         // deadline between keys, since no timer interrupts CPU work.
         let deadline = Deadline::after(Instant::now(), limit);
-        tokio::time::timeout(limit, self.accept(request, deadline))
+        tokio::time::timeout(limit, self.accept(request, received, deadline))
             .await
             .map_err(|_| ReceiveError::OutOfTime(limit))?
     }
 
-    async fn accept(&self, request: &Request, deadline: Deadline) -> Result<Accepted, ReceiveError> {
+    async fn accept(
+        &self,
+        request: &Request,
+        received: SystemTime,
+        deadline: Deadline,
+    ) -> Result<Accepted, ReceiveError> {
         let Screened {
             delivery,
             claim,
             tenant,
-        } = screen(&self.scheme, &self.settings, request, SystemTime::now())?;
+        } = screen(&self.scheme, &self.settings, request, received)?;
         let sent_header = self.required_header_sent(&delivery)?;
         let parse_key = |text: &str| self.scheme.parse_key(text);
         // The required header's values and the keys come from two secrets:
@@ -383,7 +433,7 @@ fn method_name(method: &Method) -> &'static str {
 /// The tenant a route names: the `{tenant}` path parameter of an API
 /// Gateway route, or, where events carry no route parameters (function
 /// URLs, ALB), a `tenant` query parameter.
-fn route_tenant(request: &Request) -> Option<String> {
+pub(crate) fn route_tenant(request: &Request) -> Option<String> {
     request
         .path_parameters_ref()
         .and_then(|params| params.first("tenant"))

@@ -27,6 +27,13 @@ pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 /// revoked.
 pub const DEFAULT_PREVIOUS_KEY_GRACE: Duration = Duration::from_secs(24 * 3600);
 
+/// Default for `QUARANTINE_WRITES_PER_SECOND`: per function instance, far
+/// above what a provider sends a receiver with a wrong key (each retry of a
+/// delivery already kept costs no new object), while a flood of forgeries
+/// costs at most 864,000 puts a day per instance (about $4.30 at S3's
+/// $0.005 per 1,000; reserved concurrency caps the instances).
+pub const DEFAULT_QUARANTINE_WRITES_PER_SECOND: u32 = 10;
+
 /// How long init may spend fetching keys and opening the SQS connection
 /// (see [`crate::Receiver::warm_up`]): inside the SDK's 2 s attempt
 /// timeout, so an unreachable AWS costs a cold start at most this, far
@@ -77,10 +84,24 @@ pub struct Settings {
     /// `ALLOWED_SOURCE_IPS`: if set, the only address blocks deliveries may
     /// come from (403 otherwise). Off by default.
     pub allowed_source_ips: Option<Vec<Cidr>>,
+    /// `QUARANTINE_BUCKET` and `QUARANTINE_WRITES_PER_SECOND`: where
+    /// deliveries refused for their key are kept for release; unset, none
+    /// are kept.
+    pub quarantine: Option<QuarantineSettings>,
     /// `REQUIRED_HEADER` and `REQUIRED_HEADER_SECRET_ID`: if set, a header
     /// every delivery must carry, with a value from that secret (401
     /// otherwise). Off by default.
     pub required_header: Option<RequiredHeader>,
+}
+
+/// Where refused deliveries are kept (see [`crate::quarantine`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineSettings {
+    /// `QUARANTINE_BUCKET`: the S3 bucket.
+    pub bucket: String,
+    /// `QUARANTINE_WRITES_PER_SECOND`: the most writes per second per
+    /// function instance.
+    pub writes_per_second: u32,
 }
 
 /// A static header the provider adds to every delivery (Smart KYC's
@@ -186,6 +207,22 @@ impl Settings {
                 1000..=11_000,
                 "a number of milliseconds from 1000 to 11000",
             )?),
+            quarantine: match lookup("QUARANTINE_BUCKET")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+            {
+                None => None,
+                Some(bucket) => Some(QuarantineSettings {
+                    bucket,
+                    writes_per_second: u32::try_from(number(
+                        "QUARANTINE_WRITES_PER_SECOND",
+                        u64::from(DEFAULT_QUARANTINE_WRITES_PER_SECOND),
+                        1..=1000,
+                        "a number of writes from 1 to 1000",
+                    )?)
+                    .unwrap_or(DEFAULT_QUARANTINE_WRITES_PER_SECOND),
+                }),
+            },
             allowed_source_ips: match lookup("ALLOWED_SOURCE_IPS").filter(|v| !v.trim().is_empty()) {
                 None => None,
                 Some(value) => Some(parse_list(&value).filter(|list| !list.is_empty()).ok_or(
@@ -375,6 +412,26 @@ mod tests {
         let mut env = REQUIRED.to_vec();
         env.push(("REQUIRED_HEADER", "authorization"));
         assert_eq!(settings(&env), Err(ConfigError::Missing("REQUIRED_HEADER_SECRET_ID")));
+    }
+
+    #[test]
+    fn the_quarantine_is_off_unless_a_bucket_is_named() {
+        assert_eq!(settings(&REQUIRED).unwrap().quarantine, None);
+        let mut env = REQUIRED.to_vec();
+        env.push(("QUARANTINE_BUCKET", "webhooks-quarantine"));
+        let quarantine = settings(&env).unwrap().quarantine.unwrap();
+        assert_eq!(
+            (quarantine.bucket.as_str(), quarantine.writes_per_second),
+            ("webhooks-quarantine", 10)
+        );
+        env.push(("QUARANTINE_WRITES_PER_SECOND", "0"));
+        assert!(matches!(
+            settings(&env),
+            Err(ConfigError::Invalid {
+                name: "QUARANTINE_WRITES_PER_SECOND",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -5,8 +5,10 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
+use integration_tests::hanging_endpoint;
 use integration_tests::{requests, sdk_config, Fixture};
 use lambda_http::http::Method;
+use webhook_receiver::receiver::AwsClients;
 use webhook_receiver::schemes::Kaunt;
 use webhook_receiver::{respond, Provider, Receiver, Settings};
 
@@ -53,18 +55,6 @@ async fn answer_within(endpoint: &str, budget: Duration) -> u16 {
 }
 
 /// An endpoint that accepts connections and never answers.
-fn hanging_endpoint() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().flatten() {
-            held.push(stream);
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
-
 #[tokio::test]
 async fn unreachable_aws_is_a_503_within_seconds() {
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -82,12 +72,11 @@ async fn hanging_aws_is_a_503_within_the_operation_timeout() {
 async fn keys_then_a_hanging_queue_is_still_answered_in_time() {
     let fixture = fixture_with_key("hang-after-keys").await;
     let hanging = sdk_config(&hanging_endpoint()).await;
-    let receiver = Receiver::with_clients(
-        Kaunt,
-        fixture.settings(),
-        aws_sdk_secretsmanager::Client::new(&fixture.aws),
-        aws_sdk_sqs::Client::new(&hanging),
-    );
+    let clients = AwsClients {
+        sqs: aws_sdk_sqs::Client::new(&hanging),
+        ..AwsClients::new(&fixture.aws)
+    };
+    let receiver = Receiver::with_clients(Kaunt, fixture.settings(), clients);
     let started = Instant::now();
     assert_eq!(answer(&receiver.handle(kaunt_request(BODY)).await).0, 503);
     assert!(

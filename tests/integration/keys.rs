@@ -254,6 +254,7 @@ impl Scheme for CountingKaunt {
     type Key = <Kaunt as Scheme>::Key;
     type Claim<'r> = <Kaunt as Scheme>::Claim<'r>;
     const PROVIDER: Provider = Provider::Kaunt;
+    const SIGNATURE_HEADERS: &'static [&'static str] = Kaunt::SIGNATURE_HEADERS;
 
     fn parse_key(&self, text: &str) -> Result<Self::Key, String> {
         Kaunt.parse_key(text)

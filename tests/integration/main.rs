@@ -11,6 +11,7 @@ mod formats;
 mod keys;
 mod load;
 mod logs;
+mod quarantine;
 mod samples;
 mod unsigned;
 

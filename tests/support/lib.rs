@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_config::SdkConfig;
 use aws_sdk_sqs::config::{Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::{Envelope, Receiver, Settings};
 
@@ -32,6 +33,19 @@ pub fn memory_kib(pid: Option<u32>, field: &str) -> u64 {
         .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
+}
+
+/// An endpoint that accepts connections and never answers: AWS hanging.
+pub fn hanging_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    format!("http://127.0.0.1:{port}")
 }
 
 /// The workspace root, for `events/`.
@@ -58,6 +72,8 @@ pub struct Fixture {
     pub sqs: aws_sdk_sqs::Client,
     /// For putting, rotating and deleting the secret.
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// For the quarantine bucket.
+    pub s3: aws_sdk_s3::Client,
     /// This test's queue.
     pub queue_url: String,
     /// This test's secret (created by [`Fixture::put_secret`]).
@@ -96,6 +112,7 @@ impl Fixture {
         let aws = sdk_config(&moto::server().endpoint).await;
         let sqs = aws_sdk_sqs::Client::new(&aws);
         let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+        let s3 = webhook_receiver::aws::s3_client(&aws);
         let unique = format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
         let queue_name = if fifo { format!("{unique}.fifo") } else { unique.clone() };
         let mut create = sqs.create_queue().queue_name(queue_name);
@@ -110,6 +127,7 @@ impl Fixture {
             aws,
             sqs,
             secrets,
+            s3,
             queue_url,
             secret_id: format!("webhooks/{unique}"),
         }
@@ -134,6 +152,29 @@ impl Fixture {
                 .await
                 .unwrap();
         }
+    }
+
+    /// A quarantine bucket of this test's own; its name.
+    pub async fn quarantine_bucket(&self) -> String {
+        let bucket = format!(
+            "quarantine-{}",
+            self.secret_id.trim_start_matches("webhooks/").to_ascii_lowercase()
+        );
+        self.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        bucket
+    }
+
+    /// Every record in `bucket`, by object name.
+    pub async fn quarantined(&self, bucket: &str) -> Vec<(String, QuarantinedDelivery)> {
+        let listed = self.s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+        let mut records = Vec::new();
+        for object in listed.contents() {
+            let key = object.key().unwrap().to_owned();
+            let body = self.s3.get_object().bucket(bucket).key(&key).send().await.unwrap().body;
+            let bytes = body.collect().await.unwrap().into_bytes();
+            records.push((key, serde_json::from_slice(&bytes).unwrap()));
+        }
+        records
     }
 
     /// Deletes the secret at once.

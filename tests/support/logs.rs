@@ -39,13 +39,25 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+/// `subscriber` as this thread's default until the guard is dropped. With
+/// exactly one such dispatcher alive, tracing-core takes a shortcut that
+/// computes callsite interest and the global maximum level from whichever
+/// thread happens to register a callsite: a test thread without a
+/// subscriber then turns every level off for the capturing one. A second
+/// dispatcher that lives as long as the process keeps it off that path.
+fn scoped(subscriber: impl tracing::Subscriber + Send + Sync + 'static) -> tracing::subscriber::DefaultGuard {
+    static SECOND: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    tracing::subscriber::set_default(subscriber)
+}
+
 /// Captures what the receivers' own subscriber writes at TRACE, from every
 /// crate, on this thread until the guard is dropped. Use with a
 /// current-thread runtime (plain `#[tokio::test]`).
 pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("trace"), false);
-    (captured, tracing::subscriber::set_default(subscriber))
+    (captured, scoped(subscriber))
 }
 
 /// The receivers' INFO lines as JSON objects (Lambda's JSON log format),
@@ -54,7 +66,7 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
 pub fn capture_json() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("webhook_receiver=info"), true);
-    (captured, tracing::subscriber::set_default(subscriber))
+    (captured, scoped(subscriber))
 }
 
 impl Captured {

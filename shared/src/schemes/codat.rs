@@ -64,6 +64,14 @@ impl Scheme for Codat {
     type Key = HmacKey;
     type Claim<'r> = CodatClaim<'r>;
     const PROVIDER: Provider = Provider::Codat;
+    const SIGNATURE_HEADERS: &'static [&'static str] = &[
+        STANDARD.id,
+        STANDARD.timestamp,
+        STANDARD.signature,
+        SVIX.id,
+        SVIX.timestamp,
+        SVIX.signature,
+    ];
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         let encoded = text.strip_prefix("whsec_").unwrap_or(text);

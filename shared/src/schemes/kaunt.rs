@@ -22,6 +22,7 @@ impl Scheme for Kaunt {
     type Key = HmacKey;
     type Claim<'r> = BodyMacClaim<'r>;
     const PROVIDER: Provider = Provider::Kaunt;
+    const SIGNATURE_HEADERS: &'static [&'static str] = &[SIGNATURE_HEADER];
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         HmacKey::new(text.as_bytes())

@@ -124,6 +124,8 @@ impl Scheme for Kravia {
     type Key = KraviaKey;
     type Claim<'r> = KraviaClaim<'r>;
     const PROVIDER: Provider = Provider::Kravia;
+    // Everything Kravia signs is in the body.
+    const SIGNATURE_HEADERS: &'static [&'static str] = &[];
 
     fn parse_key(&self, text: &str) -> Result<KraviaKey, String> {
         if text.is_empty() {

@@ -44,6 +44,11 @@ pub trait Scheme: Send + Sync + 'static {
     /// The provider this scheme belongs to.
     const PROVIDER: Provider;
 
+    /// The headers that carry the signature and what it signs beside the
+    /// body, lower case: what a refused delivery's quarantine record keeps
+    /// of its headers (and nothing else).
+    const SIGNATURE_HEADERS: &'static [&'static str];
+
     /// Parses one key's text from the secret. The error says what is wrong
     /// and never repeats the text.
     fn parse_key(&self, text: &str) -> Result<Self::Key, String>;
@@ -194,6 +199,7 @@ mod tests {
         type Key = ();
         type Claim<'r> = ();
         const PROVIDER: Provider = Provider::Kaunt;
+        const SIGNATURE_HEADERS: &'static [&'static str] = &[];
 
         fn parse_key(&self, _: &str) -> Result<(), String> {
             Ok(())

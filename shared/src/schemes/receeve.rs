@@ -63,6 +63,8 @@ impl Scheme for Receeve {
     type Key = ReceeveKey;
     type Claim<'r> = ReceeveClaim<'r>;
     const PROVIDER: Provider = Provider::Receeve;
+    // Everything receeve signs is in the body.
+    const SIGNATURE_HEADERS: &'static [&'static str] = &[];
 
     fn parse_key(&self, text: &str) -> Result<ReceeveKey, String> {
         let der = decode_pem(text, &["PUBLIC KEY", "RSA PUBLIC KEY"])?;
