@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RECEIVERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
 
 
 def template_binaries():
@@ -44,7 +45,8 @@ def workspace_binaries():
 
 
 def check_deploy_settings():
-    """Each function crate: memory, timeout, tracing; receivers name their secret."""
+    """Each function crate: memory, timeout, tracing; receivers name their
+    secret, the release function every receiver's."""
     problems = []
     for package in function_packages():
         deploy = ((package.get("metadata") or {}).get("lambda") or {}).get("deploy") or {}
@@ -52,7 +54,12 @@ def check_deploy_settings():
             problems.append(f"{package['name']}: [package.metadata.lambda.deploy] needs memory, timeout, tracing")
         if deploy.get("env_file") != "deploy.env":
             problems.append(f"{package['name']}: deploy needs env_file = \"deploy.env\"")
-        if package["name"] != "consumer" and "SECRET_ID" not in (deploy.get("env") or {}):
+        env = deploy.get("env") or {}
+        if package["name"] == "release":
+            wanted = {f"{provider.upper()}_SECRET_ID" for provider in RECEIVERS}
+            if not wanted <= set(env):
+                problems.append(f"release: deploy env needs {sorted(wanted - set(env))}")
+        elif package["name"] != "consumer" and "SECRET_ID" not in env:
             problems.append(f"{package['name']}: deploy env needs SECRET_ID")
     if problems:
         sys.exit("; ".join(problems))

@@ -1,11 +1,14 @@
 """The local end-to-end run behind scripts/local-run.
 
-Starts moto_server (Secrets Manager, SQS, DynamoDB) and `cargo lambda watch`
+Starts moto_server (Secrets Manager, SQS, DynamoDB, S3) and `cargo lambda watch`
 (the five receivers, each with SECRET_ID from its crate's
 [package.metadata.lambda.env], and the consumer), loads the test keys from
 events/test-keys, posts every sample event as a real HTTP request, and prints
 the answer and what reached the queue; then hands the queued envelopes to the
-consumer, as SQS would, and once more to show duplicates skipped. Codat samples are re-signed for the current time as
+consumer, as SQS would, and once more to show duplicates skipped. Then the
+quarantine's story: deliveries signed with a key the secret doesn't hold yet
+are refused and kept; once the key is put in, the release function queues
+exactly those, and a forgery stays. Codat samples are re-signed for the current time as
 they are sent (their signed timestamp expires after five minutes; deployed
 receivers keep that limit). The functions log at TRACE into
 .local/watch.log, and the run checks that no key, signature or payload text
@@ -14,6 +17,7 @@ is in it. Exits non-zero if anything is not as expected.
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import signal
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PROVIDERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
 QUEUE_NAME = "verified-events"
+QUARANTINE_BUCKET = "local-quarantine"
 # The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.
 TABLE_NAME = "local-processed-events"
 LOG_DIR = ROOT / ".local"
@@ -138,6 +143,48 @@ def sqs_event(messages, queue_arn):
         "eventSourceARN": queue_arn,
         "awsRegion": "us-east-1",
     } for m in messages]}
+
+
+def signed_event(provider, key, body):
+    """A genuine delivery of `body`, signed with `key` as `provider` does."""
+    with tempfile.TemporaryDirectory() as scratch:
+        key_file, body_file = Path(scratch) / "key", Path(scratch) / "body.json"
+        key_file.write_text(key)
+        body_file.write_text(body)
+        return json.loads(sign_event("sign", provider, "--key-file", str(key_file), "--input-file", str(body_file)))
+
+
+def quarantine_story(port, sqs, queue_url, s3, secrets):
+    """A provider rotates its key before the secret is updated: its genuine
+    deliveries are refused and kept; once the key is fixed, release queues
+    exactly those, with their own event ids, and a forgery stays."""
+    print("\nkaunt rotates its signing key; the secret still holds the old one:")
+    rotated = "kaunt-rotated-secret"
+    bodies = [json.dumps({"Id": f"rotated-{n}", "EventType": "ModelReady"}, separators=(",", ":")) for n in (1, 2)]
+    kept_before = s3.list_objects_v2(Bucket=QUARANTINE_BUCKET, Prefix="kaunt/").get("KeyCount", 0)
+    failures = 0
+    for body, key in [(bodies[0], rotated), (bodies[1], rotated), ('{"Id":"forged","EventType":"ModelReady"}', "a-guess")]:
+        status, _ = post(signed_event("kaunt", key, body), "kaunt", port)
+        failures += status != 401
+    kept = s3.list_objects_v2(Bucket=QUARANTINE_BUCKET, Prefix="kaunt/").get("KeyCount", 0) - kept_before
+    queued = drain(sqs, queue_url)
+    ok = failures == 0 and kept == 3 and not queued
+    print(f"{'ok ' if ok else '!! '}two genuine deliveries and a forgery: 401 each, {kept} kept in "
+          f"s3://{QUARANTINE_BUCKET}/kaunt/ (beside {kept_before} kept earlier: the sample forgery), {len(queued)} queued")
+    secrets.put_secret_value(SecretId="webhooks/local/kaunt", SecretString=rotated)
+    answer = invoke_json(port, "release", {"provider": "kaunt"})
+    released = drain(sqs, queue_url)
+    ids = sorted(json.loads(m["Body"])["eventId"] for m in released)
+    expected = sorted(hashlib.sha256(body.encode()).hexdigest() for body in bodies)
+    left = s3.list_objects_v2(Bucket=QUARANTINE_BUCKET, Prefix="kaunt/").get("KeyCount", 0)
+    forgeries = kept_before + 1
+    refused = {"released": 2, "refused": forgeries, "failed": 0}
+    ok_release = answer == {"kaunt": refused} and ids == expected and left == forgeries
+    print(f"{'ok ' if ok_release else '!! '}the key fixed, release answered {json.dumps(answer)}: the two genuine "
+          f"deliveries queued with their own event ids, the forgeries still kept ({left} left)")
+    for message in released:
+        print(f"{' ' * 6}queued: {describe(message)}")
+    return (not ok) + (not ok_release)
 
 
 def invoke_json(port, function, payload):
@@ -265,6 +312,8 @@ def main():
         queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         dynamodb = boto3.client("dynamodb", **aws)
+        s3 = boto3.client("s3", **aws)
+        s3.create_bucket(Bucket=QUARANTINE_BUCKET)
         dynamodb.create_table(TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST",
                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
@@ -273,6 +322,7 @@ def main():
         print(f"moto on {endpoint}: queue {queue_url}, secrets webhooks/local/<provider> from events/test-keys")
 
         env["QUEUE_URL"] = queue_url
+        env["QUARANTINE_BUCKET"] = QUARANTINE_BUCKET
         watch = start("watch", ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1",
                                 "--invoke-port", str(watch_port)], env)
         wait_for_port(watch_port, 120, watch, "watch")
@@ -326,6 +376,7 @@ def main():
                 print(f"{'ok ' if ok else '!! '}cargo lambda invoke {provider} --data-file {path.name}: {status} {answer}")
 
         unexpected += run_consumer(watch_port, all_queued, queue_arn, dynamodb)
+        unexpected += quarantine_story(watch_port, sqs, queue_url, s3, secrets)
 
         if args.serve:
             serve(watch_port, endpoint, queue_url)
@@ -338,7 +389,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 1 + len(PROVIDERS) + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 1 + len(PROVIDERS) + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

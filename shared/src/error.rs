@@ -132,6 +132,33 @@ impl ReceiveError {
         }
     }
 
+    /// The outcome as the metrics name it: one word per kind of refusal or
+    /// failure, none of it the caller's text.
+    pub const fn outcome(&self) -> &'static str {
+        match self {
+            ReceiveError::MethodNotAllowed(_) => "method",
+            ReceiveError::SourceNotAllowed(_) => "forbidden-source",
+            ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "too-large",
+            ReceiveError::Malformed(_) => "malformed",
+            ReceiveError::Unauthenticated(reason) => match reason {
+                VerifyError::Mismatch => "signature-mismatch",
+                VerifyError::UnknownTenant => "unknown-tenant",
+                VerifyError::StaleTimestamp(_) => "stale-timestamp",
+                VerifyError::RequiredHeader => "required-header",
+                VerifyError::UnsupportedAlgorithm | VerifyError::PayloadMismatch => "signature-invalid",
+                VerifyError::MissingHeader(_)
+                | VerifyError::DuplicateHeader(_)
+                | VerifyError::BadEncoding(_)
+                | VerifyError::BadTimestamp
+                | VerifyError::DottedMessageId => "signature-unreadable",
+            },
+            ReceiveError::KeysUnavailable(_) => "keys-unavailable",
+            ReceiveError::QueueUnavailable(_) => "queue-unavailable",
+            ReceiveError::OutOfTime(_) => "out-of-time",
+            ReceiveError::Misconfigured(_) => "misconfigured",
+        }
+    }
+
     /// The answer's body: a fixed phrase per status, so nothing internal or
     /// secret can leak through it.
     fn public_message(&self) -> &'static str {

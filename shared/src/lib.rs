@@ -26,6 +26,7 @@ pub mod key_cache;
 pub mod keys;
 pub mod lambda_event;
 pub mod logging;
+pub mod metrics;
 pub mod pem;
 pub mod provider;
 pub mod quarantine;

@@ -8,13 +8,20 @@
 //! TRACE, `lambda_runtime` logs every raw invocation event, which holds the
 //! body and every header (signatures, `Authorization`, Smart KYC's personal
 //! data). Those events are dropped whatever the level says.
+//!
+//! The one line each request writes is a metrics document
+//! ([`crate::metrics`]): written as it is, in either format and whatever
+//! the level, since CloudWatch reads metrics from it.
 
-use tracing::{Level, Metadata, Subscriber};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::filter::{filter_fn, EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::Layer;
+
+use crate::metrics::LINE_TARGET;
 
 /// Crates of the Lambda runtime whose TRACE events carry whole requests.
 const RUNTIME_TARGETS: [&str; 3] = ["lambda_runtime", "lambda_runtime_api_client", "lambda_http"];
@@ -34,20 +41,43 @@ pub fn init() {
 /// would log.
 pub fn subscriber<W>(writer: W, level: Option<&str>, json: bool) -> impl Subscriber + Send + Sync
 where
-    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+    W: for<'w> MakeWriter<'w> + Clone + Send + Sync + 'static,
 {
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::INFO.into())
         .parse_lossy(level.unwrap_or_default());
+    let lines = MetricLines(writer.clone()).with_filter(filter_fn(|metadata| metadata.target() == LINE_TARGET));
     let format = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_target(false)
         .without_time()
         .with_ansi(false);
     let format = if json { format.json().boxed() } else { format.boxed() };
+    let not_a_line = filter_fn(|metadata| metadata.target() != LINE_TARGET);
     tracing_subscriber::registry()
         .with(filter_fn(not_a_raw_request))
-        .with(format.with_filter(filter))
+        .with(format.with_filter(filter).with_filter(not_a_line))
+        .with(lines)
+}
+
+/// Writes metric lines as they are: one JSON document per line.
+struct MetricLines<W>(W);
+
+impl<S: Subscriber, W: for<'w> MakeWriter<'w> + 'static> Layer<S> for MetricLines<W> {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        struct Message(String);
+        impl Visit for Message {
+            fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+                if field.name() == "message" {
+                    self.0 = format!("{value:?}");
+                }
+            }
+        }
+        let mut message = Message(String::new());
+        event.record(&mut message);
+        message.0.push('\n');
+        let _ = std::io::Write::write_all(&mut self.0.make_writer(), message.0.as_bytes());
+    }
 }
 
 /// False for TRACE events of the Lambda runtime, which log raw requests.
@@ -105,6 +135,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("an unrelated crate stays"), "{text}");
+    }
+
+    #[test]
+    fn metric_lines_are_written_as_they_are_whatever_the_level_and_format() {
+        let document = r#"{"_aws":{},"message":"accepted","status":200}"#;
+        for json in [false, true] {
+            let text = logged("error", json, || tracing::info!(target: LINE_TARGET, "{}", document));
+            assert_eq!(text, format!("{document}\n"));
+        }
     }
 
     #[test]

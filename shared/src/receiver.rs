@@ -16,6 +16,7 @@ use crate::error::{ReceiveError, VerifyError};
 use crate::json::reader::without_bom;
 use crate::key_cache::KeyCache;
 use crate::keys::{KeyRing, Stage};
+use crate::metrics::request_line;
 use crate::provider::Provider;
 use crate::quarantine::{Kept, Quarantine, QuarantinedDelivery};
 use crate::queue::{OutgoingMessage, QueuePublisher};
@@ -157,34 +158,43 @@ impl<S: Scheme> Receiver<S> {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let started = Instant::now();
         let received = SystemTime::now();
-        let provider = S::PROVIDER.as_str();
+        let namespace = &self.settings.metrics_namespace;
+        let line = |outcome, level_message, kept| {
+            request_line(
+                namespace,
+                S::PROVIDER,
+                outcome,
+                level_message,
+                received,
+                started.elapsed(),
+                kept,
+            )
+            .field("body_bytes", request.body().len())
+        };
         match self.receive(&request, received).await {
             Ok(accepted) => {
                 let envelope = &accepted.envelope;
-                tracing::info!(
-                    provider,
-                    status = 200,
-                    event_id = %envelope.event_id,
-                    event_type = envelope.event_type.as_deref().unwrap_or(""),
-                    tenant = envelope.tenant.as_deref().unwrap_or(""),
-                    key_stage = accepted.stage.label(),
-                    message_id = %accepted.message_id,
-                    body_bytes = request.body().len(),
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "accepted"
-                );
+                line("accepted", ("INFO", "accepted"), None)
+                    .field("status", 200)
+                    .field("event_id", envelope.event_id.as_str())
+                    .field("event_type", envelope.event_type.as_deref().unwrap_or(""))
+                    .field("tenant", envelope.tenant.as_deref().unwrap_or(""))
+                    .field("key_stage", accepted.stage.label())
+                    .field("message_id", accepted.message_id.as_str())
+                    .write();
                 accepted_response(&envelope.event_id)
             }
             Err(error) => {
-                let quarantine = self.keep_if_refused_for_key(&error, &request, received, started).await;
-                let quarantine = quarantine.as_ref().map_or("", Kept::label);
-                let status = error.status().as_u16();
-                let elapsed_ms = started.elapsed().as_millis() as u64;
-                if error.needs_operator() {
-                    tracing::error!(provider, status, elapsed_ms, error = %error, "not accepted");
+                let kept = self.keep_if_refused_for_key(&error, &request, received, started).await;
+                let (level_message, detail) = if error.needs_operator() {
+                    (("ERROR", "not accepted"), "error")
                 } else {
-                    tracing::warn!(provider, status, elapsed_ms, quarantine, reason = %error, "rejected");
-                }
+                    (("WARN", "rejected"), "reason")
+                };
+                line(error.outcome(), level_message, kept.as_ref())
+                    .field("status", error.status().as_u16())
+                    .field(detail, error.to_string())
+                    .write();
                 error.into_response()
             }
         }

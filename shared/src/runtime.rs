@@ -68,9 +68,9 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
                     TransformResponse::Request(origin, Box::pin(answer)).await
                 }
                 Converted::Unconvertible(origin) => {
-                    let provider = S::PROVIDER.as_str();
-                    tracing::warn!(provider, status = 400, "rejected: an event lambda_http cannot convert");
-                    let answer = ReceiveError::Malformed("the event cannot be read as a request").into_response();
+                    let refusal = ReceiveError::Malformed("the event cannot be read as a request");
+                    answered_without_receiver::<S>(&refusal, ("WARN", "rejected"));
+                    let answer = refusal.into_response();
                     TransformResponse::<Response<Body>, Infallible>::Response(origin, answer.into_response()).await
                 }
             };
@@ -87,8 +87,29 @@ pub async fn respond<S: Scheme>(receiver: &Result<Receiver<S>, ConfigError>, req
     match receiver {
         Ok(receiver) => receiver.handle(request).await,
         Err(error) => {
-            tracing::error!(provider = S::PROVIDER.as_str(), status = 500, error = %error, "misconfigured");
-            ReceiveError::from(error.clone()).into_response()
+            let error = ReceiveError::from(error.clone());
+            answered_without_receiver::<S>(&error, ("ERROR", "not accepted"));
+            error.into_response()
         }
     }
+}
+
+/// The request's line (and metrics) for an answer given before a receiver
+/// could look at it: its settings may be what is wrong, so the namespace
+/// comes from the environment.
+fn answered_without_receiver<S: Scheme>(error: &ReceiveError, level_message: (&str, &str)) {
+    let namespace = std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| crate::metrics::DEFAULT_NAMESPACE.to_owned());
+    let now = std::time::SystemTime::now();
+    crate::metrics::request_line(
+        &namespace,
+        S::PROVIDER,
+        error.outcome(),
+        level_message,
+        now,
+        Default::default(),
+        None,
+    )
+    .field("status", error.status().as_u16())
+    .field("error", error.to_string())
+    .write();
 }

@@ -81,6 +81,9 @@ pub struct Settings {
     /// `REQUEST_DEADLINE_MS`: the longest a request may take; past it, the
     /// answer is a 503 and the provider retries.
     pub request_deadline: Duration,
+    /// `METRICS_NAMESPACE`: the CloudWatch namespace of the metrics each
+    /// request's log line carries (see [`crate::metrics`]).
+    pub metrics_namespace: String,
     /// `ALLOWED_SOURCE_IPS`: if set, the only address blocks deliveries may
     /// come from (403 otherwise). Off by default.
     pub allowed_source_ips: Option<Vec<Cidr>>,
@@ -207,6 +210,10 @@ impl Settings {
                 1000..=11_000,
                 "a number of milliseconds from 1000 to 11000",
             )?),
+            metrics_namespace: lookup("METRICS_NAMESPACE")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| crate::metrics::DEFAULT_NAMESPACE.to_owned()),
             quarantine: match lookup("QUARANTINE_BUCKET")
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())

@@ -322,7 +322,7 @@ async fn a_retrying_provider_loses_nothing_while_a_third_of_aws_calls_fail() {
         .into_iter()
         .map(|line| {
             let field = |name: &str| line[name].as_str().unwrap().to_owned();
-            (field("provider"), field("message_id"), field("event_id"))
+            (field("Provider"), field("message_id"), field("event_id"))
         })
         .collect();
     let mut duplicates = 0;

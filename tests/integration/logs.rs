@@ -37,7 +37,7 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
     );
     assert!(text.contains("keys loaded from Secrets Manager"));
     assert!(
-        text.contains("status=503") && text.contains("status=500"),
+        text.contains(r#""status":503"#) && text.contains(r#""status":500"#),
         "the 5xx paths are logged"
     );
     let signatures: Vec<&str> = [&genuine, &forged]
@@ -80,7 +80,10 @@ async fn no_caller_text_reaches_the_logs_of_a_refusal() {
     assert_eq!(receiver.handle(requests::from_event(&event)).await.status(), 405);
     drop(guard);
     let text = captured.text();
-    assert!(text.contains("status=401") && text.contains("status=405"), "{text}");
+    assert!(
+        text.contains(r#""status":401"#) && text.contains(r#""status":405"#),
+        "{text}"
+    );
     for needle in ["CALLER-ALGORITHM", "CALLERMETHOD"] {
         assert!(!text.contains(needle), "the logs contain {needle:?}:\n{text}");
     }

@@ -12,6 +12,7 @@ mod keys;
 mod load;
 mod logs;
 mod quarantine;
+mod release;
 mod samples;
 mod unsigned;
 

@@ -48,12 +48,24 @@ async fn a_delivery_no_key_verifies_is_kept_exactly_and_still_refused() {
     let (fixture, bucket) = kept_in("quarantine-kept", "the-wrong-key").await;
     let receiver = with_quarantine(&fixture, Kaunt, &bucket, 10);
     let before = SystemTime::now();
+    let (lines, guard) = integration_tests::logs::capture();
     let (status, body) = answer(&receiver.handle(kaunt("the-right-key", BODY)).await);
+    drop(guard);
     assert_eq!(
         (status, body["error"].as_str()),
         (401, Some("signature missing or invalid"))
     );
     assert!(fixture.drain().await.is_empty());
+    // The request's line counts it, by provider and outcome, and as kept.
+    let line = &lines.lines_saying("rejected")[0];
+    assert_eq!(
+        (line["Provider"].as_str(), line["Outcome"].as_str()),
+        (Some("kaunt"), Some("signature-mismatch"))
+    );
+    assert_eq!(
+        (line["Requests"].as_f64(), line["Quarantined"].as_f64()),
+        (Some(1.0), Some(1.0))
+    );
 
     let kept = fixture.quarantined(&bucket).await;
     assert_eq!(kept.len(), 1);
@@ -184,10 +196,11 @@ async fn a_hanging_s3_still_gets_the_401_within_the_deadline() {
         elapsed < Duration::from_millis(1500 + 250),
         "answered after {elapsed:?}"
     );
-    assert!(
-        captured.text().contains("quarantine=\"out-of-time\""),
-        "{}",
-        captured.text()
+    let lines = captured.lines_saying("rejected");
+    assert_eq!(lines[0]["quarantine"], "out-of-time");
+    assert_eq!(
+        (lines[0]["QuarantineFailed"].as_f64(), lines[0]["Quarantined"].as_f64()),
+        (Some(1.0), Some(0.0))
     );
 }
 

@@ -60,9 +60,10 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     (captured, scoped(subscriber))
 }
 
-/// The receivers' INFO lines as JSON objects (Lambda's JSON log format),
-/// on this thread until the guard is dropped: for tests that read what
-/// each request's line says.
+/// The receivers' INFO lines in Lambda's JSON log format, and each
+/// request's line (a metrics document, JSON in any format), on this thread
+/// until the guard is dropped: for tests that read what each request's
+/// line says.
 pub fn capture_json() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("webhook_receiver=info"), true);
@@ -70,13 +71,13 @@ pub fn capture_json() -> (Captured, tracing::subscriber::DefaultGuard) {
 }
 
 impl Captured {
-    /// The fields of every JSON line whose message is `message`.
+    /// Every request's line (a metrics document) whose message is
+    /// `message`.
     pub fn lines_saying(&self, message: &str) -> Vec<serde_json::Value> {
         self.text()
             .lines()
             .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .map(|line| line["fields"].clone())
-            .filter(|fields| fields["message"] == message)
+            .filter(|line| line.get("_aws").is_some() && line["message"] == message)
             .collect()
     }
 }

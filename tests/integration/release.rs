@@ -1,0 +1,251 @@
+//! Quarantined deliveries released once the key is fixed: exactly the
+//! genuine ones, as the receiver would have queued them on arrival, never
+//! lost when AWS fails or two releases run at once.
+
+use std::time::{Duration, SystemTime};
+
+use integration_tests::{requests, Fixture};
+use release::{Counts, Release};
+use serde_json::json;
+use webhook_receiver::encoding::sha256_hex;
+use webhook_receiver::quarantine::{QuarantinedDelivery, RefusalReason};
+use webhook_receiver::receiver::AwsClients;
+use webhook_receiver::schemes::{Codat, Kaunt, Scheme};
+use webhook_receiver::settings::QuarantineSettings;
+use webhook_receiver::Provider;
+
+use crate::answer;
+
+/// The release function for `fixture`'s secret (as `provider`'s), queue
+/// and quarantine `bucket`, with `queue_url` instead when given.
+fn release_for(fixture: &Fixture, provider: Provider, bucket: &str, queue_url: Option<&str>) -> Release {
+    let (secret, queue, bucket) = (
+        fixture.secret_id.clone(),
+        queue_url.unwrap_or(&fixture.queue_url).to_owned(),
+        bucket.to_owned(),
+    );
+    let setting = release::secret_setting(provider);
+    Release::new(AwsClients::new(&fixture.aws), move |name| match name {
+        "QUEUE_URL" => Some(queue.clone()),
+        "QUARANTINE_BUCKET" => Some(bucket.clone()),
+        name if name == setting => Some(secret.clone()),
+        _ => None,
+    })
+    .unwrap()
+}
+
+async fn released(release: &Release, provider: Provider) -> Counts {
+    release.run(&json!({ "provider": provider.as_str() })).await.unwrap()[provider.as_str()]
+}
+
+fn kaunt(key: &str, n: usize) -> lambda_http::Request {
+    let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
+    requests::http_api(&requests::signed_with(Provider::Kaunt, key, &body, ""), None)
+}
+
+/// Three genuine deliveries (signed with `right-key`) and a forgery, all
+/// refused by a receiver holding `wrong-key` and kept.
+async fn three_held_and_a_forgery(name: &str) -> (Fixture, String) {
+    let fixture = Fixture::new(name).await;
+    fixture.put_secret("wrong-key").await;
+    let bucket = fixture.quarantine_bucket().await;
+    let receiver = fixture.receiver_with(Kaunt, |settings| {
+        settings.quarantine = Some(QuarantineSettings {
+            bucket: bucket.clone(),
+            writes_per_second: 10,
+        })
+    });
+    for request in (0..3).map(|n| kaunt("right-key", n)).chain([kaunt("a-guess", 9)]) {
+        assert_eq!(answer(&receiver.handle(request).await).0, 401);
+    }
+    assert_eq!(fixture.quarantined(&bucket).await.len(), 4);
+    (fixture, bucket)
+}
+
+#[tokio::test]
+async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_stay() {
+    let (fixture, bucket) = three_held_and_a_forgery("release-fixed").await;
+    let arrivals: Vec<u64> = fixture
+        .quarantined(&bucket)
+        .await
+        .iter()
+        .map(|(_, r)| r.received_at_ms)
+        .collect();
+    let release = release_for(&fixture, Provider::Kaunt, &bucket, None);
+    let before = Counts {
+        released: 0,
+        refused: 4,
+        failed: 0,
+    };
+    assert_eq!(
+        released(&release, Provider::Kaunt).await,
+        before,
+        "nothing verifies yet"
+    );
+    assert!(fixture.drain().await.is_empty());
+
+    fixture.put_secret("right-key").await;
+    let after = Counts {
+        released: 3,
+        refused: 1,
+        failed: 0,
+    };
+    let (lines, guard) = integration_tests::logs::capture();
+    assert_eq!(released(&release, Provider::Kaunt).await, after);
+    drop(guard);
+    // Its line carries the counts as metrics, and how long the forgery,
+    // still kept, has waited.
+    let line = &lines.lines_saying("release done")[0];
+    assert_eq!(
+        (line["Released"].as_f64(), line["StillRefused"].as_f64()),
+        (Some(3.0), Some(1.0))
+    );
+    assert!(line["OldestQuarantinedAge"].as_f64().unwrap() > 0.0);
+    let mut queued = fixture.drain().await;
+    queued.sort_by(|a, b| a.envelope.event_id.cmp(&b.envelope.event_id));
+    let mut expected: Vec<String> = (0..3)
+        .map(|n| sha256_hex(format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#).as_bytes()))
+        .collect();
+    expected.sort();
+    let ids: Vec<&str> = queued.iter().map(|m| m.envelope.event_id.as_str()).collect();
+    assert_eq!(ids, expected);
+    // As the receiver would have queued each on arrival.
+    let now = fixed_receiver_message(&fixture).await;
+    for message in &queued {
+        assert_eq!(message.attributes, message_attributes(message, &now));
+        assert_eq!(message.envelope.payload.get().len(), now.envelope.payload.get().len());
+        let received = time_of(&message.envelope.received_at);
+        assert!(
+            arrivals.contains(&received),
+            "receivedAt is an arrival: {}",
+            message.envelope.received_at
+        );
+    }
+    // The forgery stays; a second release finds only it.
+    let kept = fixture.quarantined(&bucket).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1.reason, RefusalReason::Mismatch);
+    let again = Counts {
+        released: 0,
+        refused: 1,
+        failed: 0,
+    };
+    assert_eq!(released(&release, Provider::Kaunt).await, again);
+}
+
+/// What the receiver, with the key fixed, queues for delivery 0 now.
+async fn fixed_receiver_message(fixture: &Fixture) -> integration_tests::Queued {
+    assert_eq!(
+        answer(&fixture.receiver(Kaunt).handle(kaunt("right-key", 0)).await).0,
+        200
+    );
+    fixture.drain().await.remove(0)
+}
+
+/// `message`'s attributes as the receiver's own message for the same kind
+/// of event has them, its event id swapped in.
+fn message_attributes(
+    message: &integration_tests::Queued,
+    now: &integration_tests::Queued,
+) -> std::collections::BTreeMap<String, String> {
+    let mut expected = now.attributes.clone();
+    expected.insert("eventId".into(), message.envelope.event_id.clone());
+    expected
+}
+
+/// An RFC 3339 time in Unix milliseconds.
+fn time_of(rfc3339: &str) -> u64 {
+    let parsed =
+        aws_sdk_sqs::primitives::DateTime::from_str(rfc3339, aws_sdk_sqs::primitives::DateTimeFormat::DateTime)
+            .unwrap();
+    u64::try_from(parsed.to_millis().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_release_whose_queue_fails_deletes_nothing() {
+    let (fixture, bucket) = three_held_and_a_forgery("release-no-queue").await;
+    fixture.put_secret("right-key").await;
+    let missing = format!("{}-missing", fixture.queue_url);
+    let broken = release_for(&fixture, Provider::Kaunt, &bucket, Some(&missing));
+    let counts = released(&broken, Provider::Kaunt).await;
+    assert_eq!((counts.released, counts.failed, counts.refused), (0, 3, 1));
+    assert_eq!(fixture.quarantined(&bucket).await.len(), 4, "nothing deleted");
+    let working = release_for(&fixture, Provider::Kaunt, &bucket, None);
+    assert_eq!(released(&working, Provider::Kaunt).await.released, 3);
+    assert_eq!(fixture.drain().await.len(), 3);
+}
+
+#[tokio::test]
+async fn two_releases_at_once_lose_nothing() {
+    let (fixture, bucket) = three_held_and_a_forgery("release-twice").await;
+    fixture.put_secret("right-key").await;
+    let (one, two) = (
+        release_for(&fixture, Provider::Kaunt, &bucket, None),
+        release_for(&fixture, Provider::Kaunt, &bucket, None),
+    );
+    let (a, b) = tokio::join!(released(&one, Provider::Kaunt), released(&two, Provider::Kaunt));
+    assert!(a.released + b.released >= 3, "{a:?} {b:?}");
+    let mut ids: Vec<String> = fixture.drain().await.into_iter().map(|m| m.envelope.event_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "every event queued at least once");
+    assert_eq!(fixture.quarantined(&bucket).await.len(), 1, "only the forgery stays");
+}
+
+#[tokio::test]
+async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
+    let fixture = Fixture::new("release-codat").await;
+    let key = requests::test_keys().secret(Provider::Codat).unwrap();
+    fixture.put_secret(&key).await;
+    let bucket = fixture.quarantine_bucket().await;
+    // Signed an hour ago, and kept on arrival then (the test writes what a
+    // receiver with the wrong key would have written; its clock is the
+    // arrival's). Released now, far outside the tolerance of now.
+    let signed_at = requests::now() - 3600;
+    let signed = sign_event::sign(
+        Provider::Codat,
+        key.trim(),
+        r#"{"eventType":"read.completed"}"#,
+        &sign_event::SignOptions {
+            codat_id: "msg_held",
+            codat_timestamp: signed_at,
+        },
+    )
+    .unwrap();
+    let request = requests::http_api(&signed, None);
+    let arrival = SystemTime::UNIX_EPOCH + Duration::from_secs(signed_at + 10);
+    let on_time = QuarantinedDelivery::of(
+        Provider::Codat,
+        Codat::SIGNATURE_HEADERS,
+        &request,
+        RefusalReason::Mismatch,
+        arrival,
+    );
+    // The same signed an hour before it arrived: refused then, and now.
+    let late = QuarantinedDelivery::of(
+        Provider::Codat,
+        Codat::SIGNATURE_HEADERS,
+        &request,
+        RefusalReason::StaleTimestamp,
+        SystemTime::now(),
+    );
+    let mut late = late;
+    late.tenant = Some("late".into()); // another object name
+    for record in [&on_time, &late] {
+        fixture
+            .s3
+            .put_object()
+            .bucket(&bucket)
+            .key(record.object_key())
+            .body(serde_json::to_vec(record).unwrap().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let release = release_for(&fixture, Provider::Codat, &bucket, None);
+    let counts = released(&release, Provider::Codat).await;
+    assert_eq!((counts.released, counts.refused), (1, 1));
+    let queued = fixture.drain().await;
+    assert_eq!(queued[0].envelope.event_id, "msg_held");
+    assert_eq!(time_of(&queued[0].envelope.received_at), (signed_at + 10) * 1000);
+}
