@@ -62,7 +62,7 @@ pub struct KeyCache<K> {
 /// The version ids a ring was parsed from: `AWSCURRENT`'s and
 /// `AWSPREVIOUS`'s (if any); `None` when Secrets Manager didn't say, which
 /// never counts as the same.
-type Versions = Option<(String, Option<String>)>;
+pub type Versions = Option<(String, Option<String>)>;
 
 enum Cached<K> {
     Nothing,
@@ -209,6 +209,15 @@ impl<K> KeyCache<K> {
             _ => {}
         }
         self.reload(&mut cached, parse_key, KeepServing::No).await
+    }
+
+    /// The secret versions the cached keys came from (`None` when nothing
+    /// is cached or Secrets Manager didn't say).
+    pub async fn versions(&self) -> Versions {
+        match &*self.cached.lock().await {
+            Cached::Keys { versions, .. } => versions.clone(),
+            _ => None,
+        }
     }
 
     /// Fetches the keys into `cached`. A failure is remembered: beside the

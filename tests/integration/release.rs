@@ -249,3 +249,39 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     assert_eq!(queued[0].envelope.event_id, "msg_held");
     assert_eq!(time_of(&queued[0].envelope.received_at), (signed_at + 10) * 1000);
 }
+
+/// How many quarantined deliveries the release read and tried, from its log.
+fn tried(lines: &integration_tests::logs::Captured) -> Vec<u64> {
+    lines
+        .text()
+        .lines()
+        .filter(|line| line.contains("quarantined deliveries tried"))
+        .filter_map(|line| line.split("tried=").nth(1)?.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn with_the_same_keys_a_release_reads_only_what_came_since_its_last_pass() {
+    let (fixture, bucket) = three_held_and_a_forgery("release-bounded").await;
+    let release = release_for(&fixture, Provider::Kaunt, &bucket, None);
+    // Past the margin a pass leaves for writes under way while it lists,
+    // the same keys find nothing new to read: four refused, none read again.
+    tokio::time::sleep(webhook_receiver::aws::OPERATION_TIMEOUT + Duration::from_millis(1500)).await;
+    let (lines, guard) = integration_tests::logs::capture();
+    assert_eq!(released(&release, Provider::Kaunt).await.refused, 4);
+    assert_eq!(released(&release, Provider::Kaunt).await.refused, 4);
+    // A new arrival is read; then a new key reads everything again.
+    let receiver = fixture.receiver_with(Kaunt, |settings| {
+        settings.quarantine = Some(QuarantineSettings {
+            bucket: bucket.clone(),
+            writes_per_second: 10,
+        })
+    });
+    assert_eq!(answer(&receiver.handle(kaunt("right-key", 7)).await).0, 401);
+    assert_eq!(released(&release, Provider::Kaunt).await.refused, 5);
+    fixture.put_secret("right-key").await;
+    let counts = released(&release, Provider::Kaunt).await;
+    drop(guard);
+    assert_eq!((counts.released, counts.refused), (4, 1));
+    assert_eq!(tried(&lines), [4, 0, 1, 5]);
+}

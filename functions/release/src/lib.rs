@@ -25,13 +25,14 @@
 pub mod event;
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_s3::error::DisplayErrorContext;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
-use webhook_receiver::key_cache::KeyCache;
+use webhook_receiver::aws::OPERATION_TIMEOUT;
+use webhook_receiver::key_cache::{KeyCache, Versions};
 use webhook_receiver::metrics::{Line, Unit};
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::queue::QueuePublisher;
@@ -140,20 +141,21 @@ impl Release {
     /// arrival of the oldest one still kept.
     async fn release<S: Scheme>(&self, scheme: S) -> (Counts, Option<SystemTime>) {
         let provider = S::PROVIDER.as_str();
+        let started = SystemTime::now();
         let mut counts = Counts::default();
-        let mut oldest_kept = None;
         let Some(settings) = self.settings_of(S::PROVIDER) else {
-            return (counts, oldest_kept);
+            return (counts, None);
         };
-        let names = match self.list(provider).await {
-            Ok(names) => names,
+        let objects = match self.list(provider).await {
+            Ok(objects) => objects,
             Err(error) => {
                 tracing::error!(provider, error = %error, "the quarantine could not be listed");
                 counts.failed += 1;
-                return (counts, oldest_kept);
+                return (counts, None);
             }
         };
-        if names.is_empty() {
+        let mut oldest_kept = objects.iter().filter_map(|(_, modified)| *modified).min();
+        if objects.is_empty() {
             return (counts, oldest_kept);
         }
         let keys = KeyCache::new(
@@ -163,31 +165,88 @@ impl Release {
             settings.key_refresh_interval,
             settings.previous_key_grace,
         );
-        let keys = match keys.keys(|text| scheme.parse_key(text)).await {
-            Ok(keys) => keys,
+        let ring = match keys.keys(|text| scheme.parse_key(text)).await {
+            Ok(ring) => ring,
             Err(error) => {
                 tracing::error!(provider, error = %error, "keys unavailable: nothing released");
-                counts.failed += names.len() as u64;
+                counts.failed += objects.len() as u64;
                 return (counts, oldest_kept);
             }
         };
+        let versions = keys.versions().await;
+        let since = self.tried_since(provider, &versions).await;
         let queue = QueuePublisher::new(
             self.clients.sqs.clone(),
             settings.queue_url.clone(),
             settings.fifo_queue(),
         );
-        for name in names {
-            let (outcome, arrival) = self.release_one(&scheme, settings, &keys, &queue, &name).await;
+        oldest_kept = None;
+        let mut tried = 0_u64;
+        for (name, modified) in objects {
+            let untried = since.is_some_and(|since| modified.is_some_and(|modified| modified < since));
+            let (outcome, arrival) = if untried {
+                // Refused by these very keys before: verification depends
+                // on nothing else, so it would be refused again.
+                (Outcome::Refused, modified)
+            } else {
+                tried += 1;
+                self.release_one(&scheme, settings, &ring, &queue, &name).await
+            };
             match outcome {
                 Outcome::Released => counts.released += 1,
                 Outcome::Refused => counts.refused += 1,
                 Outcome::Failed => counts.failed += 1,
             }
             if !matches!(outcome, Outcome::Released) {
-                oldest_kept = arrival.into_iter().chain(oldest_kept).min();
+                oldest_kept = arrival.or(modified).into_iter().chain(oldest_kept).min();
             }
         }
+        tracing::info!(provider, tried, "quarantined deliveries tried");
+        if counts.failed == 0 {
+            self.remember_tried(provider, versions, started).await;
+        }
         (counts, oldest_kept)
+    }
+
+    /// What a release with the keys of `versions` needs to try: what was
+    /// written since the last pass that used the same versions and left
+    /// nothing failed (less the longest a receiver's write takes, so that a
+    /// write under way while that pass listed is tried too); `None`: all.
+    /// So a flood of forgeries costs one read each, not one per release.
+    async fn tried_since(&self, provider: &str, versions: &Versions) -> Option<SystemTime> {
+        let versions = versions.as_ref()?;
+        let object = self.get(&state_key(provider)).await.ok()?;
+        let state: TriedState = serde_json::from_slice(&object).ok()?;
+        if state.versions != *versions {
+            return None;
+        }
+        let until = UNIX_EPOCH + Duration::from_millis(state.until_ms);
+        until.checked_sub(OPERATION_TIMEOUT + Duration::from_secs(1))
+    }
+
+    /// Notes that every delivery kept before `started` has been tried with
+    /// the keys of `versions` (best effort: without it, the next release
+    /// tries everything again).
+    async fn remember_tried(&self, provider: &str, versions: Versions, started: SystemTime) {
+        let Some(versions) = versions else { return };
+        let until_ms = started.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+        let state = TriedState {
+            versions,
+            until_ms: u64::try_from(until_ms).unwrap_or(u64::MAX),
+        };
+        let Ok(body) = serde_json::to_vec(&state) else { return };
+        let put = self
+            .clients
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(state_key(provider))
+            .body(body.into())
+            .send()
+            .await;
+        if let Err(error) = put {
+            tracing::warn!(provider, error = %DisplayErrorContext(&error), "the release state was not written: the next release tries everything");
+        }
     }
 
     /// Verifies, queues and deletes one quarantined delivery: what became
@@ -269,9 +328,10 @@ impl Release {
             .map(|(_, settings)| settings)
     }
 
-    /// The names of the objects under `provider/`.
-    async fn list(&self, provider: &str) -> Result<Vec<String>, String> {
-        let mut names = Vec::new();
+    /// The names of the objects under `provider/`, with when each was
+    /// last written.
+    async fn list(&self, provider: &str) -> Result<Vec<(String, Option<SystemTime>)>, String> {
+        let mut objects = Vec::new();
         let mut pages = self
             .clients
             .s3
@@ -282,18 +342,16 @@ impl Release {
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|error| format!("{}", DisplayErrorContext(&error)))?;
-            names.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|object| object.key())
-                    .map(str::to_owned),
-            );
+            objects.extend(page.contents().iter().filter_map(|object| {
+                let modified = object.last_modified().and_then(|at| SystemTime::try_from(*at).ok());
+                Some((object.key()?.to_owned(), modified))
+            }));
         }
-        Ok(names)
+        Ok(objects)
     }
 
-    /// One object, read as a quarantined delivery.
-    async fn read(&self, name: &str) -> Result<QuarantinedDelivery, Unusable> {
+    /// One object's bytes.
+    async fn get(&self, name: &str) -> Result<Vec<u8>, Unusable> {
         let object = self
             .clients
             .s3
@@ -307,8 +365,13 @@ impl Release {
             .body
             .collect()
             .await
-            .map_err(|error| Unusable::Failed(error.to_string()))?
-            .into_bytes();
+            .map_err(|error| Unusable::Failed(error.to_string()))?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    /// One object, read as a quarantined delivery.
+    async fn read(&self, name: &str) -> Result<QuarantinedDelivery, Unusable> {
+        let bytes = self.get(name).await?;
         serde_json::from_slice(&bytes).map_err(|_| Unusable::NotARecord)
     }
 }
@@ -343,6 +406,20 @@ fn release_line(
                 ("OldestQuarantinedAge", Unit::Seconds, waited.as_secs_f64()),
             ],
         )
+}
+
+/// Where a release notes what it has tried, per provider: outside the
+/// providers' prefixes, which receivers may write.
+fn state_key(provider: &str) -> String {
+    format!("_release/{provider}.json")
+}
+
+/// What the last pass that left nothing failed tried: every delivery kept
+/// before `until_ms`, with the keys of `versions`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct TriedState {
+    versions: (String, Option<String>),
+    until_ms: u64,
 }
 
 /// What became of one quarantined delivery.
