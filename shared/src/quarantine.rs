@@ -22,11 +22,14 @@
 //! arrival's time.
 //!
 //! Bounded: at most `QUARANTINE_WRITES_PER_SECOND` writes per second per
-//! function instance, so a flood of forgeries can't become an unbounded S3
-//! bill or a slower receiver; the write has what is left of the request's
-//! deadline. Whatever happens to it, the answer is the same 401.
+//! function instance (a token bucket holding a second's worth), so a flood
+//! of forgeries can't become an unbounded S3 bill or a slower receiver; a
+//! delivery this instance kept a moment ago is not written (nor counted
+//! against the cap) again, so replaying one forgery can't crowd out
+//! genuine ones; the write has what is left of the request's deadline.
+//! Whatever happens to it, the answer is the same 401.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -216,6 +219,10 @@ impl Quarantine {
 
     /// Keeps `delivery`, within `time_left`.
     pub async fn keep(&self, delivery: &QuarantinedDelivery, time_left: Duration) -> Kept {
+        let name = delivery.object_key();
+        if self.cap.kept_lately(&name) {
+            return Kept::AlreadyKept;
+        }
         if !self.cap.take() {
             return Kept::OverCap;
         }
@@ -227,55 +234,92 @@ impl Quarantine {
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(delivery.object_key())
+            .key(&name)
             .if_none_match("*")
             .content_type("application/json")
             .body(ByteStream::from(body))
             .send();
-        match tokio::time::timeout(time_left, put).await {
+        let kept = match tokio::time::timeout(time_left, put).await {
             Err(_) => Kept::OutOfTime,
             Ok(Ok(_)) => Kept::Written,
             Ok(Err(error)) => {
                 let code = error.as_service_error().and_then(ProvideErrorMetadata::code);
                 let status = error.raw_response().map(|response| response.status().as_u16());
-                if code == Some("PreconditionFailed") || status == Some(412) {
+                // 412: it exists; 409: another write of it is under way.
+                if matches!(code, Some("PreconditionFailed" | "ConditionalRequestConflict"))
+                    || matches!(status, Some(409 | 412))
+                {
                     Kept::AlreadyKept
                 } else {
                     Kept::Failed(format!("{}", DisplayErrorContext(&error)))
                 }
             }
+        };
+        if kept.is_kept() {
+            self.cap.remember(name);
         }
+        kept
     }
 }
 
-/// At most `per_second` writes in any one second of this instance.
+/// A token bucket of `per_second` tokens refilled at `per_second` a
+/// second, and the names this instance kept lately.
 struct WriteCap {
-    per_second: u32,
-    window: Mutex<(Instant, u32)>,
+    per_second: f64,
+    state: Mutex<CapState>,
 }
+
+struct CapState {
+    tokens: f64,
+    refilled: Instant,
+    recent: VecDeque<String>,
+}
+
+/// How many kept names an instance remembers.
+const RECENT_NAMES: usize = 1024;
 
 impl WriteCap {
     fn new(per_second: u32) -> Self {
         WriteCap {
-            per_second,
-            window: Mutex::new((Instant::now(), 0)),
+            per_second: f64::from(per_second),
+            state: Mutex::new(CapState {
+                tokens: f64::from(per_second),
+                refilled: Instant::now(),
+                recent: VecDeque::new(),
+            }),
         }
     }
 
-    /// Whether one more write fits this second.
+    fn state(&self) -> std::sync::MutexGuard<'_, CapState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether one more write fits now.
     fn take(&self) -> bool {
-        let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
-        let (started, taken) = &mut *window;
-        if started.elapsed() >= Duration::from_secs(1) {
-            *started = Instant::now();
-            *taken = 0;
-        }
-        if *taken < self.per_second {
-            *taken += 1;
+        let mut state = self.state();
+        let now = Instant::now();
+        let refill = now.duration_since(state.refilled).as_secs_f64() * self.per_second;
+        state.tokens = (state.tokens + refill).min(self.per_second);
+        state.refilled = now;
+        if state.tokens >= 1.0 {
+            state.tokens -= 1.0;
             true
         } else {
             false
         }
+    }
+
+    /// Whether this instance kept `name` lately.
+    fn kept_lately(&self, name: &str) -> bool {
+        self.state().recent.iter().any(|recent| recent == name)
+    }
+
+    fn remember(&self, name: String) {
+        let mut state = self.state();
+        if state.recent.len() == RECENT_NAMES {
+            state.recent.pop_front();
+        }
+        state.recent.push_back(name);
     }
 }
 
@@ -341,9 +385,13 @@ mod tests {
     }
 
     #[test]
-    fn the_cap_allows_so_many_writes_a_second() {
+    fn the_cap_allows_a_seconds_worth_at_once_then_refills() {
         let cap = WriteCap::new(3);
         let allowed = (0..10).filter(|_| cap.take()).count();
         assert_eq!(allowed, 3);
+        cap.state().refilled -= Duration::from_millis(700);
+        assert_eq!((0..10).filter(|_| cap.take()).count(), 2, "0.7 s refills two");
+        cap.remember("kaunt/a.json".into());
+        assert!(cap.kept_lately("kaunt/a.json") && !cap.kept_lately("kaunt/b.json"));
     }
 }

@@ -46,7 +46,12 @@ impl QueuePublisher {
     /// refuses as too large is a 413 (retrying can't help); any other
     /// failure is a 503 so that the provider retries.
     pub async fn publish(&self, envelope: &Envelope) -> Result<String, ReceiveError> {
-        let message = OutgoingMessage::new(envelope, self.fifo)?;
+        self.send(OutgoingMessage::new(envelope, self.fifo)?).await
+    }
+
+    /// Sends a message already made (as [`crate::receiver::receive_offline`]
+    /// makes it), as [`QueuePublisher::publish`] does.
+    pub async fn send(&self, message: OutgoingMessage) -> Result<String, ReceiveError> {
         let mut request = self
             .client
             .send_message()

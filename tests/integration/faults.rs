@@ -239,7 +239,7 @@ const SLOW_CALL: Duration = Duration::from_millis(2500);
 
 /// About a third of `service`'s calls faulted, in every way the proxy
 /// knows.
-fn faulty(service: Service) -> Vec<Rule> {
+pub(crate) fn faulty(service: Service) -> Vec<Rule> {
     let rule = |fault, fraction| Rule {
         service,
         fault,
@@ -518,4 +518,127 @@ async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
             "{fault:?}: the first request fetched the keys"
         );
     }
+}
+
+#[tokio::test]
+async fn a_faulty_s3_never_changes_the_401_and_each_refused_delivery_is_kept_or_counted() {
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    proxy.set_rules(faulty(Service::S3));
+    let fixture = Fixture::new("faults-quarantine").await;
+    fixture.put_secret("the-wrong-key").await;
+    let bucket = fixture.quarantine_bucket().await;
+    let deadline = Duration::from_millis(3000);
+    let faulty_s3 = sdk_config(&proxy.endpoint).await;
+    let clients = webhook_receiver::receiver::AwsClients {
+        s3: webhook_receiver::aws::s3_client(&faulty_s3),
+        ..webhook_receiver::receiver::AwsClients::new(&fixture.aws)
+    };
+    let mut settings = fixture.settings();
+    settings.request_deadline = deadline;
+    settings.quarantine = Some(webhook_receiver::settings::QuarantineSettings {
+        bucket: bucket.clone(),
+        writes_per_second: 1000,
+    });
+    let receiver = Arc::new(Receiver::with_clients(Kaunt, settings, clients));
+    let deliveries = 40;
+    let (lines, guard) = integration_tests::logs::capture();
+    let mut sent = tokio::task::JoinSet::new();
+    for n in 0..deliveries {
+        let receiver = Arc::clone(&receiver);
+        sent.spawn(async move {
+            let started = std::time::Instant::now();
+            let status = answer(&receiver.handle(kaunt_delivery(n)).await).0;
+            (status, started.elapsed())
+        });
+    }
+    let answers = sent.join_all().await;
+    drop(guard);
+    for (status, elapsed) in &answers {
+        assert_eq!(*status, 401);
+        assert!(
+            *elapsed < deadline + Duration::from_millis(500),
+            "answered after {elapsed:?}"
+        );
+    }
+    assert!(
+        proxy.calls(Service::S3) >= deliveries as u64,
+        "the writes went through the proxy"
+    );
+    // Each refused delivery is in the quarantine, or its line counts the
+    // write as failed (a write reset mid-answer may have landed even so).
+    let said = |outcome: &str| {
+        lines
+            .lines_saying("rejected")
+            .iter()
+            .filter(|line| line["quarantine"] == outcome)
+            .count()
+    };
+    // (A write whose answer was cut off, retried by the SDK, finds itself
+    // there already: kept.)
+    let (written, failed) = (
+        said("kept") + said("already-kept"),
+        said("failed") + said("out-of-time"),
+    );
+    assert_eq!(written + failed, deliveries);
+    let kept = fixture.quarantined(&bucket).await.len();
+    assert!(
+        kept >= written && kept <= deliveries,
+        "{kept} kept, {written} said written"
+    );
+}
+
+#[tokio::test]
+async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_queued() {
+    let fixture = Fixture::new("faults-release").await;
+    // Kept while the secret held another key: ten genuine, one forged.
+    fixture.put_secret("wrong-key").await;
+    let bucket = fixture.quarantine_bucket().await;
+    let keeper = fixture.receiver_with(Kaunt, |settings| {
+        settings.quarantine = Some(webhook_receiver::settings::QuarantineSettings {
+            bucket: bucket.clone(),
+            writes_per_second: 100,
+        })
+    });
+    let signed = |key: &str, n: usize| {
+        let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
+        requests::http_api(&requests::signed_with(Provider::Kaunt, key, &body, ""), None)
+    };
+    for n in 0..10 {
+        assert_eq!(answer(&keeper.handle(signed("right-key", n)).await).0, 401);
+    }
+    assert_eq!(answer(&keeper.handle(signed("a-guess", 99)).await).0, 401);
+    fixture.put_secret("right-key").await;
+
+    let proxy = FaultProxy::start(&moto::server().endpoint);
+    let mut rules = faulty(Service::S3);
+    rules.extend(faulty(Service::Sqs));
+    rules.extend(faulty(Service::SecretsManager));
+    proxy.set_rules(rules);
+    let faulty_aws = sdk_config(&proxy.endpoint).await;
+    let (secret, queue, released_from) = (fixture.secret_id.clone(), fixture.queue_url.clone(), bucket.clone());
+    let release = release::Release::new(
+        webhook_receiver::receiver::AwsClients::new(&faulty_aws),
+        move |name| match name {
+            "KAUNT_SECRET_ID" => Some(secret.clone()),
+            "QUEUE_URL" => Some(queue.clone()),
+            "QUARANTINE_BUCKET" => Some(released_from.clone()),
+            _ => None,
+        },
+    )
+    .unwrap();
+    // Released until only the forgery is left, as the schedule would.
+    let mut runs = 0;
+    while fixture.quarantined(&bucket).await.len() > 1 {
+        runs += 1;
+        assert!(runs <= 30, "still not released after {runs} runs");
+        let _ = release.run(&serde_json::json!({ "provider": "kaunt" })).await;
+    }
+    let ids: HashSet<String> = read_queue(&fixture).await.into_iter().map(|(_, id)| id).collect();
+    let expected: HashSet<String> = (0..10)
+        .map(|n| {
+            let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
+            webhook_receiver::encoding::sha256_hex(body.as_bytes())
+        })
+        .collect();
+    assert_eq!(ids, expected, "every genuine delivery queued, nothing else");
 }

@@ -1,6 +1,6 @@
 //! A loopback HTTP proxy between the receivers and moto that injects faults
-//! into a chosen fraction of SQS or Secrets Manager calls, and counts the
-//! calls per service.
+//! into a chosen fraction of SQS, Secrets Manager or S3 calls, and counts
+//! the calls per service.
 //!
 //! moto answers one request per connection (`Connection: close`), so each
 //! accepted connection carries one request: read it, pick a fault, forward it
@@ -30,6 +30,8 @@ pub enum Service {
     Sqs,
     /// `secretsmanager.*`
     SecretsManager,
+    /// No target: S3's REST calls (the only such calls the tests make).
+    S3,
     /// Anything else.
     Other,
 }
@@ -49,7 +51,7 @@ pub enum Fault {
     Hang,
     /// An AWS error answer instead of the real one, shaped as the service
     /// answers: `awsJson1_0` with the query-compatible error header for SQS,
-    /// `awsJson1_1` for Secrets Manager.
+    /// `awsJson1_1` for Secrets Manager, XML for S3.
     AwsError {
         /// HTTP status.
         status: u16,
@@ -171,11 +173,22 @@ fn reset(client: TcpStream) {
 /// An error answer as `service` writes one: 5xx are the service's fault
 /// (`Receiver`), others the caller's (`Sender`).
 fn aws_error(service: Service, status: u16, code: &str) -> String {
+    if service == Service::S3 {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected by the fault proxy</Message><RequestId>fault-proxy</RequestId></Error>"
+        );
+        return format!(
+            "HTTP/1.1 {status} Injected\r\ncontent-type: application/xml\r\nx-amz-request-id: fault-proxy\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
     let body = format!(r#"{{"__type":"{code}","message":"injected by the fault proxy"}}"#);
     let fault = if status >= 500 { "Receiver" } else { "Sender" };
     let protocol = match service {
         Service::Sqs => format!("content-type: application/x-amz-json-1.0\r\nx-amzn-query-error: {code};{fault}\r\n"),
-        Service::SecretsManager | Service::Other => "content-type: application/x-amz-json-1.1\r\n".to_owned(),
+        Service::SecretsManager | Service::S3 | Service::Other => {
+            "content-type: application/x-amz-json-1.1\r\n".to_owned()
+        }
     };
     format!(
         "HTTP/1.1 {status} Injected\r\n{protocol}x-amzn-requestid: fault-proxy\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -190,7 +203,10 @@ async fn relay(client: &mut TcpStream, request: &[u8], state: &State) {
 }
 
 fn service_of(request: &[u8]) -> Service {
-    let target = header(request, "x-amz-target").unwrap_or_default().to_ascii_lowercase();
+    let Some(target) = header(request, "x-amz-target") else {
+        return Service::S3;
+    };
+    let target = target.to_ascii_lowercase();
     if target.starts_with("amazonsqs.") {
         Service::Sqs
     } else if target.starts_with("secretsmanager.") {

@@ -15,24 +15,32 @@
 //!
 //! Safe to run twice or at once: an object is deleted only after SQS
 //! accepted its message, so the worst case is a duplicate with the same
-//! event id, never a loss.
+//! event id, never a loss. Bounded: each delivery is read once per change
+//! of what verification depends on, and a run stops before its deadline,
+//! the next going on where it stopped ([`progress`]).
 //!
 //! Settings: `QUEUE_URL`, `QUARANTINE_BUCKET`, and per provider served
-//! `<PROVIDER>_SECRET_ID` (`KAUNT_SECRET_ID`, …); the receivers' other
-//! settings (`TIMESTAMP_TOLERANCE_SECS`, `PREVIOUS_KEY_GRACE_SECS`,
-//! `MAX_BODY_BYTES`, …) apply as they do to the receivers.
+//! `<PROVIDER>_SECRET_ID` (`KAUNT_SECRET_ID`, …); the receivers' settings
+//! that verification depends on (`TIMESTAMP_TOLERANCE_SECS`,
+//! `PREVIOUS_KEY_GRACE_SECS`, `MAX_BODY_BYTES`) apply as they do to the
+//! receivers. `ALLOWED_SOURCE_IPS` and `REQUIRED_HEADER` don't: a kept
+//! delivery passed them on arrival, and the record keeps neither the
+//! address as an event would give it nor that header.
 
 pub mod event;
+pub mod progress;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::operation::get_object::GetObjectError;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
-use webhook_receiver::aws::OPERATION_TIMEOUT;
+use webhook_receiver::encoding::sha256_hex;
 use webhook_receiver::key_cache::{KeyCache, Versions};
+use webhook_receiver::keys::KeyRing;
 use webhook_receiver::metrics::{Line, Unit};
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::queue::QueuePublisher;
@@ -40,6 +48,8 @@ use webhook_receiver::receiver::{receive_offline, AwsClients};
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
 use webhook_receiver::settings::ConfigError;
 use webhook_receiver::{Provider, Settings};
+
+use crate::progress::{millis, Progress};
 
 /// Why a release could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +71,7 @@ pub enum ReleaseError {
     BadEvent,
 }
 
-/// What became of one provider's quarantined deliveries in one release.
+/// What became of one provider's quarantined deliveries in one run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// Verified now, queued, and deleted from the quarantine.
@@ -77,6 +87,10 @@ pub struct Counts {
 pub fn secret_setting(provider: Provider) -> String {
     format!("{}_SECRET_ID", provider.as_str().to_ascii_uppercase())
 }
+
+/// How long before the invocation's deadline a run stops taking new
+/// deliveries, to note its progress and write its lines.
+pub const STOP_MARGIN: Duration = Duration::from_secs(20);
 
 /// The release function's configuration and clients.
 pub struct Release {
@@ -95,10 +109,13 @@ impl Release {
             let Some(secret_id) = lookup(&secret_setting(provider)).filter(|id| !id.trim().is_empty()) else {
                 continue;
             };
-            let settings = Settings::from_lookup(|name| match name {
+            let mut settings = Settings::from_lookup(|name| match name {
                 "SECRET_ID" => Some(secret_id.clone()),
                 other => lookup(other),
             })?;
+            // Passed on arrival; see the crate's comment.
+            settings.allowed_source_ips = None;
+            settings.required_header = None;
             bucket = settings.quarantine.as_ref().map(|quarantine| quarantine.bucket.clone());
             served.push((provider, settings));
         }
@@ -114,50 +131,65 @@ impl Release {
         })
     }
 
-    /// Releases what `event` asks for; the counts by provider name.
+    /// Releases what `event` asks for, with no deadline; the counts by
+    /// provider name.
     pub async fn run(&self, event: &Value) -> Result<BTreeMap<&'static str, Counts>, ReleaseError> {
+        self.run_until(event, None).await
+    }
+
+    /// Releases what `event` asks for, stopping before `deadline` (the
+    /// providers share what time there is); the counts by provider name.
+    pub async fn run_until(
+        &self,
+        event: &Value,
+        deadline: Option<Instant>,
+    ) -> Result<BTreeMap<&'static str, Counts>, ReleaseError> {
         let secrets: Vec<(Provider, String)> = self
             .served
             .iter()
             .map(|(provider, settings)| (*provider, settings.secret_id.clone()))
             .collect();
+        let asked = event::providers_asked(event, &secrets)?;
+        let from_scratch = event.get("all").and_then(Value::as_bool).unwrap_or(false);
         let mut answer = BTreeMap::new();
-        for provider in event::providers_asked(event, &secrets)? {
+        for (done, provider) in asked.iter().enumerate() {
+            let share = deadline.map(|deadline| {
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .saturating_sub(STOP_MARGIN);
+                Instant::now() + left / u32::try_from(asked.len() - done).unwrap_or(1)
+            });
+            let pass = Run {
+                until: share,
+                from_scratch,
+            };
             // Boxed: five schemes' futures inline would be one enormous type.
             let (counts, oldest_kept) = match provider {
-                Provider::Kravia => Box::pin(self.release(Kravia)).await,
-                Provider::Kaunt => Box::pin(self.release(Kaunt)).await,
-                Provider::Receeve => Box::pin(self.release(Receeve)).await,
-                Provider::SmartKyc => Box::pin(self.release(SmartKyc)).await,
-                _ => Box::pin(self.release(Codat)).await,
+                Provider::Kravia => Box::pin(self.release(Kravia, pass)).await,
+                Provider::Kaunt => Box::pin(self.release(Kaunt, pass)).await,
+                Provider::Receeve => Box::pin(self.release(Receeve, pass)).await,
+                Provider::SmartKyc => Box::pin(self.release(SmartKyc, pass)).await,
+                Provider::Codat => Box::pin(self.release(Codat, pass)).await,
+                _ => {
+                    tracing::error!(provider = provider.as_str(), "no release for this provider");
+                    continue;
+                }
             };
-            release_line(&self.served, provider, &counts, oldest_kept).write();
+            release_line(&self.served, *provider, &counts, oldest_kept).write();
             answer.insert(provider.as_str(), counts);
         }
         Ok(answer)
     }
 
-    /// Releases one provider's quarantined deliveries: the counts, and the
-    /// arrival of the oldest one still kept.
-    async fn release<S: Scheme>(&self, scheme: S) -> (Counts, Option<SystemTime>) {
+    /// One run over one provider's quarantine: the counts, and the arrival
+    /// of the oldest delivery seen still kept.
+    async fn release<S: Scheme>(&self, scheme: S, run: Run) -> (Counts, Option<SystemTime>) {
         let provider = S::PROVIDER.as_str();
-        let started = SystemTime::now();
         let mut counts = Counts::default();
+        let mut oldest_kept: Option<SystemTime> = None;
         let Some(settings) = self.settings_of(S::PROVIDER) else {
-            return (counts, None);
-        };
-        let objects = match self.list(provider).await {
-            Ok(objects) => objects,
-            Err(error) => {
-                tracing::error!(provider, error = %error, "the quarantine could not be listed");
-                counts.failed += 1;
-                return (counts, None);
-            }
-        };
-        let mut oldest_kept = objects.iter().filter_map(|(_, modified)| *modified).min();
-        if objects.is_empty() {
             return (counts, oldest_kept);
-        }
+        };
         let keys = KeyCache::new(
             self.clients.secrets.clone(),
             settings.secret_id.clone(),
@@ -169,146 +201,140 @@ impl Release {
             Ok(ring) => ring,
             Err(error) => {
                 tracing::error!(provider, error = %error, "keys unavailable: nothing released");
-                counts.failed += objects.len() as u64;
+                counts.failed += 1;
                 return (counts, oldest_kept);
             }
         };
-        let versions = keys.versions().await;
-        let since = self.tried_since(provider, &versions).await;
+        let fingerprint = fingerprint(&keys.versions().await, settings);
+        let stored = self.progress(provider).await;
+        let mut progress = Progress::resume(stored, &fingerprint, run.from_scratch, SystemTime::now());
+        let tried_before = progress.tried_before();
         let queue = QueuePublisher::new(
             self.clients.sqs.clone(),
             settings.queue_url.clone(),
             settings.fifo_queue(),
         );
-        oldest_kept = None;
-        let mut tried = 0_u64;
-        for (name, modified) in objects {
-            let untried = since.is_some_and(|since| modified.is_some_and(|modified| modified < since));
-            let (outcome, arrival) = if untried {
-                // Refused by these very keys before: verification depends
-                // on nothing else, so it would be refused again.
-                (Outcome::Refused, modified)
-            } else {
-                tried += 1;
-                self.release_one(&scheme, settings, &ring, &queue, &name).await
+        let mut pages = self
+            .clients
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(format!("{provider}/"))
+            .set_start_after(progress.after().map(str::to_owned))
+            .into_paginator()
+            .send();
+        let (mut tried, mut finished) = (0_u64, false);
+        'pages: loop {
+            let page = match pages.next().await {
+                None => {
+                    finished = true;
+                    break;
+                }
+                Some(Ok(page)) => page,
+                Some(Err(error)) => {
+                    tracing::error!(provider, error = %DisplayErrorContext(&error), "the quarantine could not be listed");
+                    counts.failed += 1;
+                    break;
+                }
             };
-            match outcome {
-                Outcome::Released => counts.released += 1,
-                Outcome::Refused => counts.refused += 1,
-                Outcome::Failed => counts.failed += 1,
-            }
-            if !matches!(outcome, Outcome::Released) {
-                oldest_kept = arrival.or(modified).into_iter().chain(oldest_kept).min();
+            for object in page.contents() {
+                let Some(name) = object.key() else { continue };
+                // At least one delivery a run, so that every run gets on.
+                if tried > 0 && run.until.is_some_and(|until| Instant::now() >= until) {
+                    break 'pages;
+                }
+                let written = object.last_modified().and_then(|at| SystemTime::try_from(*at).ok());
+                let outcome = if written
+                    .zip(tried_before)
+                    .is_some_and(|(written, before)| written < before)
+                {
+                    // Tried already with what verification depends on now.
+                    Outcome::Refused
+                } else {
+                    tried += 1;
+                    self.release_one(&scheme, settings, &ring, &queue, name).await
+                };
+                match outcome {
+                    Outcome::Released => counts.released += 1,
+                    Outcome::Refused => counts.refused += 1,
+                    Outcome::Failed => counts.failed += 1,
+                    Outcome::Gone => {}
+                }
+                if matches!(outcome, Outcome::Refused | Outcome::Failed) {
+                    oldest_kept = written.into_iter().chain(oldest_kept).min();
+                }
+                progress.handled(name, matches!(outcome, Outcome::Failed));
             }
         }
-        tracing::info!(provider, tried, "quarantined deliveries tried");
-        if counts.failed == 0 {
-            self.remember_tried(provider, versions, started).await;
+        if finished {
+            progress.finish();
         }
+        tracing::info!(provider, tried, finished, "quarantined deliveries tried");
+        self.remember(provider, &progress).await;
         (counts, oldest_kept)
     }
 
-    /// What a release with the keys of `versions` needs to try: what was
-    /// written since the last pass that used the same versions and left
-    /// nothing failed (less the longest a receiver's write takes, so that a
-    /// write under way while that pass listed is tried too); `None`: all.
-    /// So a flood of forgeries costs one read each, not one per release.
-    async fn tried_since(&self, provider: &str, versions: &Versions) -> Option<SystemTime> {
-        let versions = versions.as_ref()?;
-        let object = self.get(&state_key(provider)).await.ok()?;
-        let state: TriedState = serde_json::from_slice(&object).ok()?;
-        if state.versions != *versions {
-            return None;
-        }
-        let until = UNIX_EPOCH + Duration::from_millis(state.until_ms);
-        until.checked_sub(OPERATION_TIMEOUT + Duration::from_secs(1))
-    }
-
-    /// Notes that every delivery kept before `started` has been tried with
-    /// the keys of `versions` (best effort: without it, the next release
-    /// tries everything again).
-    async fn remember_tried(&self, provider: &str, versions: Versions, started: SystemTime) {
-        let Some(versions) = versions else { return };
-        let until_ms = started.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
-        let state = TriedState {
-            versions,
-            until_ms: u64::try_from(until_ms).unwrap_or(u64::MAX),
-        };
-        let Ok(body) = serde_json::to_vec(&state) else { return };
-        let put = self
-            .clients
-            .s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(state_key(provider))
-            .body(body.into())
-            .send()
-            .await;
-        if let Err(error) = put {
-            tracing::warn!(provider, error = %DisplayErrorContext(&error), "the release state was not written: the next release tries everything");
-        }
-    }
-
-    /// Verifies, queues and deletes one quarantined delivery: what became
-    /// of it, and when it arrived (when it could be read).
+    /// Verifies, queues and deletes one quarantined delivery.
     async fn release_one<S: Scheme>(
         &self,
         scheme: &S,
         settings: &Settings,
-        keys: &webhook_receiver::keys::KeyRing<S::Key>,
+        keys: &KeyRing<S::Key>,
         queue: &QueuePublisher,
         name: &str,
-    ) -> (Outcome, Option<SystemTime>) {
+    ) -> Outcome {
         let provider = S::PROVIDER.as_str();
-        let left_alone = || {
+        let record = match self.read(name).await {
+            Ok(record) => record,
+            Err(Unusable::Gone) => return Outcome::Gone,
+            Err(Unusable::Failed(error)) => {
+                tracing::error!(provider, object = name, error = %error, "a quarantined delivery could not be read");
+                return Outcome::Failed;
+            }
+            Err(Unusable::NotARecord) => {
+                tracing::warn!(
+                    provider,
+                    object = name,
+                    "not a quarantined delivery a receiver writes: left alone"
+                );
+                return Outcome::Refused;
+            }
+        };
+        let Some(request) = record.request().filter(|_| record.provider == S::PROVIDER) else {
             tracing::warn!(
                 provider,
                 object = name,
                 "not a quarantined delivery a receiver writes: left alone"
             );
+            return Outcome::Refused;
         };
-        let record = match self.read(name).await {
-            Ok(record) => record,
-            Err(Unusable::Failed(error)) => {
-                tracing::error!(provider, object = name, error = %error, "a quarantined delivery could not be read");
-                return (Outcome::Failed, None);
-            }
-            Err(Unusable::NotARecord) => {
-                left_alone();
-                return (Outcome::Refused, None);
-            }
-        };
-        let arrival = Some(record.received_at());
-        let Some(request) = record.request().filter(|_| record.provider == S::PROVIDER) else {
-            left_alone();
-            return (Outcome::Refused, arrival);
-        };
-        let envelope = match receive_offline(scheme, settings, &request, keys, record.received_at()) {
-            Ok((envelope, _)) => envelope,
+        let (envelope, message) = match receive_offline(scheme, settings, &request, keys, record.received_at()) {
+            Ok(verified) => verified,
             Err(refusal) => {
                 tracing::info!(provider, object = name, reason = %refusal, "still refused: kept");
-                return (Outcome::Refused, arrival);
+                return Outcome::Refused;
             }
         };
-        let message_id = match queue.publish(&envelope).await {
+        let message_id = match queue.send(message).await {
             Ok(message_id) => message_id,
             Err(error) => {
                 tracing::error!(provider, object = name, error = %error, "not queued: kept for the next release");
-                return (Outcome::Failed, arrival);
+                return Outcome::Failed;
             }
         };
-        if let Err(error) = self
+        let deleted = self
             .clients
             .s3
             .delete_object()
             .bucket(&self.bucket)
             .key(name)
             .send()
-            .await
-        {
+            .await;
+        if let Err(error) = deleted {
             // Queued: the next release queues it again, a duplicate with the
             // same event id, which consumers skip.
             tracing::error!(provider, object = name, error = %DisplayErrorContext(&error), "queued, but not deleted");
+            return Outcome::Failed;
         }
         tracing::info!(
             provider,
@@ -318,7 +344,7 @@ impl Release {
             received_at = %envelope.received_at,
             "released"
         );
-        (Outcome::Released, arrival)
+        Outcome::Released
     }
 
     fn settings_of(&self, provider: Provider) -> Option<&Settings> {
@@ -328,26 +354,28 @@ impl Release {
             .map(|(_, settings)| settings)
     }
 
-    /// The names of the objects under `provider/`, with when each was
-    /// last written.
-    async fn list(&self, provider: &str) -> Result<Vec<(String, Option<SystemTime>)>, String> {
-        let mut objects = Vec::new();
-        let mut pages = self
+    /// The progress stored for `provider`, if any can be read.
+    async fn progress(&self, provider: &str) -> Option<Progress> {
+        let bytes = self.get(&progress_key(provider)).await.ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Stores `progress` (best effort: without it, the next run starts a
+    /// pass from scratch).
+    async fn remember(&self, provider: &str, progress: &Progress) {
+        let Ok(body) = serde_json::to_vec(progress) else { return };
+        let put = self
             .clients
             .s3
-            .list_objects_v2()
+            .put_object()
             .bucket(&self.bucket)
-            .prefix(format!("{provider}/"))
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| format!("{}", DisplayErrorContext(&error)))?;
-            objects.extend(page.contents().iter().filter_map(|object| {
-                let modified = object.last_modified().and_then(|at| SystemTime::try_from(*at).ok());
-                Some((object.key()?.to_owned(), modified))
-            }));
+            .key(progress_key(provider))
+            .body(body.into())
+            .send()
+            .await;
+        if let Err(error) = put {
+            tracing::warn!(provider, error = %DisplayErrorContext(&error), "the release's progress was not stored");
         }
-        Ok(objects)
     }
 
     /// One object's bytes.
@@ -360,7 +388,10 @@ impl Release {
             .key(name)
             .send()
             .await
-            .map_err(|error| Unusable::Failed(format!("{}", DisplayErrorContext(&error))))?;
+            .map_err(|error| match error.as_service_error() {
+                Some(GetObjectError::NoSuchKey(_)) => Unusable::Gone,
+                _ => Unusable::Failed(format!("{}", DisplayErrorContext(&error))),
+            })?;
         let bytes = object
             .body
             .collect()
@@ -376,9 +407,41 @@ impl Release {
     }
 }
 
-/// The line (and metrics) of one provider's release: the counts, and how
-/// long the oldest delivery still kept has waited (0 when none is), which
-/// the stack alarms on after an hour.
+/// How one run goes over one provider's quarantine.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// When to stop taking new deliveries.
+    until: Option<Instant>,
+    /// Whether to try everything again, whatever was tried before.
+    from_scratch: bool,
+}
+
+/// What verification depends on besides a delivery itself: the secret's
+/// versions, the receivers' settings that judge it, and this code.
+fn fingerprint(versions: &Versions, settings: &Settings) -> String {
+    let judged_by = serde_json::json!([
+        versions,
+        settings.timestamp_tolerance.as_secs(),
+        settings.previous_key_grace.as_secs(),
+        settings.max_body_bytes,
+        env!("CARGO_PKG_VERSION"),
+    ]);
+    // Unknown versions match nothing: every run tries everything.
+    match versions {
+        Some(_) => sha256_hex(judged_by.to_string().as_bytes()),
+        None => format!("unknown-{}", millis(SystemTime::now())),
+    }
+}
+
+/// Where a run notes its progress, per provider: outside the providers'
+/// prefixes, which receivers may write.
+fn progress_key(provider: &str) -> String {
+    format!("_release/{provider}.json")
+}
+
+/// The line (and metrics) of one provider's run: the counts, and how long
+/// the oldest delivery seen still kept has waited (0 when none), which the
+/// stack alarms on after an hour.
 fn release_line(
     served: &[(Provider, Settings)],
     provider: Provider,
@@ -408,29 +471,19 @@ fn release_line(
         )
 }
 
-/// Where a release notes what it has tried, per provider: outside the
-/// providers' prefixes, which receivers may write.
-fn state_key(provider: &str) -> String {
-    format!("_release/{provider}.json")
-}
-
-/// What the last pass that left nothing failed tried: every delivery kept
-/// before `until_ms`, with the keys of `versions`.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct TriedState {
-    versions: (String, Option<String>),
-    until_ms: u64,
-}
-
 /// What became of one quarantined delivery.
 enum Outcome {
     Released,
     Refused,
     Failed,
+    /// Released by another run meanwhile.
+    Gone,
 }
 
 /// Why an object was not read as a quarantined delivery.
 enum Unusable {
+    /// It is no longer there.
+    Gone,
     /// S3 failed.
     Failed(String),
     /// It holds something else.
@@ -451,11 +504,25 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
         let release = std::sync::Arc::clone(&release);
         async move {
             let release = release.as_ref().as_ref().map_err(|error| error.to_string())?;
-            let started = std::time::Instant::now();
-            let answer = release.run(&event.payload).await.map_err(|error| error.to_string())?;
+            let started = Instant::now();
+            let deadline = invocation_deadline(event.context.deadline, started);
+            let answer = release
+                .run_until(&event.payload, deadline)
+                .await
+                .map_err(|error| error.to_string())?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "release finished");
             serde_json::to_value(answer).map_err(|error| error.to_string())
         }
     }))
     .await
+}
+
+/// The invocation's deadline (Lambda's `Lambda-Runtime-Deadline-Ms`) as an
+/// instant; `None` for the placeholder local emulators send (a deadline
+/// already long past).
+fn invocation_deadline(deadline_ms: u64, now: Instant) -> Option<Instant> {
+    let wall = SystemTime::now();
+    let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    let left = deadline.duration_since(wall).ok()?;
+    Some(now + left)
 }
