@@ -535,10 +535,7 @@ async fn a_faulty_s3_never_changes_the_401_and_each_refused_delivery_is_kept_or_
     };
     let mut settings = fixture.settings();
     settings.request_deadline = deadline;
-    settings.quarantine = Some(webhook_receiver::settings::QuarantineSettings {
-        bucket: bucket.clone(),
-        writes_per_second: 1000,
-    });
+    integration_tests::quarantine_in(&bucket, 1000)(&mut settings);
     let receiver = Arc::new(Receiver::with_clients(Kaunt, settings, clients));
     let deliveries = 40;
     let (lines, guard) = integration_tests::logs::capture();
@@ -593,12 +590,7 @@ async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_que
     // Kept while the secret held another key: ten genuine, one forged.
     fixture.put_secret("wrong-key").await;
     let bucket = fixture.quarantine_bucket().await;
-    let keeper = fixture.receiver_with(Kaunt, |settings| {
-        settings.quarantine = Some(webhook_receiver::settings::QuarantineSettings {
-            bucket: bucket.clone(),
-            writes_per_second: 100,
-        })
-    });
+    let keeper = fixture.receiver_with(Kaunt, integration_tests::quarantine_in(&bucket, 100));
     let signed = |key: &str, n: usize| {
         let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
         requests::http_api(&requests::signed_with(Provider::Kaunt, key, &body, ""), None)

@@ -3,12 +3,11 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use integration_tests::{hanging_endpoint, requests, sdk_config, Fixture};
+use integration_tests::{hanging_endpoint, quarantine_in, requests, sdk_config, Fixture};
 use webhook_receiver::encoding::encode_base64;
 use webhook_receiver::quarantine::{BodyEncoding, RefusalReason};
 use webhook_receiver::receiver::AwsClients;
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Scheme};
-use webhook_receiver::settings::QuarantineSettings;
 use webhook_receiver::{Provider, Receiver};
 
 use crate::answer;
@@ -24,12 +23,7 @@ async fn kept_in(name: &str, key: &str) -> (Fixture, String) {
 }
 
 fn with_quarantine<S: Scheme>(fixture: &Fixture, scheme: S, bucket: &str, writes_per_second: u32) -> Receiver<S> {
-    fixture.receiver_with(scheme, |settings| {
-        settings.quarantine = Some(QuarantineSettings {
-            bucket: bucket.to_owned(),
-            writes_per_second,
-        })
-    })
+    fixture.receiver_with(scheme, quarantine_in(bucket, writes_per_second))
 }
 
 /// A genuine Kaunt delivery of `body` signed with `key`, with headers no
@@ -154,16 +148,7 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
     let codat_key = requests::test_keys().secret(Provider::Codat).unwrap();
     let (codat_fixture, codat_bucket) = kept_in("quarantine-stale", &codat_key).await;
     let codat = with_quarantine(&codat_fixture, Codat, &codat_bucket, 10);
-    let stale = sign_event::sign(
-        Provider::Codat,
-        codat_key.trim(),
-        r#"{"eventType":"read.completed"}"#,
-        &sign_event::SignOptions {
-            codat_id: "msg_stale",
-            codat_timestamp: requests::now() - 3600,
-        },
-    )
-    .unwrap();
+    let stale = requests::codat_signed_at("msg_stale", requests::now() - 3600, r#"{"eventType":"read.completed"}"#);
     assert_eq!(answer(&codat.handle(requests::http_api(&stale, None)).await).0, 401);
     let kept = codat_fixture.quarantined(&codat_bucket).await;
     assert_eq!(kept[0].1.reason, RefusalReason::StaleTimestamp);
@@ -182,10 +167,7 @@ async fn a_hanging_s3_still_gets_the_401_within_the_deadline() {
     };
     let mut settings = fixture.settings();
     settings.request_deadline = Duration::from_millis(1500);
-    settings.quarantine = Some(QuarantineSettings {
-        bucket: "nowhere".into(),
-        writes_per_second: 10,
-    });
+    quarantine_in("nowhere", 10)(&mut settings);
     let receiver = Receiver::with_clients(Kaunt, settings, clients);
     let (captured, guard) = integration_tests::logs::capture();
     let started = Instant::now();

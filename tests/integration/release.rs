@@ -4,14 +4,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use integration_tests::{requests, Fixture};
+use integration_tests::{quarantine_in, requests, Fixture};
 use release::{Counts, Release};
 use serde_json::json;
 use webhook_receiver::encoding::sha256_hex;
 use webhook_receiver::quarantine::{QuarantinedDelivery, RefusalReason};
 use webhook_receiver::receiver::AwsClients;
 use webhook_receiver::schemes::{Codat, Kaunt, Scheme};
-use webhook_receiver::settings::QuarantineSettings;
 use webhook_receiver::Provider;
 
 use crate::answer;
@@ -53,12 +52,7 @@ async fn three_held_and_a_forgery(name: &str) -> (Fixture, String) {
     let fixture = Fixture::new(name).await;
     fixture.put_secret("wrong-key").await;
     let bucket = fixture.quarantine_bucket().await;
-    let receiver = fixture.receiver_with(Kaunt, |settings| {
-        settings.quarantine = Some(QuarantineSettings {
-            bucket: bucket.clone(),
-            writes_per_second: 10,
-        })
-    });
+    let receiver = fixture.receiver_with(Kaunt, quarantine_in(&bucket, 10));
     for request in (0..3).map(|n| kaunt("right-key", n)).chain([kaunt("a-guess", 9)]) {
         assert_eq!(answer(&receiver.handle(request).await).0, 401);
     }
@@ -206,16 +200,7 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     // receiver with the wrong key would have written; its clock is the
     // arrival's). Released now, far outside the tolerance of now.
     let signed_at = requests::now() - 3600;
-    let signed = sign_event::sign(
-        Provider::Codat,
-        key.trim(),
-        r#"{"eventType":"read.completed"}"#,
-        &sign_event::SignOptions {
-            codat_id: "msg_held",
-            codat_timestamp: signed_at,
-        },
-    )
-    .unwrap();
+    let signed = requests::codat_signed_at("msg_held", signed_at, r#"{"eventType":"read.completed"}"#);
     let request = requests::http_api(&signed, None);
     let arrival = SystemTime::UNIX_EPOCH + Duration::from_secs(signed_at + 10);
     let on_time = QuarantinedDelivery::of(
@@ -275,12 +260,7 @@ async fn with_the_same_keys_a_release_reads_only_what_came_since_its_last_pass()
     assert_eq!(released(&release, Provider::Kaunt).await.refused, 4);
     assert_eq!(released(&release, Provider::Kaunt).await.refused, 4);
     // A new arrival is read; then a new key reads everything again.
-    let receiver = fixture.receiver_with(Kaunt, |settings| {
-        settings.quarantine = Some(QuarantineSettings {
-            bucket: bucket.clone(),
-            writes_per_second: 10,
-        })
-    });
+    let receiver = fixture.receiver_with(Kaunt, quarantine_in(&bucket, 10));
     assert_eq!(answer(&receiver.handle(kaunt("right-key", 7)).await).0, 401);
     assert_eq!(released(&release, Provider::Kaunt).await.refused, 5);
     fixture.put_secret("right-key").await;

@@ -48,6 +48,18 @@ pub fn hanging_endpoint() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// A settings change that keeps refused deliveries in `bucket`, at most
+/// `writes_per_second`.
+pub fn quarantine_in(bucket: &str, writes_per_second: u32) -> impl FnOnce(&mut Settings) {
+    let bucket = bucket.to_owned();
+    move |settings| {
+        settings.quarantine = Some(webhook_receiver::settings::QuarantineSettings {
+            bucket,
+            writes_per_second,
+        })
+    }
+}
+
 /// The workspace root, for `events/`.
 pub fn workspace_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

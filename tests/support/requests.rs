@@ -54,6 +54,17 @@ pub fn signed_with(provider: Provider, key: &str, input: &str, codat_id: &str) -
     sign_event::sign(provider, key, input, &options).unwrap()
 }
 
+/// A Codat delivery of `body` with message id `id`, signed at `timestamp`
+/// with the test key.
+pub fn codat_signed_at(id: &str, timestamp: u64, body: &str) -> SignedRequest {
+    let key = test_keys().secret(Provider::Codat).unwrap();
+    let options = SignOptions {
+        codat_id: id,
+        codat_timestamp: timestamp,
+    };
+    sign_event::sign(Provider::Codat, key.trim(), body, &options).unwrap()
+}
+
 /// An API Gateway HTTP API (2.0) event for `request`.
 pub fn http_api(request: &SignedRequest, tenant: Option<&str>) -> Request {
     from_event(&http_api_json(request, tenant, false))
