@@ -36,6 +36,7 @@ use tokio::sync::Mutex;
 
 use crate::error::ReceiveError;
 use crate::keys::{KeyRing, SecretText, Stage};
+use crate::settings::Settings;
 
 /// How long a failed fetch after the TTL is answered from memory before
 /// the next try.
@@ -140,6 +141,19 @@ impl<K> KeyCache<K> {
             previous_grace,
             cached: Mutex::new(Cached::Nothing),
         }
+    }
+
+    /// A cache for `secret_id` with the TTL, refresh interval and grace
+    /// period `settings` give (`SECRET_CACHE_TTL_SECS`,
+    /// `KEY_REFRESH_INTERVAL_SECS`, `PREVIOUS_KEY_GRACE_SECS`).
+    pub fn for_settings(client: Client, secret_id: String, settings: &Settings) -> Self {
+        Self::new(
+            client,
+            secret_id,
+            settings.secret_cache_ttl,
+            settings.key_refresh_interval,
+            settings.previous_key_grace,
+        )
     }
 
     /// After `tried` verified nothing: newer keys if there are any. `Ok(None)`

@@ -7,7 +7,7 @@ use aws_sdk_sqs::Client;
 use crate::encoding::sha256_hex;
 use crate::envelope::{refused_by_sqs, Envelope};
 use crate::error::ReceiveError;
-use crate::settings::SQS_MAX_MESSAGE_BYTES;
+use crate::settings::{Settings, SQS_MAX_MESSAGE_BYTES};
 
 /// Sends envelopes to one queue. A 2xx answer is given only after
 /// [`QueuePublisher::publish`] returned `Ok`, i.e. after SQS stored it.
@@ -26,6 +26,12 @@ impl QueuePublisher {
             queue_url,
             fifo,
         }
+    }
+
+    /// A publisher for the queue `settings` name (`QUEUE_URL`, FIFO when
+    /// it ends `.fifo`).
+    pub fn for_settings(client: Client, settings: &Settings) -> Self {
+        Self::new(client, settings.queue_url.clone(), settings.fifo_queue())
     }
 
     /// Opens the connection to SQS ahead of the first request (during

@@ -78,23 +78,12 @@ impl<S: Scheme> Receiver<S> {
     /// A receiver with its clients given one by one.
     pub fn with_clients(scheme: S, settings: Settings, clients: AwsClients) -> Self {
         let AwsClients { secrets, sqs, s3 } = clients;
-        let header_values = settings.required_header.as_ref().map(|required| {
-            KeyCache::new(
-                secrets.clone(),
-                required.secret_id.clone(),
-                settings.secret_cache_ttl,
-                settings.key_refresh_interval,
-                settings.previous_key_grace,
-            )
-        });
-        let keys = KeyCache::new(
-            secrets,
-            settings.secret_id.clone(),
-            settings.secret_cache_ttl,
-            settings.key_refresh_interval,
-            settings.previous_key_grace,
-        );
-        let queue = QueuePublisher::new(sqs, settings.queue_url.clone(), settings.fifo_queue());
+        let header_values = settings
+            .required_header
+            .as_ref()
+            .map(|required| KeyCache::for_settings(secrets.clone(), required.secret_id.clone(), &settings));
+        let keys = KeyCache::for_settings(secrets, settings.secret_id.clone(), &settings);
+        let queue = QueuePublisher::for_settings(sqs, &settings);
         let quarantine = settings
             .quarantine
             .as_ref()

@@ -190,13 +190,7 @@ impl Release {
         let Some(settings) = self.settings_of(S::PROVIDER) else {
             return (counts, oldest_kept);
         };
-        let keys = KeyCache::new(
-            self.clients.secrets.clone(),
-            settings.secret_id.clone(),
-            settings.secret_cache_ttl,
-            settings.key_refresh_interval,
-            settings.previous_key_grace,
-        );
+        let keys = KeyCache::for_settings(self.clients.secrets.clone(), settings.secret_id.clone(), settings);
         let ring = match keys.keys(|text| scheme.parse_key(text)).await {
             Ok(ring) => ring,
             Err(error) => {
@@ -209,11 +203,7 @@ impl Release {
         let stored = self.progress(provider).await;
         let mut progress = Progress::resume(stored, &fingerprint, run.from_scratch, SystemTime::now());
         let tried_before = progress.tried_before();
-        let queue = QueuePublisher::new(
-            self.clients.sqs.clone(),
-            settings.queue_url.clone(),
-            settings.fifo_queue(),
-        );
+        let queue = QueuePublisher::for_settings(self.clients.sqs.clone(), settings);
         let mut pages = self
             .clients
             .s3
