@@ -38,6 +38,7 @@ pub mod settings;
 #[cfg(any(test, feature = "signing"))]
 pub mod signing;
 pub mod source_ip;
+pub mod time;
 
 pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};

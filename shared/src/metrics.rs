@@ -22,6 +22,7 @@ use serde_json::{json, Map, Value};
 
 use crate::provider::Provider;
 use crate::quarantine::Kept;
+use crate::time::unix_millis;
 
 /// The `tracing` target of metric lines.
 pub const LINE_TARGET: &str = "webhook_receiver::metrics";
@@ -65,19 +66,13 @@ impl Line {
         let mut members = Map::new();
         members.insert("level".into(), level.into());
         members.insert("message".into(), message.into());
-        let millis = at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis();
         let mut line = Line {
             namespace: namespace.to_owned(),
             groups: Vec::new(),
             members,
         };
-        line.members.insert(
-            "_aws".into(),
-            json!({ "Timestamp": u64::try_from(millis).unwrap_or(u64::MAX) }),
-        );
+        line.members
+            .insert("_aws".into(), json!({ "Timestamp": unix_millis(at) }));
         line
     }
 

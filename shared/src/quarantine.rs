@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::encoding::{decode_base64, encode_base64, sha256_hex};
 use crate::provider::Provider;
 use crate::source_ip::source_ip;
+use crate::time::unix_millis;
 
 /// Why a quarantined delivery was refused: each one a key (or the clock
 /// it is judged by) could change.
@@ -120,11 +121,10 @@ impl QuarantinedDelivery {
                 Some(((*name).to_owned(), value.to_owned()))
             })
             .collect();
-        let since_epoch = received_at.duration_since(UNIX_EPOCH).unwrap_or_default();
         QuarantinedDelivery {
             provider,
             reason,
-            received_at_ms: u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX),
+            received_at_ms: unix_millis(received_at),
             tenant: crate::receiver::route_tenant(request),
             source_ip: source_ip(request).map(|ip| ip.to_string()),
             body_encoding: match request.body() {

@@ -3,7 +3,6 @@
 use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
-use aws_sdk_sqs::primitives::{DateTime, DateTimeFormat};
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::value::RawValue;
@@ -24,6 +23,7 @@ use crate::schemes::hmac_sha256::constant_time_eq;
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
 use crate::settings::Settings;
 use crate::source_ip::source_ip;
+use crate::time::rfc3339;
 
 /// One provider's receiver: its scheme, settings, cached keys and queue.
 /// Built once per process; [`Receiver::handle`] serves every request.
@@ -445,16 +445,6 @@ pub(crate) fn route_tenant(request: &Request) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// RFC 3339 in UTC with exactly three fractional digits, so every
-/// `receivedAt` has the same shape.
-fn rfc3339(time: SystemTime) -> String {
-    let since_epoch = time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let whole = DateTime::from_secs(i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX));
-    let text = whole.fmt(DateTimeFormat::DateTime).unwrap_or_default();
-    let seconds = text.trim_end_matches('Z');
-    format!("{seconds}.{:03}Z", since_epoch.subsec_millis())
-}
-
 fn accepted_response(event_id: &str) -> Response<Body> {
     let body = serde_json::json!({ "status": "accepted", "eventId": event_id });
     Response::builder()
@@ -462,17 +452,4 @@ fn accepted_response(event_id: &str) -> Response<Body> {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::Text(body.to_string()))
         .unwrap_or_else(|_| Response::new(Body::Empty))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn received_at_is_rfc3339_utc() {
-        let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_763_870_400_123);
-        assert_eq!(rfc3339(time), "2025-11-23T04:00:00.123Z");
-        let whole = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_763_870_400);
-        assert_eq!(rfc3339(whole), "2025-11-23T04:00:00.000Z");
-    }
 }

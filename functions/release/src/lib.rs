@@ -47,9 +47,10 @@ use webhook_receiver::queue::QueuePublisher;
 use webhook_receiver::receiver::{receive_offline, AwsClients};
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
 use webhook_receiver::settings::ConfigError;
+use webhook_receiver::time::unix_millis;
 use webhook_receiver::{Provider, Settings};
 
-use crate::progress::{millis, Progress};
+use crate::progress::Progress;
 
 /// Why a release could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -419,7 +420,7 @@ fn fingerprint(versions: &Versions, settings: &Settings) -> String {
     // Unknown versions match nothing: every run tries everything.
     match versions {
         Some(_) => sha256_hex(judged_by.to_string().as_bytes()),
-        None => format!("unknown-{}", millis(SystemTime::now())),
+        None => format!("unknown-{}", unix_millis(SystemTime::now())),
     }
 }
 

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use webhook_receiver::aws::OPERATION_TIMEOUT;
+use webhook_receiver::time::unix_millis;
 
 /// The most a receiver's quarantine write can take (the SDK's time for
 /// one call) and a second for clocks.
@@ -60,7 +61,7 @@ impl Progress {
             });
         if progress.pass.is_none() {
             progress.pass = Some(Pass {
-                started_ms: millis(now),
+                started_ms: unix_millis(now),
                 ..Pass::default()
             });
         }
@@ -96,11 +97,6 @@ impl Progress {
             }
         }
     }
-}
-
-/// A time in Unix milliseconds.
-pub fn millis(time: SystemTime) -> u64 {
-    u64::try_from(time.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
