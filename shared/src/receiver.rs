@@ -160,7 +160,7 @@ impl<S: Scheme> Receiver<S> {
             )
             .field("body_bytes", request.body().len())
         };
-        match self.receive(&request, received).await {
+        match self.receive(&request, received, started).await {
             Ok(accepted) => {
                 let envelope = &accepted.envelope;
                 line("accepted", ("INFO", "accepted"), None)
@@ -212,11 +212,17 @@ impl<S: Scheme> Receiver<S> {
     /// [`Receiver::accept`] within `REQUEST_DEADLINE_MS`. Past it, the
     /// answer is a 503: a `SendMessage` cut short may still have landed,
     /// which makes the provider's retry a duplicate, never a loss.
-    async fn receive(&self, request: &Request, received: SystemTime) -> Result<Accepted, ReceiveError> {
+    async fn receive(
+        &self,
+        request: &Request,
+        received: SystemTime,
+        started: Instant,
+    ) -> Result<Accepted, ReceiveError> {
         let limit = self.settings.request_deadline;
         // The timer stops waiting on AWS; the key loop checks the same
-        // deadline between keys, since no timer interrupts CPU work.
-        let deadline = Deadline::after(Instant::now(), limit);
+        // deadline between keys, since no timer interrupts CPU work; the
+        // quarantine's write gets what is left of it, from the same start.
+        let deadline = Deadline::after(started, limit);
         tokio::time::timeout(limit, self.accept(request, received, deadline))
             .await
             .map_err(|_| ReceiveError::OutOfTime(limit))?
