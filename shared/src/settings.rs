@@ -283,6 +283,13 @@ mod tests {
 
     const REQUIRED: [(&str, &str); 2] = [("SECRET_ID", "webhooks/kaunt"), ("QUEUE_URL", "https://q/1/events")];
 
+    /// The required settings and `name` set to `value`.
+    fn with_one(name: &str, value: &str) -> Result<Settings, ConfigError> {
+        let mut env = REQUIRED.to_vec();
+        env.push((name, value));
+        settings(&env)
+    }
+
     #[test]
     fn defaults_apply_when_only_required_settings_are_given() {
         let s = settings(&REQUIRED).unwrap();
@@ -298,11 +305,7 @@ mod tests {
 
     #[test]
     fn the_request_deadline_stays_inside_codats_15_seconds_with_a_cold_start() {
-        let with = |value| {
-            let mut env = REQUIRED.to_vec();
-            env.push(("REQUEST_DEADLINE_MS", value));
-            settings(&env)
-        };
+        let with = |value| with_one("REQUEST_DEADLINE_MS", value);
         assert_eq!(with("2500").unwrap().request_deadline, Duration::from_millis(2500));
         for refused in ["0", "999", "11001"] {
             assert!(
@@ -320,11 +323,7 @@ mod tests {
 
     #[test]
     fn the_previous_keys_grace_can_be_none_or_up_to_a_week() {
-        let with = |value| {
-            let mut env = REQUIRED.to_vec();
-            env.push(("PREVIOUS_KEY_GRACE_SECS", value));
-            settings(&env)
-        };
+        let with = |value| with_one("PREVIOUS_KEY_GRACE_SECS", value);
         assert_eq!(with("0").unwrap().previous_key_grace, Duration::ZERO);
         assert_eq!(with("604800").unwrap().previous_key_grace, Duration::from_secs(604_800));
         for refused in ["604801", "-1", "a day"] {
@@ -343,11 +342,7 @@ mod tests {
 
     #[test]
     fn the_init_warm_up_can_be_shortened_or_turned_off_but_not_overlong() {
-        let with = |value| {
-            let mut env = REQUIRED.to_vec();
-            env.push(("INIT_WARM_UP_MS", value));
-            settings(&env)
-        };
+        let with = |value| with_one("INIT_WARM_UP_MS", value);
         assert_eq!(with("0").unwrap().warm_up_budget, Duration::ZERO);
         assert_eq!(with("250").unwrap().warm_up_budget, Duration::from_millis(250));
         assert!(matches!(

@@ -21,9 +21,7 @@ const FIFO_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:verified-events.fifo"
 /// The genuine samples of one provider, through its real receiver into
 /// `fixture`'s queue, as SQS hands them to a consumer.
 async fn queued_samples_in<S: Scheme>(fixture: &Fixture, scheme: S) -> Vec<Message> {
-    fixture
-        .put_secret(&requests::test_keys().secret(S::PROVIDER).unwrap())
-        .await;
+    fixture.put_test_keys(S::PROVIDER).await;
     let receiver = fixture.receiver(scheme);
     for sample in SAMPLES
         .iter()
@@ -143,9 +141,7 @@ async fn each_event_is_handled_once_however_often_it_arrives() {
 async fn the_same_event_id_from_two_tenants_is_two_events() {
     let (consumer, _, _) = consumer_with_table("tenants").await;
     let fixture = Fixture::new("consumer-tenants").await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Kravia).await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
     for request in requests::same_data_from_two_creditors(data) {

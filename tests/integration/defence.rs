@@ -16,9 +16,7 @@ const SMARTKYC_BODY: &str = r#"{"event":"submission.created","data":{"submission
 #[tokio::test]
 async fn only_listed_source_addresses_get_through() {
     let fixture = Fixture::new("allow-list").await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Codat).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Codat).await;
     let signed = requests::signed(Provider::Codat, r#"{"eventType":"read.completed"}"#, None);
     // The sample events come from 203.0.113.10.
     let open = fixture.receiver_with(Codat, |s| s.allowed_source_ips = parse_list("203.0.113.0/24"));
@@ -54,9 +52,7 @@ async fn only_listed_source_addresses_get_through() {
 #[tokio::test]
 async fn a_required_header_must_carry_an_accepted_value() {
     let fixture = Fixture::new("required-header").await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::SmartKyc).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::SmartKyc).await;
     let header_secret = format!("{}-api-key", fixture.secret_id);
     let put_header_value = |value: &'static str| {
         let secrets = fixture.secrets.clone();

@@ -190,9 +190,7 @@ async fn read_queue(fixture: &Fixture) -> Vec<(String, String)> {
 /// by the "provider", with backoff, until it gets a 2xx.
 async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked {
     let fixture = Fixture::new(&format!("soak-{}", S::PROVIDER)).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(S::PROVIDER).unwrap())
-        .await;
+    fixture.put_test_keys(S::PROVIDER).await;
     let receiver = through(proxy, &fixture, scheme, |s| s.secret_cache_ttl = Duration::from_secs(1)).await;
     let mut accepted = HashSet::new();
     let mut queued = Vec::new();

@@ -11,9 +11,7 @@ use crate::answer;
 #[tokio::test]
 async fn fifo_groups_by_tenant_and_deduplicates_retries() {
     let fixture = Fixture::with_queue("fifo", true, &[]).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Kravia).await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
     let signed = requests::signed(Provider::Kravia, data, Some("acme"));
@@ -35,9 +33,7 @@ async fn fifo_groups_by_tenant_and_deduplicates_retries() {
 #[tokio::test]
 async fn identical_events_from_two_tenants_are_both_kept() {
     let fixture = Fixture::with_queue("fifo-tenants", true, &[]).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Kravia).await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
     // Two creditors, one route without a tenant: each key verifies its own.

@@ -12,9 +12,7 @@ const KRAVIA_DATA: &str = r#"{"timestamp":1795406400,"eventType":"CaseUpdate","c
 
 async fn kravia_fixture(name: &str) -> Fixture {
     let fixture = Fixture::new(name).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Kravia).await;
     fixture
 }
 
@@ -53,9 +51,7 @@ async fn function_url_event_selects_the_tenant_by_query() {
 #[tokio::test]
 async fn alb_event() {
     let fixture = Fixture::new("alb").await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::SmartKyc).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::SmartKyc).await;
     let body = r#"{"event":"invitation.sent","timestamp":"2026-11-23T04:00:00Z","data":{"invitationId":"inv_1"}}"#;
     let request = requests::alb(&requests::signed(Provider::SmartKyc, body, None));
     assert_eq!(answer(&fixture.receiver(SmartKyc).handle(request).await).0, 200);
@@ -68,9 +64,7 @@ async fn alb_event() {
 #[tokio::test]
 async fn http_api_event_with_base64_binary_body() {
     let fixture = Fixture::new("base64").await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Codat).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Codat).await;
     let body = "{\"eventType\":\"read.completed\",\"note\":\"caf\u{e9} \u{1F600}\"}";
     let signed = requests::signed(Provider::Codat, body, None);
     let request = requests::from_event(&requests::http_api_json(&signed, None, true));

@@ -53,9 +53,7 @@ struct Function {
 /// calls).
 async fn function<S: Scheme>(scheme: S, proxy: &FaultProxy) -> Function {
     let fixture = Fixture::new(&format!("load-{}", S::PROVIDER)).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(S::PROVIDER).unwrap())
-        .await;
+    fixture.put_test_keys(S::PROVIDER).await;
     let aws = sdk_config(&proxy.endpoint).await;
     let receiver = Arc::new(Receiver::new(scheme, fixture.settings(), &aws));
     let handle: Handler = Arc::new(move |request| {

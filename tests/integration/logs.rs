@@ -60,9 +60,7 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
 #[tokio::test]
 async fn no_caller_text_reaches_the_logs_of_a_refusal() {
     let fixture = Fixture::new("logs-caller").await;
-    fixture
-        .put_secret(&requests::test_keys().secret(Provider::Kravia).unwrap())
-        .await;
+    fixture.put_test_keys(Provider::Kravia).await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":1}"#;
     let genuine = requests::signed(Provider::Kravia, data, Some("acme"));

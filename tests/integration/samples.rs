@@ -63,9 +63,7 @@ fn expected_payload(provider: Provider, body: &str) -> String {
 async fn run_samples<S: Scheme>(scheme: S) {
     let provider = S::PROVIDER;
     let fixture = Fixture::new(provider.as_str()).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(provider).unwrap())
-        .await;
+    fixture.put_test_keys(provider).await;
     let receiver = fixture.receiver(scheme);
     let samples: Vec<_> = SAMPLES.iter().filter(|s| s.provider == provider).collect();
     assert!(samples.len() >= 3);

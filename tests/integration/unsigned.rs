@@ -78,9 +78,7 @@ fn with_member(body: &str, member: &str) -> String {
 
 async fn fixture_for<S: Scheme>(name: &str) -> Fixture {
     let fixture = Fixture::new(name).await;
-    fixture
-        .put_secret(&requests::test_keys().secret(S::PROVIDER).unwrap())
-        .await;
+    fixture.put_test_keys(S::PROVIDER).await;
     fixture
 }
 

@@ -20,7 +20,7 @@ use aws_sdk_sqs::config::{Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::schemes::Scheme;
-use webhook_receiver::{Envelope, Receiver, Settings};
+use webhook_receiver::{Envelope, Provider, Receiver, Settings};
 
 /// A memory figure of a process in KiB, from `/proc/<pid>/status` (Linux):
 /// `field` is `VmRSS` (resident now) or `VmHWM` (peak resident); `pid`
@@ -192,6 +192,12 @@ impl Fixture {
             records.push((key, serde_json::from_slice(&bytes).unwrap()));
         }
         records
+    }
+
+    /// Puts `provider`'s test keys (as the sample events are signed) in the
+    /// secret.
+    pub async fn put_test_keys(&self, provider: Provider) {
+        self.put_secret(&requests::test_keys().secret(provider).unwrap()).await;
     }
 
     /// Deletes the secret at once.
