@@ -106,16 +106,18 @@ impl Line {
     }
 
     /// The line's JSON.
-    pub fn text(&self) -> String {
-        let mut members = self.members.clone();
+    pub fn text(self) -> String {
+        let Line {
+            groups, mut members, ..
+        } = self;
         if let Some(Value::Object(aws)) = members.get_mut("_aws") {
-            aws.insert("CloudWatchMetrics".into(), Value::Array(self.groups.clone()));
+            aws.insert("CloudWatchMetrics".into(), Value::Array(groups));
         }
         Value::Object(members).to_string()
     }
 
     /// Writes the line (see the module's comment).
-    pub fn write(&self) {
+    pub fn write(self) {
         tracing::info!(target: LINE_TARGET, "{}", self.text());
     }
 }

@@ -98,10 +98,14 @@ pub async fn respond<S: Scheme>(receiver: &Result<Receiver<S>, ConfigError>, req
 /// could look at it: its settings may be what is wrong, so the namespace
 /// comes from the environment.
 fn answered_without_receiver<S: Scheme>(error: &ReceiveError, level_message: (&str, &str)) {
-    let namespace = std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| crate::metrics::DEFAULT_NAMESPACE.to_owned());
+    // Read once: every request of a misconfigured function comes here.
+    static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let namespace = NAMESPACE.get_or_init(|| {
+        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| crate::metrics::DEFAULT_NAMESPACE.to_owned())
+    });
     let now = std::time::SystemTime::now();
     crate::metrics::request_line(
-        &namespace,
+        namespace,
         S::PROVIDER,
         error.outcome(),
         level_message,
