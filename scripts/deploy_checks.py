@@ -1,34 +1,90 @@
-"""Checks behind scripts/check-template and scripts/check-deploy.
+"""Checks behind scripts/check-template and scripts/check-deploy, on the
+template as SAM and CloudFormation see it: parsed, and with its Fn::ForEach
+loops expanded by SAM CLI's own language-extensions code.
 
-names: every `Binary:` in template.yaml is a binary of the workspace's
-functions/ crates, every such binary is deployed by the template, every
-function crate has the cargo-lambda deploy settings the README promises, no
-alarm has more metrics than CloudWatch allows, and the consumer's timeout,
-idempotency lease and the queue's visibility timeout nest.
-artifacts DIR: `sam build` left an aarch64 ELF `bootstrap` for each function.
+names: every function is built by rust-cargolambda from a binary the
+workspace's functions/ crates have, and every such binary is deployed; the
+receivers are exactly the providers of shared/providers.txt, each with its
+own PROVIDER, secret, quarantine prefix and routes; the release function
+reads every receiver's secret; each function crate has the cargo-lambda
+deploy settings the docs promise; no alarm has more metrics than CloudWatch
+allows; the consumer's timeout, idempotency lease and the queue's visibility
+timeout nest.
+artifacts DIR: `sam build` left each function an aarch64 `bootstrap` that is
+byte for byte the binary its Metadata names, as cargo-lambda built it.
 """
 
+import hashlib
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
+from samcli.yamlhelper import yaml_parse
+
 ROOT = Path(__file__).resolve().parent.parent
-RECEIVERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
 
 
-def template_binaries():
-    """(logical id, binary) for each function built with rust-cargolambda."""
-    text = (ROOT / "template.yaml").read_text()
-    found = re.findall(r"^  (\w+):\n    Type: AWS::Serverless::Function\n    Metadata:\n"
-                       r"      BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: (\S+)$",
-                       text, flags=re.MULTILINE)
-    functions = re.findall(r"^  (\w+):\n    Type: AWS::Serverless::Function$", text, flags=re.MULTILINE)
-    if len(found) != len(functions):
-        sys.exit(f"every function needs Metadata BuildMethod rust-cargolambda and a Binary: "
-                 f"{sorted(set(functions) - {f for f, _ in found})}")
-    return found
+def providers():
+    """The provider names of shared/providers.txt."""
+    lines = (ROOT / "shared" / "providers.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def expanded_template():
+    template = yaml_parse((ROOT / "template.yaml").read_text())
+    expanded = expand_language_extensions(template, {"AWS::Region": "us-east-1"}, enabled=True).expanded_template
+    return expand_property_loops(expanded, expanded.get("Parameters") or {})
+
+
+def expand_property_loops(node, parameters):
+    """Expands the loops SAM CLI leaves inside resource properties (the
+    release function's <PROVIDER>_SECRET_ID variables), as CloudFormation
+    does: each item of the collection replaces ${Identifier} in keys and
+    strings, and Ref Identifier."""
+    if isinstance(node, list):
+        return [expand_property_loops(item, parameters) for item in node]
+    if not isinstance(node, dict):
+        return node
+    expanded = {}
+    for key, value in node.items():
+        if not key.startswith("Fn::ForEach::"):
+            expanded[key] = expand_property_loops(value, parameters)
+            continue
+        identifier, collection, fragment = value
+        if isinstance(collection, dict):
+            collection = parameters[collection["Ref"]]["Default"].split(",")
+        for item in collection:
+            expanded.update(expand_property_loops(substitute(fragment, identifier, item), parameters))
+    return expanded
+
+
+def substitute(node, identifier, item):
+    if isinstance(node, str):
+        return node.replace("${" + identifier + "}", item).replace("&{" + identifier + "}", item)
+    if isinstance(node, list):
+        return [substitute(value, identifier, item) for value in node]
+    if isinstance(node, dict):
+        if node == {"Ref": identifier}:
+            return item
+        return {substitute(key, identifier, item): substitute(value, identifier, item) for key, value in node.items()}
+    return node
+
+
+def functions(template):
+    """(logical id, resource) of every AWS::Serverless::Function."""
+    return [(name, resource) for name, resource in template["Resources"].items()
+            if resource.get("Type") == "AWS::Serverless::Function"]
+
+
+def binary_of(name, function):
+    metadata = function.get("Metadata") or {}
+    binary = (metadata.get("BuildProperties") or {}).get("Binary")
+    if metadata.get("BuildMethod") != "rust-cargolambda" or not binary:
+        sys.exit(f"{name}: needs Metadata BuildMethod rust-cargolambda and a Binary")
+    return binary
 
 
 def function_packages():
@@ -45,8 +101,10 @@ def workspace_binaries():
 
 
 def check_deploy_settings():
-    """Each function crate: memory, timeout, tracing; receivers name their
-    secret, the release function every receiver's."""
+    """Each function crate: memory, timeout, tracing and deploy.env; the
+    release function names every receiver's secret. The receiver's crate
+    names neither PROVIDER nor SECRET_ID: they differ per function, come
+    from the command line, and metadata would override them."""
     problems = []
     for package in function_packages():
         deploy = ((package.get("metadata") or {}).get("lambda") or {}).get("deploy") or {}
@@ -56,68 +114,119 @@ def check_deploy_settings():
             problems.append(f"{package['name']}: deploy needs env_file = \"deploy.env\"")
         env = deploy.get("env") or {}
         if package["name"] == "release":
-            wanted = {f"{provider.upper()}_SECRET_ID" for provider in RECEIVERS}
+            wanted = {f"{provider.upper()}_SECRET_ID" for provider in providers()}
             if not wanted <= set(env):
                 problems.append(f"release: deploy env needs {sorted(wanted - set(env))}")
-        elif package["name"] != "consumer" and "SECRET_ID" not in env:
-            problems.append(f"{package['name']}: deploy env needs SECRET_ID")
+        elif package["name"] == "receiver" and {"PROVIDER", "SECRET_ID"} & set(env):
+            problems.append("receiver: PROVIDER and SECRET_ID belong on the deploy command line, not in metadata")
     if problems:
         sys.exit("; ".join(problems))
 
 
-def seconds(pattern, text, what):
-    match = re.search(pattern, text, flags=re.MULTILINE | re.DOTALL)
-    if not match:
-        sys.exit(f"can't find {what}")
-    return int(match.group(1))
+def environment(function):
+    return ((function["Properties"].get("Environment") or {}).get("Variables")) or {}
 
 
-def template_rules():
+def check_receivers(template):
+    """One receiver per provider, each wired to its own things only."""
+    problems = []
+    names = template["Mappings"]["ProviderNames"]
+    listed = sorted(row["Name"] for row in names.values())
+    if listed != sorted(providers()):
+        problems.append(f"ProviderNames names {listed}, shared/providers.txt {sorted(providers())}")
+    receivers = {name: function for name, function in functions(template)
+                 if binary_of(name, function) == "receiver"}
+    served = sorted(environment(function).get("PROVIDER") for function in receivers.values())
+    if served != sorted(providers()):
+        problems.append(f"the receivers serve {served}, shared/providers.txt lists {sorted(providers())}")
+    release_env = environment(template["Resources"]["ReleaseFunction"])
+    for name, function in receivers.items():
+        prefix = name.removesuffix("Function")
+        provider = environment(function).get("PROVIDER")
+        if names.get(prefix, {}).get("Name") != provider:
+            problems.append(f"{name}: PROVIDER {provider!r} is not ProviderNames' {prefix}")
+        if environment(function).get("SECRET_ID") != {"Ref": f"{prefix}Secret"}:
+            problems.append(f"{name}: SECRET_ID is not its own {prefix}Secret")
+        text = json.dumps(function["Properties"])
+        for wanted in [f"/{provider}/*", f"/webhooks/{provider}", f"/webhooks/{provider}/{{tenant}}"]:
+            if wanted not in text:
+                problems.append(f"{name}: nothing says {wanted}")
+        secret_ids = {key.upper(): value for key, value in release_env.items()}
+        if secret_ids.get(f"{provider.upper()}_SECRET_ID") != {"Ref": f"{prefix}Secret"}:
+            problems.append(f"ReleaseFunction: no {provider.upper()}_SECRET_ID naming {prefix}Secret")
+        for resource in [f"{prefix}Secret", f"{prefix}Logs", f"{prefix}KeyAlarm", f"{prefix}FunctionAlarm"]:
+            if resource not in template["Resources"]:
+                problems.append(f"{name}: no {resource}")
+        for output in [f"{prefix}WebhookUrl", f"{prefix}SecretArn"]:
+            if output not in template["Outputs"]:
+                problems.append(f"{name}: no output {output}")
+    if problems:
+        sys.exit("; ".join(problems))
+    return receivers
+
+
+def check_alarms_and_timings(template):
     """What cfn-lint can't see: CloudWatch's 10 metrics per alarm, and the
     consumer's timings nesting as its idempotency protocol needs."""
-    text = (ROOT / "template.yaml").read_text()
-    for name, body in re.findall(r"^  (\w+):\n    Type: AWS::CloudWatch::Alarm\n(.*?)(?=^  \w+:\n|^Outputs:)",
-                                 text, flags=re.MULTILINE | re.DOTALL):
-        if body.count("- Id:") > 10:
+    resources = template["Resources"]
+    for name, resource in resources.items():
+        if resource.get("Type") == "AWS::CloudWatch::Alarm" and len(resource["Properties"].get("Metrics", [])) > 10:
             sys.exit(f"{name}: more than 10 metrics, which CloudWatch refuses")
-    timeout = seconds(r"^  ConsumerFunction:\n.*?^      Timeout: (\d+)$", text, "the consumer's Timeout")
-    visibility = seconds(r"^  VerifiedEventsQueue:\n.*?^      VisibilityTimeout: (\d+)$", text, "the queue's VisibilityTimeout")
+    timeout = resources["ConsumerFunction"]["Properties"]["Timeout"]
+    visibility = resources["VerifiedEventsQueue"]["Properties"]["VisibilityTimeout"]
     source = (ROOT / "functions/consumer/src/idempotency.rs").read_text()
-    lease = seconds(r"pub const LEASE: Duration = Duration::from_secs\((\d+)\);", source, "LEASE")
+    lease = int(re.search(r"pub const LEASE: Duration = Duration::from_secs\((\d+)\);", source).group(1))
     if not timeout < lease or not timeout + lease < visibility:
         sys.exit(f"consumer timeout {timeout} s, lease {lease} s, visibility timeout {visibility} s: "
                  f"need timeout < lease and timeout + lease < visibility timeout")
 
 
 def names():
-    deployed = {binary for _, binary in template_binaries()}
+    template = expanded_template()
+    deployed = {binary_of(name, function) for name, function in functions(template)}
     built = workspace_binaries()
     if deployed != built:
         sys.exit(f"template and workspace disagree: only in the template {sorted(deployed - built)}, "
                  f"only in functions/ {sorted(built - deployed)}")
     check_deploy_settings()
-    template_rules()
-    print(f"template.yaml deploys exactly the workspace's function binaries: {', '.join(sorted(built))}; "
-          f"each crate has its cargo-lambda deploy settings")
+    receivers = check_receivers(template)
+    check_alarms_and_timings(template)
+    print(f"template.yaml deploys exactly the workspace's function binaries ({', '.join(sorted(built))}); "
+          f"{len(receivers)} receivers, one per provider of shared/providers.txt, each with its own "
+          f"PROVIDER, secret, routes and quarantine prefix; each crate has its cargo-lambda deploy settings")
+
+
+def target_dir():
+    metadata = json.loads(subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"],
+                                         cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    return Path(metadata["target_directory"])
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def artifacts(build_dir):
-    missing = []
-    for logical_id, binary in template_binaries():
+    problems = []
+    built = target_dir() / "lambda"
+    listed = functions(expanded_template())
+    for logical_id, function in listed:
+        binary = binary_of(logical_id, function)
         bootstrap = Path(build_dir) / logical_id / "bootstrap"
         if not bootstrap.is_file():
-            missing.append(f"{logical_id}: no bootstrap")
+            problems.append(f"{logical_id}: no bootstrap")
             continue
         header = bootstrap.read_bytes()[:20]
-        machine = int.from_bytes(header[18:20], "little")
-        if header[:4] != b"\x7fELF" or machine != 183:
-            missing.append(f"{logical_id}: bootstrap is not an aarch64 ELF")
+        if header[:4] != b"\x7fELF" or int.from_bytes(header[18:20], "little") != 183:
+            problems.append(f"{logical_id}: bootstrap is not an aarch64 ELF")
             continue
-        print(f"{logical_id} ({binary}): {bootstrap} {bootstrap.stat().st_size / 1e6:.1f} MB, aarch64")
-    passed = len(template_binaries()) - len(missing)
-    print(f"check-deploy: {passed} passed, {len(missing)} failed")
-    if missing:
-        sys.exit("; ".join(missing))
+        if digest(bootstrap) != digest(built / binary / "bootstrap"):
+            problems.append(f"{logical_id}: bootstrap is not target/lambda/{binary}/bootstrap")
+            continue
+        print(f"{logical_id}: {binary}, {bootstrap.stat().st_size / 1e6:.2f} MB aarch64, sha256 {digest(bootstrap)[:12]}")
+    print(f"check-deploy: {len(listed) - len(problems)} passed, {len(problems)} failed")
+    if problems:
+        sys.exit("; ".join(problems))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The local end-to-end run behind scripts/local-run.
 
-Starts moto_server (Secrets Manager, SQS, DynamoDB, S3) and `cargo lambda watch`
-(the five receivers, each with SECRET_ID from its crate's
-[package.metadata.lambda.env], and the consumer), loads the test keys from
+Starts moto_server (Secrets Manager, SQS, DynamoDB, S3) and `cargo lambda watch`:
+one per provider, each serving the one receiver binary with that provider's
+PROVIDER and SECRET_ID (as each deployed function has its own), and one for
+the consumer and the release function; loads the test keys from
 events/test-keys, posts every sample event as a real HTTP request, and prints
 the answer and what reached the queue; then hands the queued envelopes to the
 consumer, as SQS would, and once more to show duplicates skipped. Then the
@@ -11,7 +12,7 @@ are refused and kept; once the key is put in, the release function queues
 exactly those, and a forgery stays. Codat samples are re-signed for the current time as
 they are sent (their signed timestamp expires after five minutes; deployed
 receivers keep that limit). The functions log at TRACE into
-.local/watch.log, and the run checks that no key, signature or payload text
+.local/watch-*.log, and the run checks that no key, signature or payload text
 is in it. Exits non-zero if anything is not as expected.
 """
 
@@ -34,12 +35,15 @@ import boto3
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-PROVIDERS = ["kravia", "kaunt", "receeve", "smartkyc", "codat"]
+PROVIDERS = [line.strip() for line in (ROOT / "shared" / "providers.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
 QUEUE_NAME = "verified-events"
 QUARANTINE_BUCKET = "local-quarantine"
 # The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.
 TABLE_NAME = "local-processed-events"
 LOG_DIR = ROOT / ".local"
+# The `cargo lambda watch` serving the consumer and the release function.
+FUNCTIONS = "functions"
 
 
 def free_port():
@@ -98,13 +102,14 @@ def load_event(path, provider):
     return json.loads(path.read_text())
 
 
-def post(event, provider, port):
-    """Sends the event's request as the HTTP request a provider would make."""
+def post(event, provider, ports):
+    """Sends the event's request as the HTTP request a provider would make,
+    to the receiver serving `provider`."""
     body = event.get("body") or ""
     data = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
     tenant = (event.get("pathParameters") or {}).get("tenant")
     # Function URLs have no route parameters: the tenant travels as a query parameter.
-    url = f"http://127.0.0.1:{port}/lambda-url/{provider}{event['rawPath']}"
+    url = f"http://127.0.0.1:{ports[provider]}/lambda-url/receiver{event['rawPath']}"
     if tenant:
         url += f"?tenant={tenant}"
     headers = {k: v for k, v in event["headers"].items() if k.lower() not in ("host", "content-length")}
@@ -154,7 +159,7 @@ def signed_event(provider, key, body):
         return json.loads(sign_event("sign", provider, "--key-file", str(key_file), "--input-file", str(body_file)))
 
 
-def quarantine_story(port, sqs, queue_url, s3, secrets):
+def quarantine_story(ports, sqs, queue_url, s3, secrets):
     """A provider rotates its key before the secret is updated: its genuine
     deliveries are refused and kept; once the key is fixed, release queues
     exactly those, with their own event ids, and a forgery stays."""
@@ -164,7 +169,7 @@ def quarantine_story(port, sqs, queue_url, s3, secrets):
     kept_before = s3.list_objects_v2(Bucket=QUARANTINE_BUCKET, Prefix="kaunt/").get("KeyCount", 0)
     failures = 0
     for body, key in [(bodies[0], rotated), (bodies[1], rotated), ('{"Id":"forged","EventType":"ModelReady"}', "a-guess")]:
-        status, _ = post(signed_event("kaunt", key, body), "kaunt", port)
+        status, _ = post(signed_event("kaunt", key, body), "kaunt", ports)
         failures += status != 401
     kept = s3.list_objects_v2(Bucket=QUARANTINE_BUCKET, Prefix="kaunt/").get("KeyCount", 0) - kept_before
     queued = drain(sqs, queue_url)
@@ -172,7 +177,7 @@ def quarantine_story(port, sqs, queue_url, s3, secrets):
     print(f"{'ok ' if ok else '!! '}two genuine deliveries and a forgery: 401 each, {kept} kept in "
           f"s3://{QUARANTINE_BUCKET}/kaunt/ (beside {kept_before} kept earlier: the sample forgery), {len(queued)} queued")
     secrets.put_secret_value(SecretId="webhooks/local/kaunt", SecretString=rotated)
-    answer = invoke_json(port, "release", {"provider": "kaunt"})
+    answer = invoke_json(ports[FUNCTIONS], "release", {"provider": "kaunt"})
     released = drain(sqs, queue_url)
     ids = sorted(json.loads(m["Body"])["eventId"] for m in released)
     expected = sorted(hashlib.sha256(body.encode()).hexdigest() for body in bodies)
@@ -222,9 +227,9 @@ def describe(message):
     return json.dumps(summary) + "\n" + " " * 14 + "attributes " + json.dumps(attributes, sort_keys=True)
 
 
-def invoke(provider, path, port, env):
+def invoke(port, path, env):
     """`cargo lambda invoke --data-file` with an event file, as the README shows."""
-    result = subprocess.run(["cargo", "lambda", "invoke", provider, "--invoke-address", "127.0.0.1",
+    result = subprocess.run(["cargo", "lambda", "invoke", "receiver", "--invoke-address", "127.0.0.1",
                              "--invoke-port", str(port), "--data-file", str(path)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     if result.returncode != 0:
@@ -262,17 +267,18 @@ def secret_strings():
     return [n for n in needles if len(n) >= 8]
 
 
-def leaked_into(log_path):
-    text = log_path.read_text(errors="replace")
+def leaked_into(log_paths):
+    text = "".join(path.read_text(errors="replace") for path in log_paths)
     return [needle for needle in secret_strings() if needle in text]
 
 
-def serve(watch_port, endpoint, queue_url):
+def serve(ports, endpoint, queue_url):
     """Keeps moto and the functions running for manual requests until Ctrl-C."""
+    receivers = ", ".join(f"{provider} on {ports[provider]}" for provider in PROVIDERS)
     print(f"""
-Serving until Ctrl-C. In another shell:
-  curl -i -X POST http://127.0.0.1:{watch_port}/lambda-url/kaunt/webhooks/kaunt -H 'x-signature-sha256: …' -d '{{…}}'
-  .venv/bin/cargo-lambda lambda invoke kaunt --invoke-address 127.0.0.1 --invoke-port {watch_port} --data-file events/kaunt/proposal-completed.json
+Serving until Ctrl-C: the receivers ({receivers}), the consumer and release on {ports[FUNCTIONS]}. In another shell:
+  curl -i -X POST http://127.0.0.1:{ports["kaunt"]}/lambda-url/receiver/webhooks/kaunt -H 'x-signature-sha256: …' -d '{{…}}'
+  .venv/bin/cargo-lambda lambda invoke receiver --invoke-address 127.0.0.1 --invoke-port {ports["kaunt"]} --data-file events/kaunt/proposal-completed.json
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local .venv/bin/python -c "import boto3; print(boto3.client('sqs', endpoint_url='{endpoint}', region_name='us-east-1').receive_message(QueueUrl='{queue_url}', MessageAttributeNames=['All']))"
 """, flush=True)
     try:
@@ -288,7 +294,8 @@ def main():
                         help="after the run, keep moto and the functions running for manual requests")
     args = parser.parse_args()
     LOG_DIR.mkdir(exist_ok=True)
-    moto_port, watch_port = free_port(), free_port()
+    moto_port = free_port()
+    ports = {name: free_port() for name in [*PROVIDERS, FUNCTIONS]}
     endpoint = f"http://127.0.0.1:{moto_port}"
     env = {**os.environ,
            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -301,7 +308,8 @@ def main():
            # check that even it shows nothing secret.
            "RUST_LOG": "info",
            "AWS_LAMBDA_LOG_LEVEL": "trace"}
-    moto = watch = None
+    moto = None
+    watches = []
     try:
         moto = start("moto", [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], env)
         wait_for_port(moto_port, 30, moto, "moto")
@@ -323,10 +331,16 @@ def main():
 
         env["QUEUE_URL"] = queue_url
         env["QUARANTINE_BUCKET"] = QUARANTINE_BUCKET
-        watch = start("watch", ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1",
-                                "--invoke-port", str(watch_port)], env)
-        wait_for_port(watch_port, 120, watch, "watch")
-        print(f"cargo lambda watch on http://127.0.0.1:{watch_port} (function logs: .local/watch.log)\n")
+        # One `cargo lambda watch` per provider, as each deployed function
+        # is the one binary with its own PROVIDER and SECRET_ID.
+        for name, port in ports.items():
+            served = [] if name == FUNCTIONS else ["--env-var", f"PROVIDER={name},SECRET_ID=webhooks/local/{name}"]
+            command = ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", str(port), *served]
+            watches.append((name, start(f"watch-{name}", command, env)))
+        for (name, watch), port in zip(watches, ports.values()):
+            wait_for_port(port, 120, watch, f"watch-{name}")
+        print(f"cargo lambda watch: the receiver for each provider, the consumer and release "
+              f"(ports {json.dumps(ports)}; function logs: .local/watch-*.log)\n")
 
         unexpected = 0
         counts = {"accepted": 0, "refused": 0}
@@ -334,7 +348,7 @@ def main():
         for provider in PROVIDERS:
             for path in sorted((ROOT / "events" / provider).glob("*.json")):
                 forged = path.stem.startswith("forged")
-                status, answer = post(load_event(path, provider), provider, watch_port)
+                status, answer = post(load_event(path, provider), provider, ports)
                 queued = drain(sqs, queue_url)
                 all_queued += queued
                 expected = (401, 0) if forged else (200, 1)
@@ -353,8 +367,8 @@ def main():
         # goes on serving.
         hostile = load_event(ROOT / "events" / "kaunt" / "proposal-completed.json", "kaunt")
         hostile["headers"]["x-forwarded-proto"] = "ht tp"
-        status, answer = post(hostile, "kaunt", watch_port)
-        after, _ = post(load_event(ROOT / "events" / "kaunt" / "proposal-completed.json", "kaunt"), "kaunt", watch_port)
+        status, answer = post(hostile, "kaunt", ports)
+        after, _ = post(load_event(ROOT / "events" / "kaunt" / "proposal-completed.json", "kaunt"), "kaunt", ports)
         queued = drain(sqs, queue_url)
         ok = (status, after, len(queued)) == (400, 200, 1)
         unexpected += not ok
@@ -370,23 +384,24 @@ def main():
                     fresh = Path(scratch) / path.name
                     fresh.write_text(json.dumps(load_event(path, provider)))
                     path = fresh
-                status, answer = invoke(provider, path, watch_port, env)
+                status, answer = invoke(ports[provider], path, env)
                 ok = status == 200 and len(drain(sqs, queue_url)) == 1
                 unexpected += not ok
-                print(f"{'ok ' if ok else '!! '}cargo lambda invoke {provider} --data-file {path.name}: {status} {answer}")
+                print(f"{'ok ' if ok else '!! '}cargo lambda invoke receiver (PROVIDER={provider}) --data-file {path.name}: {status} {answer}")
 
-        unexpected += run_consumer(watch_port, all_queued, queue_arn, dynamodb)
-        unexpected += quarantine_story(watch_port, sqs, queue_url, s3, secrets)
+        unexpected += run_consumer(ports[FUNCTIONS], all_queued, queue_arn, dynamodb)
+        unexpected += quarantine_story(ports, sqs, queue_url, s3, secrets)
 
         if args.serve:
-            serve(watch_port, endpoint, queue_url)
-        stop(watch)
-        leaks = leaked_into(LOG_DIR / "watch.log")
+            serve(ports, endpoint, queue_url)
+        for _, watch in watches:
+            stop(watch)
+        leaks = leaked_into([LOG_DIR / f"watch-{name}.log" for name in ports])
         unexpected += bool(leaks)
         if leaks:
             print(f"\n!! the function logs contain {len(leaks)} secret, signature or payload strings, e.g. {leaks[0][:12]}…")
         else:
-            print(f"\nok the function logs (TRACE, .local/watch.log) contain no key, signature or payload text "
+            print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
         checks = counts["accepted"] + counts["refused"] + 1 + len(PROVIDERS) + 2 + 2 + 1
@@ -395,7 +410,8 @@ def main():
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")
         return 1 if unexpected else 0
     finally:
-        stop(watch)
+        for _, watch in watches:
+            stop(watch)
         stop(moto)
 
 

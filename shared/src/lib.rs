@@ -1,13 +1,13 @@
 //! Receive third-party webhooks on AWS Lambda: verify each one over its raw
 //! bytes, put it on SQS, and answer at once.
 //!
-//! Every provider's function is a few lines that name its [`schemes`] and
-//! call [`run`]:
+//! One binary (`functions/receiver`) serves every provider: [`run_receiver`]
+//! picks the scheme `PROVIDER` names (see [`schemes::with_scheme`]).
 //!
 //! ```no_run
 //! #[tokio::main]
 //! async fn main() -> Result<(), lambda_http::Error> {
-//!     webhook_receiver::run(webhook_receiver::schemes::Kaunt).await
+//!     webhook_receiver::run_receiver().await
 //! }
 //! ```
 //!
@@ -44,5 +44,5 @@ pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};
 pub use provider::Provider;
 pub use receiver::Receiver;
-pub use runtime::{respond, run};
+pub use runtime::{run, run_receiver, Respond};
 pub use settings::Settings;

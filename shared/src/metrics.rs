@@ -20,7 +20,6 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Map, Value};
 
-use crate::provider::Provider;
 use crate::quarantine::Kept;
 use crate::time::unix_millis;
 
@@ -128,7 +127,7 @@ impl Line {
 /// request's own fields.
 pub fn request_line(
     namespace: &str,
-    provider: Provider,
+    provider: &str,
     outcome: &str,
     (level, message): (&str, &str),
     received: SystemTime,
@@ -138,7 +137,7 @@ pub fn request_line(
     let count = |yes: bool| if yes { 1.0 } else { 0.0 };
     let failed = matches!(kept, Some(Kept::Failed(_) | Kept::OutOfTime));
     Line::new(namespace, level, message, received)
-        .dimension("Provider", provider.as_str())
+        .dimension("Provider", provider)
         .dimension("Outcome", outcome)
         .metrics(&["Provider", "Outcome"], &[("Requests", Unit::Count, 1.0)])
         .metrics(

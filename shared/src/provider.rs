@@ -2,7 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A webhook provider. Its name is the function's binary name, the
+use crate::settings::ConfigError;
+
+/// The variable that says which provider a receiver serves: one binary
+/// serves them all, each deployed function naming its own.
+pub const PROVIDER_SETTING: &str = "PROVIDER";
+
+/// A webhook provider. Its name is what `PROVIDER` says, the
 /// envelope's `provider` field and the `provider` message attribute, so that
 /// a consumer filtering on the queue and an operator reading the logs see the
 /// same word.
@@ -48,10 +54,72 @@ impl Provider {
     pub fn from_name(name: &str) -> Option<Provider> {
         Provider::ALL.into_iter().find(|p| p.as_str() == name)
     }
+
+    /// The provider `PROVIDER` names, read through `lookup` (the
+    /// environment, in Lambda). Missing or misspelt, it is a setting like
+    /// any other gone wrong: the receiver answers every request with a
+    /// logged 500 (the provider retries) rather than failing init.
+    pub fn from_setting(lookup: impl Fn(&str) -> Option<String>) -> Result<Provider, ConfigError> {
+        let value = lookup(PROVIDER_SETTING).map(|value| value.trim().to_owned());
+        match value {
+            None => Err(ConfigError::Missing(PROVIDER_SETTING)),
+            Some(value) if value.is_empty() => Err(ConfigError::Missing(PROVIDER_SETTING)),
+            Some(value) => Provider::from_name(&value).ok_or(ConfigError::Invalid {
+                name: PROVIDER_SETTING,
+                expected: "one of kravia, kaunt, receeve, smartkyc, codat",
+                value,
+            }),
+        }
+    }
 }
 
 impl std::fmt::Display for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(value: Option<&str>) -> Result<Provider, ConfigError> {
+        Provider::from_setting(|name| (name == PROVIDER_SETTING).then(|| value.map(str::to_owned)).flatten())
+    }
+
+    #[test]
+    fn every_provider_is_chosen_by_its_own_name_and_nothing_else() {
+        for each in Provider::ALL {
+            assert_eq!(provider(Some(each.as_str())), Ok(each));
+            assert_eq!(provider(Some(&format!(" {each}\n"))), Ok(each));
+        }
+        assert_eq!(provider(None), Err(ConfigError::Missing("PROVIDER")));
+        assert_eq!(provider(Some(" ")), Err(ConfigError::Missing("PROVIDER")));
+        for wrong in ["Kaunt", "kuant", "smart-kyc", "SmartKyc"] {
+            let error = provider(Some(wrong)).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("PROVIDER must be one of kravia, kaunt, receeve, smartkyc, codat, got {wrong:?}")
+            );
+        }
+    }
+
+    #[test]
+    fn the_list_scripts_read_names_exactly_these_providers() {
+        let listed: Vec<&str> = include_str!("../providers.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .collect();
+        assert_eq!(listed, Provider::ALL.map(Provider::as_str));
+    }
+
+    #[test]
+    fn the_expected_values_name_every_provider() {
+        let Err(ConfigError::Invalid { expected, .. }) = provider(Some("x")) else {
+            panic!("not refused")
+        };
+        let named: Vec<&str> = expected.trim_start_matches("one of ").split(", ").collect();
+        assert_eq!(named, Provider::ALL.map(Provider::as_str));
     }
 }

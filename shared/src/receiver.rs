@@ -151,7 +151,7 @@ impl<S: Scheme> Receiver<S> {
         let line = |outcome, level_message, kept| {
             request_line(
                 namespace,
-                S::PROVIDER,
+                S::PROVIDER.as_str(),
                 outcome,
                 level_message,
                 received,

@@ -1,6 +1,9 @@
-//! The Lambda entry point each function's `main` hands over to.
+//! The Lambda entry point: the receiver binary's `main` hands over to
+//! [`run_receiver`].
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use lambda_http::http::{HeaderName, HeaderValue};
@@ -11,9 +14,37 @@ use serde_json::value::RawValue;
 use crate::aws::sdk_config_loader;
 use crate::error::ReceiveError;
 use crate::lambda_event::{self, Converted};
+use crate::provider::Provider;
 use crate::receiver::Receiver;
-use crate::schemes::Scheme;
+use crate::schemes::{with_scheme, Scheme, WithScheme};
 use crate::settings::{ConfigError, Settings};
+
+/// Runs the receiver of the provider `PROVIDER` names under the Lambda
+/// runtime until the process ends. One binary serves every provider; each
+/// deployed function names its own. A missing or misspelt `PROVIDER` is a
+/// bad setting like any other (see [`run`]): every request gets a logged
+/// 500.
+pub async fn run_receiver() -> Result<(), lambda_http::Error> {
+    match Provider::from_setting(|name| std::env::var(name).ok()) {
+        Ok(provider) => with_scheme(provider, RunScheme).await,
+        Err(error) => {
+            start_process();
+            tracing::error!(error = %error, "misconfigured: every request will get a 500");
+            serve(Arc::new(Unconfigured(error))).await
+        }
+    }
+}
+
+/// [`run`] for whichever scheme [`with_scheme`] picks.
+struct RunScheme;
+
+impl WithScheme for RunScheme {
+    type Output = Pin<Box<dyn Future<Output = Result<(), lambda_http::Error>>>>;
+
+    fn with<S: Scheme>(self, scheme: S) -> Self::Output {
+        Box::pin(run(scheme))
+    }
+}
 
 /// Runs a receiver for `scheme` under the Lambda runtime until the process
 /// ends. Settings are read and AWS clients built once, here; a bad setting
@@ -21,18 +52,8 @@ use crate::settings::{ConfigError, Settings};
 /// request a logged 500, so the provider keeps its deliveries until the
 /// configuration is fixed. Init also fetches the keys and opens the SQS
 /// connection ([`Receiver::warm_up`]), so the first request pays for neither.
-/// Events are read by [`lambda_event::read`], not by the runtime.
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
-    crate::logging::init();
-    // A panic's message can quote the input that caused it (a dependency's
-    // `expect` on a header, say): log where it happened, never what.
-    std::panic::set_hook(Box::new(|panic| {
-        let location = panic.location().map(ToString::to_string).unwrap_or_default();
-        tracing::error!(
-            location,
-            "a panic was caught; its message is not logged, as it may quote the input"
-        );
-    }));
+    start_process();
     let receiver = match Settings::from_env() {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
@@ -45,9 +66,68 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
             Err(error)
         }
     };
-    let receiver = Arc::new(receiver);
+    serve(Arc::new(receiver)).await
+}
+
+/// Logging, and a panic hook that never quotes the input.
+fn start_process() {
+    crate::logging::init();
+    // A panic's message can quote the input that caused it (a dependency's
+    // `expect` on a header, say): log where it happened, never what.
+    std::panic::set_hook(Box::new(|panic| {
+        let location = panic.location().map(ToString::to_string).unwrap_or_default();
+        tracing::error!(
+            location,
+            "a panic was caught; its message is not logged, as it may quote the input"
+        );
+    }));
+}
+
+/// What answers a process's requests: a receiver, or the setting that kept
+/// one from being built.
+pub trait Respond: Send + Sync + 'static {
+    /// The provider's name for the request's log line and metrics.
+    fn provider_name(&self) -> &'static str;
+
+    /// The answer to one request: the receiver's, or, when the settings
+    /// were unusable, a logged 500 naming what is wrong (in the log only).
+    fn respond(&self, request: Request) -> impl Future<Output = Response<Body>> + Send;
+}
+
+impl<S: Scheme> Respond for Result<Receiver<S>, ConfigError> {
+    fn provider_name(&self) -> &'static str {
+        S::PROVIDER.as_str()
+    }
+
+    async fn respond(&self, request: Request) -> Response<Body> {
+        match self {
+            Ok(receiver) => receiver.handle(request).await,
+            Err(error) => refuse_misconfigured(S::PROVIDER.as_str(), error),
+        }
+    }
+}
+
+/// A process whose `PROVIDER` names no provider.
+struct Unconfigured(ConfigError);
+
+/// The provider dimension of a process that doesn't know its provider.
+const UNKNOWN_PROVIDER: &str = "unknown";
+
+impl Respond for Unconfigured {
+    fn provider_name(&self) -> &'static str {
+        UNKNOWN_PROVIDER
+    }
+
+    async fn respond(&self, _request: Request) -> Response<Body> {
+        refuse_misconfigured(UNKNOWN_PROVIDER, &self.0)
+    }
+}
+
+/// The Lambda loop: events are read by [`lambda_event::read`], not by the
+/// runtime, so that an event that isn't a request is a 400, not a crash.
+async fn serve(answerer: Arc<impl Respond>) -> Result<(), lambda_http::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
-        let receiver = Arc::clone(&receiver);
+        let answerer = Arc::clone(&answerer);
         async move {
             let LambdaEvent { payload, context } = event;
             // The error's text is fixed: it never quotes the event.
@@ -64,12 +144,12 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
                             .insert(HeaderName::from_static("x-amzn-trace-id"), trace);
                     }
                     let request = request.with_lambda_context(context);
-                    let answer = async move { Ok::<_, Infallible>(respond(&receiver, request).await) };
+                    let answer = async move { Ok::<_, Infallible>(answerer.respond(request).await) };
                     TransformResponse::Request(origin, Box::pin(answer)).await
                 }
                 Converted::Unconvertible(origin) => {
                     let refusal = ReceiveError::Malformed("the event cannot be read as a request");
-                    answered_without_receiver::<S>(&refusal, ("WARN", "rejected"));
+                    answered_without_receiver(answerer.provider_name(), &refusal, ("WARN", "rejected"));
                     let answer = refusal.into_response();
                     TransformResponse::<Response<Body>, Infallible>::Response(origin, answer.into_response()).await
                 }
@@ -81,23 +161,17 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     .await
 }
 
-/// Answers one request with the receiver, or, when the settings were
-/// unusable, with a logged 500 naming what is wrong (in the log only).
-pub async fn respond<S: Scheme>(receiver: &Result<Receiver<S>, ConfigError>, request: Request) -> Response<Body> {
-    match receiver {
-        Ok(receiver) => receiver.handle(request).await,
-        Err(error) => {
-            let error = ReceiveError::from(error.clone());
-            answered_without_receiver::<S>(&error, ("ERROR", "not accepted"));
-            error.into_response()
-        }
-    }
+/// The logged 500 of a process whose settings are unusable.
+fn refuse_misconfigured(provider: &str, error: &ConfigError) -> Response<Body> {
+    let error = ReceiveError::from(error.clone());
+    answered_without_receiver(provider, &error, ("ERROR", "not accepted"));
+    error.into_response()
 }
 
 /// The request's line (and metrics) for an answer given before a receiver
 /// could look at it: its settings may be what is wrong, so the namespace
 /// comes from the environment.
-fn answered_without_receiver<S: Scheme>(error: &ReceiveError, level_message: (&str, &str)) {
+fn answered_without_receiver(provider: &str, error: &ReceiveError, level_message: (&str, &str)) {
     // Read once: every request of a misconfigured function comes here.
     static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let namespace = NAMESPACE.get_or_init(|| {
@@ -106,7 +180,7 @@ fn answered_without_receiver<S: Scheme>(error: &ReceiveError, level_message: (&s
     let now = std::time::SystemTime::now();
     crate::metrics::request_line(
         namespace,
-        S::PROVIDER,
+        provider,
         error.outcome(),
         level_message,
         now,

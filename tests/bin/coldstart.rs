@@ -26,14 +26,6 @@ use integration_tests::tls_front::TlsFront;
 use integration_tests::{memory_kib, moto, requests, Fixture};
 use webhook_receiver::Provider;
 
-const PROVIDERS: [Provider; 5] = [
-    Provider::Kravia,
-    Provider::Kaunt,
-    Provider::Receeve,
-    Provider::SmartKyc,
-    Provider::Codat,
-];
-
 /// A function under measurement: its binary and, for receivers, the
 /// queue and secret it uses.
 struct Measured {
@@ -109,8 +101,9 @@ impl Measured {
                 .env("SSL_CERT_FILE", &tls.roots_file),
             None => command.env("AWS_ENDPOINT_URL", &moto::server().endpoint),
         };
-        if let Some((_, fixture)) = &self.receiver {
+        if let Some((provider, fixture)) = &self.receiver {
             command
+                .env("PROVIDER", provider.as_str())
                 .env("SECRET_ID", &fixture.secret_id)
                 .env("QUEUE_URL", &fixture.queue_url);
         }
@@ -247,7 +240,7 @@ fn main() {
     }];
     let mut without_warm_up = Vec::new();
     let mut over_tls = Vec::new();
-    for provider in PROVIDERS {
+    for provider in Provider::ALL {
         let fixture = Arc::new(runtime.block_on(async {
             let fixture = Fixture::new(&format!("coldstart-{provider}")).await;
             fixture
@@ -257,7 +250,7 @@ fn main() {
         }));
         let measured = |name: String, env, tls: Option<&Arc<Tls>>| Measured {
             name,
-            binary: dir.join(provider.as_str()),
+            binary: dir.join("receiver"),
             receiver: Some((provider, Arc::clone(&fixture))),
             env,
             tls: tls.map(Arc::clone),
@@ -283,7 +276,7 @@ fn main() {
         }
         if let (Provider::Kaunt, Some(other)) = (provider, &other_build) {
             over_tls.push(Measured {
-                binary: other.join(provider.as_str()),
+                binary: other.join("receiver"),
                 ..measured(format!("{provider}, TLS, {other_build_label}"), vec![], Some(&tls))
             });
         }

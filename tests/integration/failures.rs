@@ -10,7 +10,7 @@ use integration_tests::{requests, sdk_config, Fixture};
 use lambda_http::http::Method;
 use webhook_receiver::receiver::AwsClients;
 use webhook_receiver::schemes::Kaunt;
-use webhook_receiver::{respond, Provider, Receiver, Settings};
+use webhook_receiver::{Provider, Receiver, Respond, Settings};
 
 use crate::answer;
 
@@ -91,7 +91,7 @@ async fn missing_setting_is_a_500_for_every_request() {
     let error = Settings::from_lookup(|name| (name == "SECRET_ID").then(|| "x".to_owned())).unwrap_err();
     assert_eq!(error.to_string(), "QUEUE_URL is not set");
     let misconfigured: Result<Receiver<Kaunt>, _> = Err(error);
-    let (status, body) = answer(&respond(&misconfigured, kaunt_request(BODY)).await);
+    let (status, body) = answer(&misconfigured.respond(kaunt_request(BODY)).await);
     assert_eq!(status, 500);
     assert_eq!(body["error"], "internal error");
 }

@@ -45,7 +45,7 @@ use webhook_receiver::metrics::{Line, Unit};
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::queue::QueuePublisher;
 use webhook_receiver::receiver::{receive_offline, AwsClients};
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use webhook_receiver::schemes::{with_scheme, Scheme, WithScheme};
 use webhook_receiver::settings::ConfigError;
 use webhook_receiver::time::unix_millis;
 use webhook_receiver::{Provider, Settings};
@@ -87,6 +87,24 @@ pub struct Counts {
 /// The environment variable naming `provider`'s secret.
 pub fn secret_setting(provider: Provider) -> String {
     format!("{}_SECRET_ID", provider.as_str().to_ascii_uppercase())
+}
+
+/// A setting from `variables` (the environment, in Lambda): by its exact
+/// name, else by its name in any case. The template generates the
+/// `<PROVIDER>_SECRET_ID` variables in a loop over the providers' logical-id
+/// prefixes (`SmartKyc_SECRET_ID`), which no intrinsic function can
+/// upper-case; `SMARTKYC_SECRET_ID` works as it always did.
+pub fn setting_in_any_case(variables: impl Iterator<Item = (String, String)>, name: &str) -> Option<String> {
+    let mut any_case = None;
+    for (key, value) in variables {
+        if key == name {
+            return Some(value);
+        }
+        if any_case.is_none() && key.eq_ignore_ascii_case(name) {
+            any_case = Some(value);
+        }
+    }
+    any_case
 }
 
 /// How long before the invocation's deadline a run stops taking new
@@ -164,18 +182,14 @@ impl Release {
                 until: share,
                 from_scratch,
             };
-            // Boxed: five schemes' futures inline would be one enormous type.
-            let (counts, oldest_kept) = match provider {
-                Provider::Kravia => Box::pin(self.release(Kravia, pass)).await,
-                Provider::Kaunt => Box::pin(self.release(Kaunt, pass)).await,
-                Provider::Receeve => Box::pin(self.release(Receeve, pass)).await,
-                Provider::SmartKyc => Box::pin(self.release(SmartKyc, pass)).await,
-                Provider::Codat => Box::pin(self.release(Codat, pass)).await,
-                _ => {
-                    tracing::error!(provider = provider.as_str(), "no release for this provider");
-                    continue;
-                }
-            };
+            let (counts, oldest_kept) = with_scheme(
+                *provider,
+                ReleasePass {
+                    release: self,
+                    run: pass,
+                },
+            )
+            .await;
             release_line(&self.served, *provider, &counts, oldest_kept).write();
             answer.insert(provider.as_str(), counts);
         }
@@ -398,6 +412,22 @@ impl Release {
     }
 }
 
+/// One run over one provider's quarantine, with that provider's scheme
+/// ([`with_scheme`] knows which). Boxed: five schemes' futures inline would
+/// be one enormous type.
+struct ReleasePass<'a> {
+    release: &'a Release,
+    run: Run,
+}
+
+impl<'a> WithScheme for ReleasePass<'a> {
+    type Output = std::pin::Pin<Box<dyn std::future::Future<Output = (Counts, Option<SystemTime>)> + Send + 'a>>;
+
+    fn with<S: Scheme>(self, scheme: S) -> Self::Output {
+        Box::pin(self.release.release(scheme, self.run))
+    }
+}
+
 /// How one run goes over one provider's quarantine.
 #[derive(Debug, Clone, Copy)]
 struct Run {
@@ -486,7 +516,9 @@ enum Unusable {
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     webhook_receiver::logging::init();
     let aws = webhook_receiver::aws::sdk_config_loader().load().await;
-    let release = Release::new(AwsClients::new(&aws), |name| std::env::var(name).ok());
+    let release = Release::new(AwsClients::new(&aws), |name| {
+        setting_in_any_case(std::env::vars(), name)
+    });
     if let Err(error) = &release {
         tracing::error!(error = %error, "misconfigured: every invocation will fail");
     }
@@ -516,4 +548,30 @@ fn invocation_deadline(deadline_ms: u64, now: Instant) -> Option<Instant> {
     let deadline = SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms);
     let left = deadline.duration_since(wall).ok()?;
     Some(now + left)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn variables(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn a_secret_setting_is_found_in_any_case_and_the_exact_name_wins() {
+        let name = secret_setting(Provider::SmartKyc);
+        assert_eq!(name, "SMARTKYC_SECRET_ID");
+        let looped = variables(&[("QUEUE_URL", "q"), ("SmartKyc_SECRET_ID", "stack/smartkyc")]);
+        assert_eq!(setting_in_any_case(looped, &name).as_deref(), Some("stack/smartkyc"));
+        let both = variables(&[("SmartKyc_SECRET_ID", "looped"), ("SMARTKYC_SECRET_ID", "exact")]);
+        assert_eq!(setting_in_any_case(both, &name).as_deref(), Some("exact"));
+        assert_eq!(setting_in_any_case(variables(&[("KAUNT_SECRET_ID", "k")]), &name), None);
+    }
 }

@@ -67,6 +67,29 @@ pub trait Scheme: Send + Sync + 'static {
     fn describe(&self, claim: &Self::Claim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError>;
 }
 
+/// Work that needs a provider's scheme as a type (a receiver, a release
+/// pass), handed to [`with_scheme`] when the provider is known only at run
+/// time. A trait, not a closure: the work is generic over the scheme.
+pub trait WithScheme {
+    /// What the work produces.
+    type Output;
+
+    /// Does the work with `scheme`.
+    fn with<S: Scheme>(self, scheme: S) -> Self::Output;
+}
+
+/// Does `work` with `provider`'s scheme: the one place that says which
+/// scheme each provider uses.
+pub fn with_scheme<W: WithScheme>(provider: Provider, work: W) -> W::Output {
+    match provider {
+        Provider::Kravia => work.with(Kravia),
+        Provider::Kaunt => work.with(Kaunt),
+        Provider::Receeve => work.with(Receeve),
+        Provider::SmartKyc => work.with(SmartKyc),
+        Provider::Codat => work.with(Codat),
+    }
+}
+
 /// What a verified body says about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFacts {
@@ -217,6 +240,24 @@ mod tests {
 
         fn describe(&self, _: &(), _: &[u8]) -> Result<EventFacts, ReceiveError> {
             Ok(EventFacts::default())
+        }
+    }
+
+    /// Names the provider of the scheme it is given.
+    struct ProviderOf;
+
+    impl WithScheme for ProviderOf {
+        type Output = Provider;
+
+        fn with<S: Scheme>(self, _: S) -> Provider {
+            S::PROVIDER
+        }
+    }
+
+    #[test]
+    fn every_provider_is_served_by_its_own_scheme() {
+        for provider in Provider::ALL {
+            assert_eq!(with_scheme(provider, ProviderOf), provider);
         }
     }
 

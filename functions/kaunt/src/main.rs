@@ -1,7 +1,0 @@
-//! The kaunt receiver: verifies kaunt webhooks and enqueues them on SQS.
-//! Everything but the choice of scheme lives in `webhook-receiver`.
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    webhook_receiver::run(webhook_receiver::schemes::Kaunt).await
-}
