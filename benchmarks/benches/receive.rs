@@ -21,7 +21,7 @@ const SIZES: [(&str, usize); 2] = [("1KiB", 1024), ("64KiB", 64 * 1024)];
 
 fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_key: ReceeveKey) {
     for (size_name, size) in SIZES {
-        let case = case(S::PROVIDER, receeve_key, size);
+        let case = case(scheme.provider(), receeve_key, size);
         let keys = key_ring(&scheme, &case.secret);
         let mut group = c.benchmark_group(format!("{name}/{size_name}"));
         group.bench_function("path", |b| {

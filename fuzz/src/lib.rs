@@ -163,7 +163,7 @@ pub fn check_delivery<S: Scheme>(
     let outcome = scheme
         .claim(&delivery)
         .and_then(|claim| verify_claim(scheme, &claim, &delivery, keys, None, Deadline::None))
-        .and_then(|verified| check_envelope::<S>(verified, &delivery));
+        .and_then(|verified| check_envelope(scheme, verified, &delivery));
     match (&outcome, origin) {
         (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),
         (Err(ReceiveError::Unauthenticated(reason)), Origin::Genuine) => {
@@ -179,8 +179,12 @@ pub fn check_delivery<S: Scheme>(
 ///
 /// # Panics
 /// When the message doesn't read back, or breaks SQS's rules.
-pub fn check_envelope<S: Scheme>(verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
-    let envelope = envelope_for(S::PROVIDER, verified, delivery)?;
+pub fn check_envelope<S: Scheme>(
+    scheme: &S,
+    verified: Verified,
+    delivery: &Delivery<'_>,
+) -> Result<Envelope, ReceiveError> {
+    let envelope = envelope_for(scheme.provider(), verified, delivery)?;
     for fifo in [false, true] {
         let message = OutgoingMessage::new(&envelope, fifo)?;
         check_message(&envelope, delivery.body, &message);

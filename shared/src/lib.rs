@@ -2,7 +2,7 @@
 //! bytes, put it on SQS, and answer at once.
 //!
 //! One binary (`functions/receiver`) serves every provider: [`run_receiver`]
-//! picks the scheme `PROVIDER` names (see [`schemes::with_scheme`]).
+//! picks the scheme `PROVIDER` names (see [`schemes::AnyScheme`]).
 //!
 //! ```no_run
 //! #[tokio::main]
@@ -44,5 +44,5 @@ pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};
 pub use provider::Provider;
 pub use receiver::Receiver;
-pub use runtime::{run, run_receiver, Respond};
+pub use runtime::{run, run_receiver, Respond, Served};
 pub use settings::Settings;

@@ -110,7 +110,7 @@ impl<S: Scheme> Receiver<S> {
             return;
         }
         let started = Instant::now();
-        let provider = S::PROVIDER.as_str();
+        let provider = self.scheme.provider().as_str();
         let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));
         let header_values = async {
             match &self.header_values {
@@ -151,7 +151,7 @@ impl<S: Scheme> Receiver<S> {
         let line = |outcome, level_message, kept| {
             request_line(
                 namespace,
-                S::PROVIDER.as_str(),
+                self.scheme.provider().as_str(),
                 outcome,
                 level_message,
                 received,
@@ -200,11 +200,17 @@ impl<S: Scheme> Receiver<S> {
         started: Instant,
     ) -> Option<Kept> {
         let (quarantine, reason) = (self.quarantine.as_ref()?, error.refused_for_key()?);
-        let delivery = QuarantinedDelivery::of(S::PROVIDER, S::SIGNATURE_HEADERS, request, reason, received);
+        let delivery = QuarantinedDelivery::of(
+            self.scheme.provider(),
+            self.scheme.signature_headers(),
+            request,
+            reason,
+            received,
+        );
         let time_left = self.settings.request_deadline.saturating_sub(started.elapsed());
         let kept = quarantine.keep(&delivery, time_left).await;
         if let Kept::Failed(problem) = &kept {
-            tracing::error!(provider = S::PROVIDER.as_str(), error = %problem, "quarantine write failed");
+            tracing::error!(provider = self.scheme.provider().as_str(), error = %problem, "quarantine write failed");
         }
         Some(kept)
     }
@@ -264,7 +270,7 @@ impl<S: Scheme> Receiver<S> {
             result => result?,
         };
         let stage = verified.stage;
-        let envelope = envelope_for(S::PROVIDER, verified, &delivery)?;
+        let envelope = envelope_for(self.scheme.provider(), verified, &delivery)?;
         let message_id = self.queue.publish(&envelope).await?;
         Ok(Accepted {
             envelope,
@@ -344,7 +350,7 @@ pub fn receive_offline<S: Scheme>(
         tenant,
     } = screen(scheme, settings, request, now)?;
     let verified = verify_claim(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
-    let envelope = envelope_for(S::PROVIDER, verified, &delivery)?;
+    let envelope = envelope_for(scheme.provider(), verified, &delivery)?;
     let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
     Ok((envelope, message))
 }

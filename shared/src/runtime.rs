@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use lambda_http::http::{HeaderName, HeaderValue};
@@ -16,7 +15,7 @@ use crate::error::ReceiveError;
 use crate::lambda_event::{self, Converted};
 use crate::provider::Provider;
 use crate::receiver::Receiver;
-use crate::schemes::{with_scheme, Scheme, WithScheme};
+use crate::schemes::{AnyScheme, Scheme};
 use crate::settings::{ConfigError, Settings};
 
 /// Runs the receiver of the provider `PROVIDER` names under the Lambda
@@ -26,23 +25,12 @@ use crate::settings::{ConfigError, Settings};
 /// 500.
 pub async fn run_receiver() -> Result<(), lambda_http::Error> {
     match Provider::from_setting(|name| std::env::var(name).ok()) {
-        Ok(provider) => with_scheme(provider, RunScheme).await,
+        Ok(provider) => run(AnyScheme::for_provider(provider)).await,
         Err(error) => {
             start_process();
             tracing::error!(error = %error, "misconfigured: every request will get a 500");
             serve(Arc::new(Unconfigured(error))).await
         }
-    }
-}
-
-/// [`run`] for whichever scheme [`with_scheme`] picks.
-struct RunScheme;
-
-impl WithScheme for RunScheme {
-    type Output = Pin<Box<dyn Future<Output = Result<(), lambda_http::Error>>>>;
-
-    fn with<S: Scheme>(self, scheme: S) -> Self::Output {
-        Box::pin(run(scheme))
     }
 }
 
@@ -54,6 +42,7 @@ impl WithScheme for RunScheme {
 /// connection ([`Receiver::warm_up`]), so the first request pays for neither.
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     start_process();
+    let provider = scheme.provider();
     let receiver = match Settings::from_env() {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
@@ -62,11 +51,11 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
             Ok(receiver)
         }
         Err(error) => {
-            tracing::error!(provider = S::PROVIDER.as_str(), error = %error, "misconfigured: every request will get a 500");
+            tracing::error!(provider = provider.as_str(), error = %error, "misconfigured: every request will get a 500");
             Err(error)
         }
     };
-    serve(Arc::new(receiver)).await
+    serve(Arc::new(Served { provider, receiver })).await
 }
 
 /// Logging, and a panic hook that never quotes the input.
@@ -94,15 +83,23 @@ pub trait Respond: Send + Sync + 'static {
     fn respond(&self, request: Request) -> impl Future<Output = Response<Body>> + Send;
 }
 
-impl<S: Scheme> Respond for Result<Receiver<S>, ConfigError> {
+/// A provider's receiver, or the setting that kept it from being built.
+pub struct Served<S: Scheme> {
+    /// Whose deliveries these are.
+    pub provider: Provider,
+    /// The receiver, when its settings were usable.
+    pub receiver: Result<Receiver<S>, ConfigError>,
+}
+
+impl<S: Scheme> Respond for Served<S> {
     fn provider_name(&self) -> &'static str {
-        S::PROVIDER.as_str()
+        self.provider.as_str()
     }
 
     async fn respond(&self, request: Request) -> Response<Body> {
-        match self {
+        match &self.receiver {
             Ok(receiver) => receiver.handle(request).await,
-            Err(error) => refuse_misconfigured(S::PROVIDER.as_str(), error),
+            Err(error) => refuse_misconfigured(self.provider.as_str(), error),
         }
     }
 }

@@ -21,19 +21,17 @@ const FIFO_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:verified-events.fifo"
 /// The genuine samples of one provider, through its real receiver into
 /// `fixture`'s queue, as SQS hands them to a consumer.
 async fn queued_samples_in<S: Scheme>(fixture: &Fixture, scheme: S) -> Vec<Message> {
-    fixture.put_test_keys(S::PROVIDER).await;
+    let provider = scheme.provider();
+    fixture.put_test_keys(provider).await;
     let receiver = fixture.receiver(scheme);
-    for sample in SAMPLES
-        .iter()
-        .filter(|s| s.provider == S::PROVIDER && s.forgery.is_none())
-    {
+    for sample in SAMPLES.iter().filter(|s| s.provider == provider && s.forgery.is_none()) {
         assert_eq!(receiver.handle(requests::sample(sample)).await.status(), 200);
     }
     fixture.drain_raw().await
 }
 
 async fn queued_samples<S: Scheme>(scheme: S) -> Vec<Message> {
-    queued_samples_in(&Fixture::new(&format!("consumer-{}", S::PROVIDER)).await, scheme).await
+    queued_samples_in(&Fixture::new(&format!("consumer-{}", scheme.provider())).await, scheme).await
 }
 
 async fn every_providers_samples() -> Vec<Message> {

@@ -10,7 +10,7 @@ use integration_tests::{requests, sdk_config, Fixture};
 use lambda_http::http::Method;
 use webhook_receiver::receiver::AwsClients;
 use webhook_receiver::schemes::Kaunt;
-use webhook_receiver::{Provider, Receiver, Respond, Settings};
+use webhook_receiver::{Provider, Receiver, Respond, Served, Settings};
 
 use crate::answer;
 
@@ -90,7 +90,10 @@ async fn keys_then_a_hanging_queue_is_still_answered_in_time() {
 async fn missing_setting_is_a_500_for_every_request() {
     let error = Settings::from_lookup(|name| (name == "SECRET_ID").then(|| "x".to_owned())).unwrap_err();
     assert_eq!(error.to_string(), "QUEUE_URL is not set");
-    let misconfigured: Result<Receiver<Kaunt>, _> = Err(error);
+    let misconfigured: Served<Kaunt> = Served {
+        provider: Provider::Kaunt,
+        receiver: Err(error),
+    };
     let (status, body) = answer(&misconfigured.respond(kaunt_request(BODY)).await);
     assert_eq!(status, 500);
     assert_eq!(body["error"], "internal error");

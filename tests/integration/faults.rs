@@ -189,8 +189,9 @@ async fn read_queue(fixture: &Fixture) -> Vec<(String, String)> {
 /// `count` deliveries of one provider through a faulty AWS, each retried
 /// by the "provider", with backoff, until it gets a 2xx.
 async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked {
-    let fixture = Fixture::new(&format!("soak-{}", S::PROVIDER)).await;
-    fixture.put_test_keys(S::PROVIDER).await;
+    let provider = scheme.provider();
+    let fixture = Fixture::new(&format!("soak-{provider}")).await;
+    fixture.put_test_keys(provider).await;
     let receiver = through(proxy, &fixture, scheme, |s| s.secret_cache_ttl = Duration::from_secs(1)).await;
     let mut accepted = HashSet::new();
     let mut queued = Vec::new();
@@ -200,7 +201,7 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
         if n % 250 == 249 {
             queued.extend(read_queue(&fixture).await);
         }
-        let event = requests::numbered(S::PROVIDER, n);
+        let event = requests::numbered(provider, n);
         for attempt in 1.. {
             let (status, body) = answer(&receiver.handle(requests::from_event(&event)).await);
             if status == 200 {
@@ -224,7 +225,7 @@ async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked 
     tokio::time::sleep(SLOW_CALL + Duration::from_millis(500)).await;
     queued.extend(read_queue(&fixture).await);
     Soaked {
-        provider: S::PROVIDER,
+        provider,
         accepted,
         queued,
         retries,

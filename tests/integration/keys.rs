@@ -253,8 +253,14 @@ struct CountingKaunt(Arc<AtomicUsize>);
 impl Scheme for CountingKaunt {
     type Key = <Kaunt as Scheme>::Key;
     type Claim<'r> = <Kaunt as Scheme>::Claim<'r>;
-    const PROVIDER: Provider = Provider::Kaunt;
-    const SIGNATURE_HEADERS: &'static [&'static str] = Kaunt::SIGNATURE_HEADERS;
+
+    fn provider(&self) -> Provider {
+        Kaunt.provider()
+    }
+
+    fn signature_headers(&self) -> &'static [&'static str] {
+        Kaunt.signature_headers()
+    }
 
     fn parse_key(&self, text: &str) -> Result<Self::Key, String> {
         Kaunt.parse_key(text)

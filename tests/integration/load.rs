@@ -52,8 +52,9 @@ struct Function {
 /// A receiver reaching AWS through `proxy` (faithful: it only counts the
 /// calls).
 async fn function<S: Scheme>(scheme: S, proxy: &FaultProxy) -> Function {
-    let fixture = Fixture::new(&format!("load-{}", S::PROVIDER)).await;
-    fixture.put_test_keys(S::PROVIDER).await;
+    let provider = scheme.provider();
+    let fixture = Fixture::new(&format!("load-{provider}")).await;
+    fixture.put_test_keys(provider).await;
     let aws = sdk_config(&proxy.endpoint).await;
     let receiver = Arc::new(Receiver::new(scheme, fixture.settings(), &aws));
     let handle: Handler = Arc::new(move |request| {
@@ -61,7 +62,7 @@ async fn function<S: Scheme>(scheme: S, proxy: &FaultProxy) -> Function {
         Box::pin(async move { receiver.handle(request).await })
     });
     Function {
-        provider: S::PROVIDER,
+        provider,
         handle,
         fixture: Arc::new(fixture),
     }

@@ -205,7 +205,7 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     let arrival = SystemTime::UNIX_EPOCH + Duration::from_secs(signed_at + 10);
     let on_time = QuarantinedDelivery::of(
         Provider::Codat,
-        Codat::SIGNATURE_HEADERS,
+        Codat.signature_headers(),
         &request,
         RefusalReason::Mismatch,
         arrival,
@@ -213,7 +213,7 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     // The same signed an hour before it arrived: refused then, and now.
     let late = QuarantinedDelivery::of(
         Provider::Codat,
-        Codat::SIGNATURE_HEADERS,
+        Codat.signature_headers(),
         &request,
         RefusalReason::StaleTimestamp,
         SystemTime::now(),

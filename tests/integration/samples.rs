@@ -61,7 +61,7 @@ fn expected_payload(provider: Provider, body: &str) -> String {
 }
 
 async fn run_samples<S: Scheme>(scheme: S) {
-    let provider = S::PROVIDER;
+    let provider = scheme.provider();
     let fixture = Fixture::new(provider.as_str()).await;
     fixture.put_test_keys(provider).await;
     let receiver = fixture.receiver(scheme);

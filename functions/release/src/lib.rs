@@ -45,7 +45,7 @@ use webhook_receiver::metrics::{Line, Unit};
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::queue::QueuePublisher;
 use webhook_receiver::receiver::{receive_offline, AwsClients};
-use webhook_receiver::schemes::{with_scheme, Scheme, WithScheme};
+use webhook_receiver::schemes::{AnyScheme, Scheme};
 use webhook_receiver::settings::ConfigError;
 use webhook_receiver::time::unix_millis;
 use webhook_receiver::{Provider, Settings};
@@ -182,14 +182,9 @@ impl Release {
                 until: share,
                 from_scratch,
             };
-            let (counts, oldest_kept) = with_scheme(
-                *provider,
-                ReleasePass {
-                    release: self,
-                    run: pass,
-                },
-            )
-            .await;
+            // Boxed: inline, one pass's future makes the whole run's type
+            // deeper than the compiler follows.
+            let (counts, oldest_kept) = Box::pin(self.release(AnyScheme::for_provider(*provider), pass)).await;
             release_line(&self.served, *provider, &counts, oldest_kept).write();
             answer.insert(provider.as_str(), counts);
         }
@@ -199,10 +194,10 @@ impl Release {
     /// One run over one provider's quarantine: the counts, and the arrival
     /// of the oldest delivery seen still kept.
     async fn release<S: Scheme>(&self, scheme: S, run: Run) -> (Counts, Option<SystemTime>) {
-        let provider = S::PROVIDER.as_str();
+        let provider = scheme.provider().as_str();
         let mut counts = Counts::default();
         let mut oldest_kept: Option<SystemTime> = None;
-        let Some(settings) = self.settings_of(S::PROVIDER) else {
+        let Some(settings) = self.settings_of(scheme.provider()) else {
             return (counts, oldest_kept);
         };
         let keys = KeyCache::for_settings(self.clients.secrets.clone(), settings.secret_id.clone(), settings);
@@ -288,7 +283,7 @@ impl Release {
         queue: &QueuePublisher,
         name: &str,
     ) -> Outcome {
-        let provider = S::PROVIDER.as_str();
+        let provider = scheme.provider().as_str();
         let record = match self.read(name).await {
             Ok(record) => record,
             Err(Unusable::Gone) => return Outcome::Gone,
@@ -305,7 +300,7 @@ impl Release {
                 return Outcome::Refused;
             }
         };
-        let Some(request) = record.request().filter(|_| record.provider == S::PROVIDER) else {
+        let Some(request) = record.request().filter(|_| record.provider == scheme.provider()) else {
             tracing::warn!(
                 provider,
                 object = name,
@@ -409,22 +404,6 @@ impl Release {
     async fn read(&self, name: &str) -> Result<QuarantinedDelivery, Unusable> {
         let bytes = self.get(name).await?;
         serde_json::from_slice(&bytes).map_err(|_| Unusable::NotARecord)
-    }
-}
-
-/// One run over one provider's quarantine, with that provider's scheme
-/// ([`with_scheme`] knows which). Boxed: five schemes' futures inline would
-/// be one enormous type.
-struct ReleasePass<'a> {
-    release: &'a Release,
-    run: Run,
-}
-
-impl<'a> WithScheme for ReleasePass<'a> {
-    type Output = std::pin::Pin<Box<dyn std::future::Future<Output = (Counts, Option<SystemTime>)> + Send + 'a>>;
-
-    fn with<S: Scheme>(self, scheme: S) -> Self::Output {
-        Box::pin(self.release.release(scheme, self.run))
     }
 }
 

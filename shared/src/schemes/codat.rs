@@ -63,15 +63,21 @@ const SVIX: HeaderNames = HeaderNames {
 impl Scheme for Codat {
     type Key = HmacKey;
     type Claim<'r> = CodatClaim<'r>;
-    const PROVIDER: Provider = Provider::Codat;
-    const SIGNATURE_HEADERS: &'static [&'static str] = &[
-        STANDARD.id,
-        STANDARD.timestamp,
-        STANDARD.signature,
-        SVIX.id,
-        SVIX.timestamp,
-        SVIX.signature,
-    ];
+
+    fn provider(&self) -> Provider {
+        Provider::Codat
+    }
+
+    fn signature_headers(&self) -> &'static [&'static str] {
+        &[
+            STANDARD.id,
+            STANDARD.timestamp,
+            STANDARD.signature,
+            SVIX.id,
+            SVIX.timestamp,
+            SVIX.signature,
+        ]
+    }
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         let encoded = text.strip_prefix("whsec_").unwrap_or(text);

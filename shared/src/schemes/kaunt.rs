@@ -21,8 +21,14 @@ pub struct Kaunt;
 impl Scheme for Kaunt {
     type Key = HmacKey;
     type Claim<'r> = BodyMacClaim<'r>;
-    const PROVIDER: Provider = Provider::Kaunt;
-    const SIGNATURE_HEADERS: &'static [&'static str] = &[SIGNATURE_HEADER];
+
+    fn provider(&self) -> Provider {
+        Provider::Kaunt
+    }
+
+    fn signature_headers(&self) -> &'static [&'static str] {
+        &[SIGNATURE_HEADER]
+    }
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         HmacKey::new(text.as_bytes())

@@ -123,9 +123,15 @@ const MEMBERS: [&str; 3] = ["header", "data", "signature"];
 impl Scheme for Kravia {
     type Key = KraviaKey;
     type Claim<'r> = KraviaClaim<'r>;
-    const PROVIDER: Provider = Provider::Kravia;
+
+    fn provider(&self) -> Provider {
+        Provider::Kravia
+    }
     // Everything Kravia signs is in the body.
-    const SIGNATURE_HEADERS: &'static [&'static str] = &[];
+
+    fn signature_headers(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     fn parse_key(&self, text: &str) -> Result<KraviaKey, String> {
         if text.is_empty() {

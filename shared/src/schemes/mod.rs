@@ -1,6 +1,7 @@
 //! One verifier per provider, behind one trait, and the loop that tries a
 //! request against the keys.
 
+mod any;
 mod codat;
 pub(crate) mod hmac_sha256;
 mod kaunt;
@@ -11,6 +12,7 @@ mod smartkyc;
 #[cfg(test)]
 mod properties;
 
+pub use any::{AnyClaim, AnyKey, AnyScheme};
 pub use codat::Codat;
 pub use kaunt::Kaunt;
 pub use kravia::Kravia;
@@ -41,13 +43,14 @@ pub trait Scheme: Send + Sync + 'static {
     /// What a request claims: signature and signed bytes, borrowed from it.
     type Claim<'r>: Send + Sync;
 
-    /// The provider this scheme belongs to.
-    const PROVIDER: Provider;
+    /// The provider this scheme belongs to. A method, not a constant, so
+    /// that [`AnyScheme`] (whichever `PROVIDER` names) is a scheme too.
+    fn provider(&self) -> Provider;
 
     /// The headers that carry the signature and what it signs beside the
     /// body, lower case: what a refused delivery's quarantine record keeps
     /// of its headers (and nothing else).
-    const SIGNATURE_HEADERS: &'static [&'static str];
+    fn signature_headers(&self) -> &'static [&'static str];
 
     /// Parses one key's text from the secret. The error says what is wrong
     /// and never repeats the text.
@@ -65,29 +68,6 @@ pub trait Scheme: Send + Sync + 'static {
 
     /// The event's type and id, from a claim that has been verified.
     fn describe(&self, claim: &Self::Claim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError>;
-}
-
-/// Work that needs a provider's scheme as a type (a receiver, a release
-/// pass), handed to [`with_scheme`] when the provider is known only at run
-/// time. A trait, not a closure: the work is generic over the scheme.
-pub trait WithScheme {
-    /// What the work produces.
-    type Output;
-
-    /// Does the work with `scheme`.
-    fn with<S: Scheme>(self, scheme: S) -> Self::Output;
-}
-
-/// Does `work` with `provider`'s scheme: the one place that says which
-/// scheme each provider uses.
-pub fn with_scheme<W: WithScheme>(provider: Provider, work: W) -> W::Output {
-    match provider {
-        Provider::Kravia => work.with(Kravia),
-        Provider::Kaunt => work.with(Kaunt),
-        Provider::Receeve => work.with(Receeve),
-        Provider::SmartKyc => work.with(SmartKyc),
-        Provider::Codat => work.with(Codat),
-    }
 }
 
 /// What a verified body says about itself.
@@ -221,8 +201,14 @@ mod tests {
     impl Scheme for SlowKeys {
         type Key = ();
         type Claim<'r> = ();
-        const PROVIDER: Provider = Provider::Kaunt;
-        const SIGNATURE_HEADERS: &'static [&'static str] = &[];
+
+        fn provider(&self) -> Provider {
+            Provider::Kaunt
+        }
+
+        fn signature_headers(&self) -> &'static [&'static str] {
+            &[]
+        }
 
         fn parse_key(&self, _: &str) -> Result<(), String> {
             Ok(())
@@ -240,24 +226,6 @@ mod tests {
 
         fn describe(&self, _: &(), _: &[u8]) -> Result<EventFacts, ReceiveError> {
             Ok(EventFacts::default())
-        }
-    }
-
-    /// Names the provider of the scheme it is given.
-    struct ProviderOf;
-
-    impl WithScheme for ProviderOf {
-        type Output = Provider;
-
-        fn with<S: Scheme>(self, _: S) -> Provider {
-            S::PROVIDER
-        }
-    }
-
-    #[test]
-    fn every_provider_is_served_by_its_own_scheme() {
-        for provider in Provider::ALL {
-            assert_eq!(with_scheme(provider, ProviderOf), provider);
         }
     }
 

@@ -62,9 +62,15 @@ const MEMBERS: [&str; 3] = ["payload", "signature", "payloadAsString"];
 impl Scheme for Receeve {
     type Key = ReceeveKey;
     type Claim<'r> = ReceeveClaim<'r>;
-    const PROVIDER: Provider = Provider::Receeve;
+
+    fn provider(&self) -> Provider {
+        Provider::Receeve
+    }
     // Everything receeve signs is in the body.
-    const SIGNATURE_HEADERS: &'static [&'static str] = &[];
+
+    fn signature_headers(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     fn parse_key(&self, text: &str) -> Result<ReceeveKey, String> {
         let der = decode_pem(text, &["PUBLIC KEY", "RSA PUBLIC KEY"])?;

@@ -20,8 +20,14 @@ pub struct SmartKyc;
 impl Scheme for SmartKyc {
     type Key = HmacKey;
     type Claim<'r> = BodyMacClaim<'r>;
-    const PROVIDER: Provider = Provider::SmartKyc;
-    const SIGNATURE_HEADERS: &'static [&'static str] = &[SIGNATURE_HEADER];
+
+    fn provider(&self) -> Provider {
+        Provider::SmartKyc
+    }
+
+    fn signature_headers(&self) -> &'static [&'static str] {
+        &[SIGNATURE_HEADER]
+    }
 
     fn parse_key(&self, text: &str) -> Result<HmacKey, String> {
         HmacKey::new(text.as_bytes())
