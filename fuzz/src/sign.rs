@@ -1,9 +1,10 @@
 //! Turning the fuzzer's input into a delivery: made up as it is, or signed
-//! by each provider's rules with the receiver's key (the library's own
-//! `signing` helpers, which the unit tests check against published vectors).
+//! by each provider's rules with the receiver's key (each scheme's own
+//! signer, which the unit tests check against published vectors).
 
 use lambda_http::http::HeaderMap;
-use webhook_receiver::signing;
+use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use webhook_receiver::signing::{Message, Sign, SignedDelivery, NO_MESSAGE};
 
 use crate::{header_map, secrets, Origin, SchemeInput, NOW_SECS, TOLERANCE_SECS};
 
@@ -17,20 +18,22 @@ pub struct Signed {
     pub headers: HeaderMap,
 }
 
-/// Header names that carry a signature in some scheme. A genuine delivery
-/// drops the fuzzer's headers of these names: a second signature header
-/// is refused on purpose (ambiguous), which is not what is being tested.
-const SIGNATURE_HEADER_PREFIXES: [&str; 4] = ["x-signature", "x-smartkyc", "webhook-", "svix-"];
-
-fn other_headers(input: &SchemeInput) -> impl Iterator<Item = (&str, &[u8])> {
+/// The fuzzer's headers but those named like one the scheme reads its
+/// signature from: a second signature header is refused on purpose
+/// (ambiguous), which is not what is being tested.
+fn other_headers<'i>(input: &'i SchemeInput, scheme: &impl Scheme) -> impl Iterator<Item = (&'i str, &'i [u8])> {
+    let signature_headers = scheme.signature_headers();
     input
         .headers
         .iter()
-        .filter(|(name, _)| {
-            let name = name.to_ascii_lowercase();
-            !SIGNATURE_HEADER_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
-        })
+        .filter(move |(name, _)| !signature_headers.iter().any(|signed| name.eq_ignore_ascii_case(signed)))
         .map(|(name, value)| (name.as_str(), value.as_slice()))
+}
+
+/// The fuzzer's other headers beside the signature's.
+fn with_signature<'i>(input: &'i SchemeInput, scheme: &impl Scheme, signed: &'i SignedDelivery) -> HeaderMap {
+    let signature = signed.headers.iter().map(|(name, value)| (*name, value.as_bytes()));
+    header_map(other_headers(input, scheme).chain(signature))
 }
 
 /// The fuzzer's delivery exactly as it made it up.
@@ -47,28 +50,29 @@ pub fn forged(input: &SchemeInput) -> Signed {
 }
 
 /// A delivery whose body is signed in one header (Kaunt, Smart KYC).
-fn header_signed(input: &SchemeInput, header: &'static str, signature: Option<String>) -> Signed {
-    let Some(signature) = signature.filter(|_| input.genuine) else {
+fn header_signed(input: &SchemeInput, scheme: &impl Sign, secret: &str) -> Signed {
+    let Some(signed) = scheme
+        .sign(secret, &input.body, &NO_MESSAGE)
+        .ok()
+        .filter(|_| input.genuine)
+    else {
         return forged(input);
     };
-    let pairs = other_headers(input).chain([(header, signature.as_bytes())]);
     Signed {
         origin: Origin::Genuine,
         body: input.body.clone(),
-        headers: header_map(pairs),
+        headers: with_signature(input, scheme, &signed),
     }
 }
 
-/// Kaunt: `X-Signature-SHA256`, HMAC-SHA256 of the body in hex.
+/// Kaunt: HMAC-SHA256 of the body in hex, in its header.
 pub fn kaunt(input: &SchemeInput) -> Signed {
-    let signature = signing::kaunt_signature(secrets::KAUNT.trim(), &input.body).ok();
-    header_signed(input, "x-signature-sha256", signature)
+    header_signed(input, &Kaunt, secrets::KAUNT.trim())
 }
 
-/// Smart KYC: `X-SmartKYC-Signature`, HMAC-SHA256 of the body in hex.
+/// Smart KYC: HMAC-SHA256 of the body in hex, in its header.
 pub fn smartkyc(input: &SchemeInput) -> Signed {
-    let signature = signing::smartkyc_signature(secrets::SMARTKYC.trim(), &input.body).ok();
-    header_signed(input, "x-smartkyc-signature", signature)
+    header_signed(input, &SmartKyc, secrets::SMARTKYC.trim())
 }
 
 /// Codat (Standard Webhooks): id, timestamp and body signed together. A
@@ -76,17 +80,14 @@ pub fn smartkyc(input: &SchemeInput) -> Signed {
 /// counts as forged.
 pub fn codat(input: &SchemeInput) -> Signed {
     let timestamp = NOW_SECS.saturating_add_signed(i64::from(input.skew_secs));
-    let signature = signing::codat_signature(secrets::CODAT.trim(), &input.message_id, timestamp, &input.body);
-    let (Ok(signature), true) = (signature, input.genuine) else {
+    let message = Message {
+        id: &input.message_id,
+        timestamp,
+    };
+    let (Ok(signed), true) = (Codat.sign(secrets::CODAT.trim(), &input.body, &message), input.genuine) else {
         return forged(input);
     };
-    let timestamp_text = timestamp.to_string();
-    let signed = [
-        ("webhook-id", input.message_id.as_bytes()),
-        ("webhook-timestamp", timestamp_text.as_bytes()),
-        ("webhook-signature", signature.as_bytes()),
-    ];
-    let headers = header_map(other_headers(input).chain(signed));
+    let headers = with_signature(input, &Codat, &signed);
     // Standard Webhooks ids are short visible-ASCII tokens such as
     // `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`. One with a dot must be refused:
     // the signed content could be split another way.
@@ -122,11 +123,11 @@ pub fn kravia(input: &SchemeInput) -> Signed {
     let Some(data) = json_text(&input.body).filter(|text| text.trim_matches(json_whitespace) == *text) else {
         return forged(input);
     };
-    match signing::kravia_body(data, &secret) {
-        Ok(body) => Signed {
+    match Kravia.sign(&secret, data.as_bytes(), &NO_MESSAGE) {
+        Ok(signed) => Signed {
             origin: Origin::Genuine,
-            body: with_unsigned_member(body, input),
-            headers: header_map(other_headers(input)),
+            headers: with_signature(input, &Kravia, &signed),
+            body: with_unsigned_member(signed.body, input),
         },
         Err(_) => forged(input),
     }
@@ -144,11 +145,11 @@ pub fn receeve(input: &SchemeInput, private_key_pem: &str) -> Signed {
     else {
         return forged(input);
     };
-    match signing::receeve_body(&payload.to_string(), private_key_pem) {
-        Ok(body) => Signed {
+    match Receeve.sign(private_key_pem, payload.to_string().as_bytes(), &NO_MESSAGE) {
+        Ok(signed) => Signed {
             origin: Origin::Genuine,
-            body: with_unsigned_member(body, input),
-            headers: header_map(other_headers(input)),
+            headers: with_signature(input, &Receeve, &signed),
+            body: with_unsigned_member(signed.body, input),
         },
         Err(_) => forged(input),
     }
@@ -157,11 +158,12 @@ pub fn receeve(input: &SchemeInput, private_key_pem: &str) -> Signed {
 /// A signed body with the fuzzer's unsigned member put first, as an
 /// attacker replaying a genuine delivery could: the receiver may refuse it
 /// (400) or accept it, but never queue the member.
-fn with_unsigned_member(body: String, input: &SchemeInput) -> Vec<u8> {
+fn with_unsigned_member(body: Vec<u8>, input: &SchemeInput) -> Vec<u8> {
     let Some((name, value)) = &input.unsigned_member else {
-        return body.into_bytes();
+        return body;
     };
     let name = serde_json::to_string(name).unwrap_or_default();
+    let body = String::from_utf8_lossy(&body);
     body.replacen('{', &format!("{{{name}:{value},"), 1).into_bytes()
 }
 

@@ -17,12 +17,12 @@
 //! messages as [`Envelope`]s.
 
 pub mod aws;
+pub mod constant_time;
 pub mod delivery;
 pub mod encoding;
 pub mod envelope;
 pub mod error;
 pub mod json;
-pub mod key_cache;
 pub mod keys;
 pub mod lambda_event;
 pub mod logging;
@@ -34,6 +34,7 @@ pub mod queue;
 pub mod receiver;
 mod runtime;
 pub mod schemes;
+pub mod secret_cache;
 pub mod settings;
 #[cfg(any(test, feature = "signing"))]
 pub mod signing;

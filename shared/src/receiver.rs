@@ -8,19 +8,19 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::constant_time::constant_time_eq;
 use crate::delivery::Delivery;
 use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
 use crate::error::{ReceiveError, VerifyError};
 use crate::json::reader::without_bom;
-use crate::key_cache::KeyCache;
 use crate::keys::{KeyRing, Stage};
 use crate::metrics::request_line;
 use crate::provider::Provider;
 use crate::quarantine::{Kept, Quarantine, QuarantinedDelivery};
 use crate::queue::{OutgoingMessage, QueuePublisher};
-use crate::schemes::hmac_sha256::constant_time_eq;
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
+use crate::secret_cache::SecretCache;
 use crate::settings::Settings;
 use crate::source_ip::source_ip;
 use crate::time::rfc3339;
@@ -30,10 +30,10 @@ use crate::time::rfc3339;
 pub struct Receiver<S: Scheme> {
     scheme: S,
     settings: Settings,
-    keys: KeyCache<S::Key>,
+    keys: SecretCache<S::Key>,
     queue: QueuePublisher,
     /// `REQUIRED_HEADER`'s accepted values, when it is set.
-    header_values: Option<KeyCache<HeaderDigest>>,
+    header_values: Option<SecretCache<HeaderDigest>>,
     /// Where deliveries refused for their key are kept, when
     /// `QUARANTINE_BUCKET` is set.
     quarantine: Option<Quarantine>,
@@ -81,8 +81,8 @@ impl<S: Scheme> Receiver<S> {
         let header_values = settings
             .required_header
             .as_ref()
-            .map(|required| KeyCache::for_settings(secrets.clone(), required.secret_id.clone(), &settings));
-        let keys = KeyCache::for_settings(secrets, settings.secret_id.clone(), &settings);
+            .map(|required| SecretCache::for_settings(secrets.clone(), required.secret_id.clone(), &settings));
+        let keys = SecretCache::for_settings(secrets, settings.secret_id.clone(), &settings);
         let queue = QueuePublisher::for_settings(sqs, &settings);
         let quarantine = settings
             .quarantine

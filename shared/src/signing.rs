@@ -7,9 +7,9 @@
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{EcdsaKeyPair, RsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256};
 
-use crate::encoding::{decode_base64, encode_base64, encode_hex};
+use crate::encoding::decode_base64;
 use crate::pem::decode_pem;
-use crate::schemes::{Codat, Kaunt, Kravia, Scheme, SmartKyc};
+use crate::schemes::Scheme;
 
 /// Why a key can't sign.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,51 +17,59 @@ pub enum SigningError {
     /// The key text is not a key of the kind the provider uses.
     #[error("invalid signing key: {0}")]
     InvalidKey(String),
+    /// The provider builds its body around the input, which must be JSON
+    /// text (Kravia's `data`, receeve's `payload`).
+    #[error("the input must be JSON text")]
+    NotJsonText,
 }
 
-/// A Kravia body: `data` (JSON object text, kept as given) with its digest.
-pub fn kravia_body(data: &str, secret: &str) -> Result<String, SigningError> {
-    let key = Kravia.parse_key(secret).map_err(SigningError::InvalidKey)?;
-    let digest = crate::schemes::kravia_digest(data, &key);
-    Ok(format!(
-        r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{}"}}"#,
-        encode_hex(&digest)
-    ))
+/// A delivery as its provider sends it: the body and the headers that carry
+/// its signature (lower-case names, in the order the provider sends them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedDelivery {
+    /// The exact body.
+    pub body: Vec<u8>,
+    /// The signature's headers; the scheme names them, nobody else.
+    pub headers: Vec<(&'static str, String)>,
 }
 
-/// Kaunt's `X-Signature-SHA256` value for `body` (lowercase hex).
-pub fn kaunt_signature(secret: &str, body: &[u8]) -> Result<String, SigningError> {
-    let key = Kaunt.parse_key(secret).map_err(SigningError::InvalidKey)?;
-    Ok(encode_hex(&key.tag(&[body])))
+/// What a provider signs beside the body (Standard Webhooks' message id
+/// and timestamp); the others ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// `webhook-id`.
+    pub id: &'a str,
+    /// `webhook-timestamp`, Unix seconds.
+    pub timestamp: u64,
 }
 
-/// Smart KYC's `X-SmartKYC-Signature` value for `body` (lowercase hex).
-pub fn smartkyc_signature(secret: &str, body: &[u8]) -> Result<String, SigningError> {
-    let key = SmartKyc.parse_key(secret).map_err(SigningError::InvalidKey)?;
-    Ok(encode_hex(&key.tag(&[body])))
+/// Signing, the mirror of [`Scheme`]'s verifying: each scheme signs in its
+/// own file, beside the header names and rules it verifies with, so that a
+/// header's name is written once.
+pub trait Sign: Scheme {
+    /// Signs `input` with `key` as the provider does. `input` is the whole
+    /// body for Kaunt, Smart KYC and Codat; the `data` object for Kravia and
+    /// the `payload` object for receeve, around which the provider builds
+    /// the body. `key` is the secret's text (receeve: the PKCS#8 PEM
+    /// private key).
+    fn sign(&self, key: &str, input: &[u8], message: &Message<'_>) -> Result<SignedDelivery, SigningError>;
 }
 
-/// Codat's `webhook-signature` value (`v1,<base64>`) for one message.
-pub fn codat_signature(secret: &str, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SigningError> {
-    let key = Codat.parse_key(secret).map_err(SigningError::InvalidKey)?;
-    let tag = key.tag(&[id.as_bytes(), b".", timestamp.to_string().as_bytes(), b".", body]);
-    Ok(format!("v1,{}", encode_base64(&tag)))
+/// A message for schemes that sign none (all but Standard Webhooks').
+pub const NO_MESSAGE: Message<'static> = Message { id: "", timestamp: 0 };
+
+/// `input` as the JSON text a provider builds its body around.
+pub(crate) fn json_text(input: &[u8]) -> Result<&str, SigningError> {
+    std::str::from_utf8(input).map_err(|_| SigningError::NotJsonText)
 }
 
-/// A receeve body: `payload` (JSON text) signed with a PKCS#8 PEM private
-/// key, RSA (PKCS#1 v1.5) or EC P-256 (DER ECDSA), with `payloadAsString`
-/// set to exactly the signed text.
-pub fn receeve_body(payload: &str, private_key_pem: &str) -> Result<String, SigningError> {
-    let signature = receeve_signature(payload.as_bytes(), private_key_pem)?;
-    let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
-    Ok(format!(
-        r#"{{"payload":{payload},"signature":{},"payloadAsString":{}}}"#,
-        quote(&encode_base64(&signature)),
-        quote(payload)
-    ))
+/// `scheme`'s key, or why it can't sign.
+pub(crate) fn signing_key<S: Scheme>(scheme: &S, text: &str) -> Result<S::Key, SigningError> {
+    scheme.parse_key(text).map_err(SigningError::InvalidKey)
 }
 
-/// A SHA-256 signature over `message` with a PKCS#8 PEM private key.
+/// A SHA-256 signature over `message` with a PKCS#8 PEM private key, RSA
+/// (PKCS#1 v1.5) or EC P-256 (DER ECDSA): receeve's.
 pub fn receeve_signature(message: &[u8], private_key_pem: &str) -> Result<Vec<u8>, SigningError> {
     let der = decode_pem(private_key_pem, &["PRIVATE KEY"]).map_err(SigningError::InvalidKey)?;
     let rng = SystemRandom::new();
@@ -86,9 +94,16 @@ pub fn is_codat_secret(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::encode_base64;
     use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
-    use crate::schemes::Receeve;
+    use crate::schemes::{Codat, Kaunt, Kravia, Receeve};
     use crate::VerifyError;
+
+    /// A receeve body of `payload` signed with `private`.
+    fn receeve_body(payload: &str, private: &str) -> Result<String, SigningError> {
+        let signed = Receeve.sign(private, payload.as_bytes(), &NO_MESSAGE)?;
+        Ok(String::from_utf8(signed.body).unwrap())
+    }
 
     const RSA_PRIVATE: &str = include_str!("../testdata/rsa-private.pem");
     const RSA_PUBLIC: &str = include_str!("../testdata/rsa-public.pem");
@@ -98,7 +113,13 @@ mod tests {
     #[test]
     fn kravia_signing_matches_md5sum() {
         let data = r#"{"timestamp":1663063069,"eventType":"CaseUpdate","claimId":123443}"#;
-        let body = kravia_body(data, "kravia-test-secret").unwrap();
+        let body = String::from_utf8(
+            Kravia
+                .sign("kravia-test-secret", data.as_bytes(), &NO_MESSAGE)
+                .unwrap()
+                .body,
+        )
+        .unwrap();
         assert!(
             body.ends_with(r#""signature":"afc64eac06dcbf6111f3a84018ba466c"}"#),
             "{body}"
@@ -107,14 +128,28 @@ mod tests {
 
     #[test]
     fn codat_signing_reproduces_the_published_vector() {
-        let signature = codat_signature(
-            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-            "msg_p5jXN8AQM9LWM0D4loKWxJek",
-            1_614_265_330,
-            br#"{"test": 2432232314}"#,
-        )
-        .unwrap();
-        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        let message = Message {
+            id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            timestamp: 1_614_265_330,
+        };
+        let signed = Codat
+            .sign(
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                br#"{"test": 2432232314}"#,
+                &message,
+            )
+            .unwrap();
+        assert_eq!(
+            signed.headers,
+            [
+                ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek".to_owned()),
+                ("webhook-timestamp", "1614265330".to_owned()),
+                (
+                    "webhook-signature",
+                    "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=".to_owned()
+                ),
+            ]
+        );
     }
 
     #[test]
@@ -178,7 +213,9 @@ mod tests {
     #[test]
     fn signing_refuses_keys_it_cannot_use() {
         assert!(receeve_body("{}", RSA_PUBLIC).is_err());
-        assert!(codat_signature("whsec_***", "id", 1, b"{}").is_err());
-        assert!(kaunt_signature("", b"{}").is_err());
+        let message = Message { id: "id", timestamp: 1 };
+        assert!(Codat.sign("whsec_***", b"{}", &message).is_err());
+        assert!(Kaunt.sign("", b"{}", &NO_MESSAGE).is_err());
+        assert_eq!(Kravia.sign("k", b"\xff", &NO_MESSAGE), Err(SigningError::NotJsonText));
     }
 }

@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use lambda_http::Request;
 use serde_json::{json, Value};
-use sign_event::{api_gateway_event, refresh_codat_event, EventOptions, Sample, SignOptions, SignedRequest, TestKeys};
+use sign_event::{api_gateway_event, refresh_codat_event, EventOptions, Message, Sample, SignedRequest, TestKeys};
 use webhook_receiver::encoding::encode_base64;
 use webhook_receiver::lambda_event;
 use webhook_receiver::Provider;
@@ -47,9 +47,9 @@ pub fn same_data_from_two_creditors(data: &str) -> [Request; 2] {
 
 /// `input` signed with `key` (Codat: with this id, timestamped now).
 pub fn signed_with(provider: Provider, key: &str, input: &str, codat_id: &str) -> SignedRequest {
-    let options = SignOptions {
-        codat_id,
-        codat_timestamp: now(),
+    let options = Message {
+        id: codat_id,
+        timestamp: now(),
     };
     sign_event::sign(provider, key, input, &options).unwrap()
 }
@@ -58,10 +58,7 @@ pub fn signed_with(provider: Provider, key: &str, input: &str, codat_id: &str) -
 /// with the test key.
 pub fn codat_signed_at(id: &str, timestamp: u64, body: &str) -> SignedRequest {
     let key = test_keys().secret(Provider::Codat).unwrap();
-    let options = SignOptions {
-        codat_id: id,
-        codat_timestamp: timestamp,
-    };
+    let options = Message { id, timestamp };
     sign_event::sign(Provider::Codat, key.trim(), body, &options).unwrap()
 }
 

@@ -39,13 +39,13 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 use webhook_receiver::encoding::sha256_hex;
-use webhook_receiver::key_cache::{KeyCache, Versions};
 use webhook_receiver::keys::KeyRing;
 use webhook_receiver::metrics::{Line, Unit};
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::queue::QueuePublisher;
 use webhook_receiver::receiver::{receive_offline, AwsClients};
 use webhook_receiver::schemes::{AnyScheme, Scheme};
+use webhook_receiver::secret_cache::{SecretCache, Versions};
 use webhook_receiver::settings::ConfigError;
 use webhook_receiver::time::unix_millis;
 use webhook_receiver::{Provider, Settings};
@@ -200,7 +200,7 @@ impl Release {
         let Some(settings) = self.settings_of(scheme.provider()) else {
             return (counts, oldest_kept);
         };
-        let keys = KeyCache::for_settings(self.clients.secrets.clone(), settings.secret_id.clone(), settings);
+        let keys = SecretCache::for_settings(self.clients.secrets.clone(), settings.secret_id.clone(), settings);
         let ring = match keys.keys(|text| scheme.parse_key(text)).await {
             Ok(ring) => ring,
             Err(error) => {

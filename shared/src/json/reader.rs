@@ -56,6 +56,17 @@ pub fn string_field(body: &[u8], field: &str) -> Result<TopLevel, ReceiveError> 
     read_field(without_bom(body), field)
 }
 
+/// A string field of a body that must be a JSON object (400 otherwise), or
+/// `None` when absent or not a string: event types are informative, and a
+/// provider adding a new shape must not cost an event. The whole body is
+/// read as strictly as this module says.
+pub fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveError> {
+    match string_field(body, field)? {
+        TopLevel::Object(value) => Ok(value),
+        TopLevel::NotObject => Err(ReceiveError::Malformed("body is not a JSON object")),
+    }
+}
+
 /// [`string_field`] of a body without a byte order mark.
 fn read_field(body: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);

@@ -97,6 +97,20 @@ macro_rules! any_scheme {
                 }
             }
         }
+
+        #[cfg(any(test, feature = "signing"))]
+        impl crate::signing::Sign for AnyScheme {
+            fn sign(
+                &self,
+                key: &str,
+                input: &[u8],
+                message: &crate::signing::Message<'_>,
+            ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+                match self {
+                    $(AnyScheme::$variant(scheme) => scheme.sign(key, input, message),)+
+                }
+            }
+        }
     };
 }
 

@@ -20,8 +20,9 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::hmac_sha256::{constant_time_eq, HmacKey};
+use super::hmac_sha256::HmacKey;
 use super::{EventFacts, Scheme};
+use crate::constant_time::constant_time_eq;
 use crate::delivery::Delivery;
 use crate::encoding::decode_base64;
 use crate::error::{ReceiveError, VerifyError};
@@ -161,6 +162,32 @@ fn check_timestamp(timestamp: &str, delivery: &Delivery<'_>) -> Result<(), Verif
         return Err(VerifyError::StaleTimestamp(distance.as_secs()));
     }
     Ok(())
+}
+
+/// One `v1,<base64>` signature, in the `webhook-*` headers.
+#[cfg(any(test, feature = "signing"))]
+impl crate::signing::Sign for Codat {
+    fn sign(
+        &self,
+        key: &str,
+        input: &[u8],
+        message: &crate::signing::Message<'_>,
+    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+        let key = crate::signing::signing_key(self, key)?;
+        let timestamp = message.timestamp.to_string();
+        let tag = key.tag(&[message.id.as_bytes(), b".", timestamp.as_bytes(), b".", input]);
+        Ok(crate::signing::SignedDelivery {
+            body: input.to_vec(),
+            headers: vec![
+                (STANDARD.id, message.id.to_owned()),
+                (STANDARD.timestamp, timestamp),
+                (
+                    STANDARD.signature,
+                    format!("v1,{}", crate::encoding::encode_base64(&tag)),
+                ),
+            ],
+        })
+    }
 }
 
 #[cfg(test)]
@@ -321,7 +348,14 @@ mod tests {
 
     /// A `v1,<base64>` signature of `body` as Codat's sender makes it.
     fn tag(id: &str, timestamp: u64, body: &str) -> String {
-        crate::signing::codat_signature(SECRET, id, timestamp, body.as_bytes()).unwrap()
+        let message = crate::signing::Message { id, timestamp };
+        let signed = crate::signing::Sign::sign(&Codat, SECRET, body.as_bytes(), &message).unwrap();
+        signed
+            .headers
+            .into_iter()
+            .find(|(name, _)| *name == STANDARD.signature)
+            .unwrap()
+            .1
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use hmac::{Hmac, Mac};
 
+use crate::constant_time::constant_time_eq;
 use crate::delivery::Delivery;
 use crate::error::{ReceiveError, VerifyError};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 /// A ready HMAC-SHA256 state keyed with the secret. Cloning it per request
 /// skips re-deriving the key pads; its `Debug` shows no key material.
@@ -43,11 +43,6 @@ impl HmacKey {
     pub fn matches(&self, parts: &[&[u8]], signature: &[u8]) -> bool {
         constant_time_eq(&self.tag(parts), signature)
     }
-}
-
-/// Equal length and equal content, in time independent of the content.
-pub fn constant_time_eq(expected: &[u8], given: &[u8]) -> bool {
-    expected.len() == given.len() && bool::from(expected.ct_eq(given))
 }
 
 /// The claim of a scheme that sends HMAC-SHA256(secret, raw body) in one

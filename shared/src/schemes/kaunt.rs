@@ -6,10 +6,11 @@
 //! compared.
 
 use super::hmac_sha256::{BodyMacClaim, HmacKey};
-use super::{optional_string, EventFacts, Scheme};
+use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::{decode_base64, decode_hex};
 use crate::error::ReceiveError;
+use crate::json::reader::optional_string;
 use crate::provider::Provider;
 
 const SIGNATURE_HEADER: &str = "x-signature-sha256";
@@ -61,6 +62,24 @@ fn decode_digest(header: &str) -> Option<Vec<u8>> {
         decode_hex(text)
     } else {
         decode_base64(text)
+    }
+}
+
+/// Lowercase hex, as Kaunt's examples show.
+#[cfg(any(test, feature = "signing"))]
+impl crate::signing::Sign for Kaunt {
+    fn sign(
+        &self,
+        key: &str,
+        input: &[u8],
+        _: &crate::signing::Message<'_>,
+    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+        let key = crate::signing::signing_key(self, key)?;
+        let signature = crate::encoding::encode_hex(&key.tag(&[input]));
+        Ok(crate::signing::SignedDelivery {
+            body: input.to_vec(),
+            headers: vec![(SIGNATURE_HEADER, signature)],
+        })
     }
 }
 

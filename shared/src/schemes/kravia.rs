@@ -33,11 +33,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use md5::{Digest, Md5};
 
-use super::hmac_sha256::constant_time_eq;
-use super::{optional_string, EventFacts, Scheme};
+use super::{EventFacts, Scheme};
+use crate::constant_time::constant_time_eq;
 use crate::delivery::Delivery;
 use crate::encoding::{decode_hex, encode_hex, sha256_hex};
 use crate::error::{ReceiveError, VerifyError};
+use crate::json::reader::optional_string;
 use crate::json::reader::Members;
 use crate::provider::Provider;
 
@@ -277,6 +278,27 @@ pub(crate) fn compact_json(json: &[u8]) -> Cow<'_, [u8]> {
     compact.map_or(Cow::Borrowed(json), Cow::Owned)
 }
 
+/// The body Kravia builds around `data` (kept as given), with its digest
+/// in lowercase hex.
+#[cfg(any(test, feature = "signing"))]
+impl crate::signing::Sign for Kravia {
+    fn sign(
+        &self,
+        key: &str,
+        input: &[u8],
+        _: &crate::signing::Message<'_>,
+    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+        let key = crate::signing::signing_key(self, key)?;
+        let data = crate::signing::json_text(input)?;
+        let signature = crate::encoding::encode_hex(&digest(data, &key));
+        let body = format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{signature}"}}"#);
+        Ok(crate::signing::SignedDelivery {
+            body: body.into_bytes(),
+            headers: Vec::new(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
@@ -446,7 +468,8 @@ mod tests {
     fn the_form_of_data_that_was_signed_is_queued() {
         // Signed as sent, with spaces: queued as sent, so it verifies again.
         let spaced = r#"{ "timestamp": 1663063069, "eventType": "CaseUpdate", "claimId": 123443 }"#;
-        let body = crate::signing::kravia_body(spaced, SECRET).unwrap();
+        let signed = crate::signing::Sign::sign(&Kravia, SECRET, spaced.as_bytes(), &crate::signing::NO_MESSAGE);
+        let body = String::from_utf8(signed.unwrap().body).unwrap();
         let verified = verify(&body).unwrap();
         let queued = verified.facts.signed_payload.unwrap();
         assert!(queued.contains(spaced), "{queued}");

@@ -19,15 +19,11 @@ pub use kravia::Kravia;
 pub use receeve::Receeve;
 pub use smartkyc::SmartKyc;
 
-#[cfg(any(test, feature = "signing"))]
-pub(crate) use kravia::digest as kravia_digest;
-
 use std::time::Instant;
 
 use crate::delivery::Delivery;
 use crate::envelope::MAX_ID_CHARS;
 use crate::error::{ReceiveError, VerifyError};
-use crate::json::reader::{string_field, TopLevel};
 use crate::keys::{KeyRing, Stage};
 use crate::provider::Provider;
 
@@ -172,17 +168,6 @@ fn check_id_length(id: Option<&str>) -> Result<(), ReceiveError> {
     match id {
         Some(id) if id.chars().count() > MAX_ID_CHARS => Err(ReceiveError::Malformed("event id or type too long")),
         _ => Ok(()),
-    }
-}
-
-/// A string field of a body that must be a JSON object (400 otherwise), or
-/// `None` when absent or not a string: event types are informative, and a
-/// provider adding a new shape must not cost an event. The whole body is
-/// read as strictly as [`crate::json::reader`] says.
-fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveError> {
-    match string_field(body, field)? {
-        TopLevel::Object(value) => Ok(value),
-        TopLevel::NotObject => Err(ReceiveError::Malformed("body is not a JSON object")),
     }
 }
 

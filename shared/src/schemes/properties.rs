@@ -8,13 +8,13 @@ use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 
 use super::test_support::{check, NOW};
-use super::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc, Verified};
+use super::{AnyScheme, Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc, Verified};
 use crate::error::ReceiveError;
 use crate::json::reader::same_ignoring_case;
 use crate::keys::{KeyRing, SecretText};
 use crate::provider::Provider;
 use crate::receiver::receive_offline;
-use crate::signing;
+use crate::signing::{self, Sign};
 
 const RSA_PRIVATE: &str = include_str!("../../testdata/rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("../../testdata/rsa-public.pem");
@@ -44,67 +44,51 @@ fn secret(provider: Provider, seed: &str) -> String {
     }
 }
 
-/// A genuine delivery of `provider` carrying `note`, signed with `seed`'s key.
+/// A genuine delivery of `provider` carrying `note`, signed with `seed`'s
+/// key by the scheme's own signer.
 fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
-    let key = secret(provider, seed);
+    let key = match provider {
+        Provider::Receeve => RSA_PRIVATE.to_owned(),
+        _ => secret(provider, seed),
+    };
     let note = serde_json::to_string(note).unwrap();
-    match provider {
+    let input = match provider {
+        Provider::Kravia => format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#),
+        Provider::Receeve => format!(r#"{{"details":{{"messageType":"t"}},"messageId":"m-{id}","note":{note}}}"#),
+        Provider::Kaunt => format!(r#"{{"Id":"{id}","EventType":"ModelReady","Note":{note}}}"#),
+        Provider::SmartKyc => format!(r#"{{"event":"submission.created","data":{{"note":{note}}}}}"#),
+        _ => format!(r#"{{"eventType":"read.completed","note":{note}}}"#),
+    };
+    let msg_id = format!("msg_{id}");
+    let message = signing::Message {
+        id: &msg_id,
+        timestamp: NOW,
+    };
+    let signed = AnyScheme::for_provider(provider)
+        .sign(&key, input.as_bytes(), &message)
+        .unwrap();
+    let body = String::from_utf8(signed.body).unwrap();
+    // Kravia's hex digest and `MD5` are read in any letter case.
+    let case_free = match provider {
         Provider::Kravia => {
-            let data = format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#);
-            let body = signing::kravia_body(&data, &key).unwrap();
             let value_of = |field: &str| {
                 let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
                 let value = parsed.pointer(field).unwrap().as_str().unwrap().to_owned();
                 let start = body.find(&format!("\"{value}\"")).unwrap() + 1;
                 start..start + value.len()
             };
-            let case_free = vec![value_of("/header/algorithm"), value_of("/signature")];
-            Signed {
-                body: body.into_bytes(),
-                headers: vec![],
-                case_free,
-            }
+            vec![value_of("/header/algorithm"), value_of("/signature")]
         }
-        Provider::Receeve => {
-            let payload = format!(r#"{{"details":{{"messageType":"t"}},"messageId":"m-{id}","note":{note}}}"#);
-            Signed {
-                body: signing::receeve_body(&payload, RSA_PRIVATE).unwrap().into_bytes(),
-                headers: vec![],
-                case_free: vec![],
-            }
-        }
-        Provider::Kaunt => {
-            let body = format!(r#"{{"Id":"{id}","EventType":"ModelReady","Note":{note}}}"#);
-            let signature = signing::kaunt_signature(&key, body.as_bytes()).unwrap();
-            Signed {
-                body: body.into_bytes(),
-                headers: vec![("x-signature-sha256".into(), signature)],
-                case_free: vec![],
-            }
-        }
-        Provider::SmartKyc => {
-            let body = format!(r#"{{"event":"submission.created","data":{{"note":{note}}}}}"#);
-            let signature = signing::smartkyc_signature(&key, body.as_bytes()).unwrap();
-            Signed {
-                body: body.into_bytes(),
-                headers: vec![("x-smartkyc-signature".into(), signature)],
-                case_free: vec![],
-            }
-        }
-        _ => {
-            let body = format!(r#"{{"eventType":"read.completed","note":{note}}}"#);
-            let msg_id = format!("msg_{id}");
-            let signature = signing::codat_signature(&key, &msg_id, NOW, body.as_bytes()).unwrap();
-            Signed {
-                body: body.into_bytes(),
-                headers: vec![
-                    ("webhook-id".into(), msg_id),
-                    ("webhook-timestamp".into(), NOW.to_string()),
-                    ("webhook-signature".into(), signature),
-                ],
-                case_free: vec![],
-            }
-        }
+        _ => vec![],
+    };
+    Signed {
+        body: body.into_bytes(),
+        headers: signed
+            .headers
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+        case_free,
     }
 }
 

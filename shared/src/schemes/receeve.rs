@@ -151,6 +151,31 @@ impl Scheme for Receeve {
     }
 }
 
+/// The body receeve builds around `payload`: signed with the PKCS#8 PEM
+/// private key, with `payloadAsString` exactly the signed text.
+#[cfg(any(test, feature = "signing"))]
+impl crate::signing::Sign for Receeve {
+    fn sign(
+        &self,
+        key: &str,
+        input: &[u8],
+        _: &crate::signing::Message<'_>,
+    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+        let payload = crate::signing::json_text(input)?;
+        let signature = crate::signing::receeve_signature(input, key)?;
+        let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
+        let body = format!(
+            r#"{{"payload":{payload},"signature":{},"payloadAsString":{}}}"#,
+            quote(&crate::encoding::encode_base64(&signature)),
+            quote(payload)
+        );
+        Ok(crate::signing::SignedDelivery {
+            body: body.into_bytes(),
+            headers: Vec::new(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

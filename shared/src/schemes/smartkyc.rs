@@ -5,10 +5,11 @@
 //! than the event name.
 
 use super::hmac_sha256::{BodyMacClaim, HmacKey};
-use super::{optional_string, EventFacts, Scheme};
+use super::{EventFacts, Scheme};
 use crate::delivery::Delivery;
 use crate::encoding::decode_hex;
 use crate::error::ReceiveError;
+use crate::json::reader::optional_string;
 use crate::provider::Provider;
 
 const SIGNATURE_HEADER: &str = "x-smartkyc-signature";
@@ -46,6 +47,24 @@ impl Scheme for SmartKyc {
             event_type: optional_string(body, "event")?,
             event_id: None,
             signed_payload: None,
+        })
+    }
+}
+
+/// Lowercase hex, as Smart KYC's examples show.
+#[cfg(any(test, feature = "signing"))]
+impl crate::signing::Sign for SmartKyc {
+    fn sign(
+        &self,
+        key: &str,
+        input: &[u8],
+        _: &crate::signing::Message<'_>,
+    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+        let key = crate::signing::signing_key(self, key)?;
+        let signature = crate::encoding::encode_hex(&key.tag(&[input]));
+        Ok(crate::signing::SignedDelivery {
+            body: input.to_vec(),
+            headers: vec![(SIGNATURE_HEADER, signature)],
         })
     }
 }

@@ -7,8 +7,9 @@ mod request;
 mod samples;
 
 pub use refresh::{refresh_codat_event, RefreshError};
-pub use request::{api_gateway_event, sign, EventOptions, SignOptions, SignedRequest};
+pub use request::{api_gateway_event, sign, EventOptions, SignedRequest};
 pub use samples::{render, stale_samples, write_samples, Forgery, Sample, TestKeys, SAMPLES, SAMPLE_TIMESTAMP};
+pub use webhook_receiver::signing::Message;
 
 use std::path::PathBuf;
 

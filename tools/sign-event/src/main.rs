@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sign_event::{
-    api_gateway_event, refresh_codat_event, sign, stale_samples, write_samples, EventOptions, SignOptions, TestKeys,
+    api_gateway_event, refresh_codat_event, sign, stale_samples, write_samples, EventOptions, Message, TestKeys,
     ToolError,
 };
 use webhook_receiver::Provider;
@@ -57,9 +57,9 @@ fn run(args: &[String]) -> Result<(), ToolError> {
                 Some(text) => text.parse().map_err(|_| usage("--timestamp takes Unix seconds"))?,
                 None => now(),
             };
-            let options = SignOptions {
-                codat_id: &codat_id,
-                codat_timestamp: timestamp,
+            let options = Message {
+                id: &codat_id,
+                timestamp,
             };
             let request = sign(provider, key.trim(), input.trim_end_matches('\n'), &options)?;
             let tenant = flags.value("--tenant");

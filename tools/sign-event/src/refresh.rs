@@ -8,7 +8,8 @@
 //! timestamp, so it stays a forgery.
 
 use webhook_receiver::encoding::decode_base64;
-use webhook_receiver::signing::{codat_signature, SigningError};
+use webhook_receiver::schemes::{Codat, Scheme};
+use webhook_receiver::signing::{Message, Sign, SigningError};
 
 /// Why an event can't be refreshed.
 #[derive(Debug, thiserror::Error)]
@@ -28,30 +29,39 @@ pub fn refresh_codat_event(
     secret: &str,
     now: u64,
 ) -> Result<serde_json::Value, RefreshError> {
+    // The standard family's id, timestamp and signature, named by the scheme.
+    let &[id_name, timestamp_name, signature_name, ..] = Codat.signature_headers() else {
+        return Err(RefreshError::NotACodatEvent("no header names"));
+    };
     let Some(headers) = event.get("headers").and_then(|h| h.as_object()) else {
         return Err(RefreshError::NotACodatEvent("no headers"));
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-    let (Some(id), Some(timestamp), Some(signature)) = (
-        header("webhook-id"),
-        header("webhook-timestamp"),
-        header("webhook-signature"),
-    ) else {
+    let (Some(id), Some(timestamp), Some(signature)) =
+        (header(id_name), header(timestamp_name), header(signature_name))
+    else {
         return Ok(event);
     };
     let body = event_body(&event)?;
     let signed_at: u64 = timestamp
         .parse()
         .map_err(|_| RefreshError::NotACodatEvent("bad timestamp"))?;
-    let genuine = codat_signature(secret, &id, signed_at, &body)? == signature;
-    let fresh = if genuine {
-        codat_signature(secret, &id, now, &body)?
-    } else {
-        signature
+    let signature_at = |timestamp| -> Result<Option<String>, SigningError> {
+        let signed = Codat.sign(secret, &body, &Message { id: &id, timestamp })?;
+        Ok(signed
+            .headers
+            .into_iter()
+            .find(|(name, _)| *name == signature_name)
+            .map(|(_, value)| value))
+    };
+    let genuine = signature_at(signed_at)?.as_deref() == Some(signature.as_str());
+    let fresh = match signature_at(now)? {
+        Some(fresh) if genuine => fresh,
+        _ => signature,
     };
     if let Some(headers) = event.get_mut("headers").and_then(|h| h.as_object_mut()) {
-        headers.insert("webhook-timestamp".into(), now.to_string().into());
-        headers.insert("webhook-signature".into(), fresh.into());
+        headers.insert(timestamp_name.into(), now.to_string().into());
+        headers.insert(signature_name.into(), fresh.into());
     }
     Ok(event)
 }

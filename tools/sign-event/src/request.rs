@@ -1,9 +1,8 @@
 //! A signed webhook request and the API Gateway event that carries it.
 
 use webhook_receiver::encoding::encode_base64;
-use webhook_receiver::signing::{
-    codat_signature, kaunt_signature, kravia_body, receeve_body, smartkyc_signature, SigningError,
-};
+use webhook_receiver::schemes::AnyScheme;
+use webhook_receiver::signing::{Message, Sign, SigningError};
 use webhook_receiver::Provider;
 
 /// A webhook as its provider would send it: the body and the headers.
@@ -17,52 +16,19 @@ pub struct SignedRequest {
     pub headers: Vec<(String, String)>,
 }
 
-/// What to sign and how.
-#[derive(Debug, Clone)]
-pub struct SignOptions<'a> {
-    /// Codat's `webhook-id`.
-    pub codat_id: &'a str,
-    /// Codat's `webhook-timestamp`, Unix seconds.
-    pub codat_timestamp: u64,
-}
-
-/// Signs `input` with `key` as `provider` does. `input` is the whole body
-/// for Kaunt, Smart KYC and Codat; the `data` object for Kravia and the
+/// Signs `input` with `key` as `provider` does, through its scheme's
+/// signer (which alone knows the signature's headers): `input` is the whole
+/// body for Kaunt, Smart KYC and Codat; the `data` object for Kravia and the
 /// `payload` object for receeve, around which the provider builds the body.
-/// `key` is the secret's text (receeve: the PKCS#8 PEM private key).
-pub fn sign(
-    provider: Provider,
-    key: &str,
-    input: &str,
-    options: &SignOptions<'_>,
-) -> Result<SignedRequest, SigningError> {
+/// `key` is the secret's text (receeve: the PKCS#8 PEM private key);
+/// `message` is what Codat signs beside the body.
+pub fn sign(provider: Provider, key: &str, input: &str, message: &Message<'_>) -> Result<SignedRequest, SigningError> {
+    let signed = AnyScheme::for_provider(provider).sign(key, input.as_bytes(), message)?;
     let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-    let body = match provider {
-        Provider::Kravia => kravia_body(input, key)?,
-        Provider::Receeve => receeve_body(input, key)?,
-        Provider::Kaunt => {
-            headers.push(("x-signature-sha256".into(), kaunt_signature(key, input.as_bytes())?));
-            input.to_owned()
-        }
-        Provider::SmartKyc => {
-            headers.push((
-                "x-smartkyc-signature".into(),
-                smartkyc_signature(key, input.as_bytes())?,
-            ));
-            input.to_owned()
-        }
-        Provider::Codat => {
-            let signature = codat_signature(key, options.codat_id, options.codat_timestamp, input.as_bytes())?;
-            headers.push(("webhook-id".into(), options.codat_id.to_owned()));
-            headers.push(("webhook-timestamp".into(), options.codat_timestamp.to_string()));
-            headers.push(("webhook-signature".into(), signature));
-            input.to_owned()
-        }
-        _ => return Err(SigningError::InvalidKey(format!("no signer for {provider}"))),
-    };
+    headers.extend(signed.headers.into_iter().map(|(name, value)| (name.to_owned(), value)));
     Ok(SignedRequest {
         provider,
-        body,
+        body: String::from_utf8(signed.body).map_err(|_| SigningError::NotJsonText)?,
         headers,
     })
 }

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use webhook_receiver::Provider;
 
-use crate::request::{api_gateway_event, sign, EventOptions, SignOptions};
+use crate::request::{api_gateway_event, sign, EventOptions};
 use crate::ToolError;
+use webhook_receiver::signing::Message;
 
 /// The Codat timestamp samples are signed at. They expire after the
 /// receivers' tolerance; `scripts/local-run` refreshes them when it sends
@@ -228,9 +229,9 @@ pub fn render(sample: &Sample, keys: &TestKeys) -> Result<String, ToolError> {
         _ => keys.signing_key(sample.provider, sample.tenant)?,
     };
     let codat_id = format!("msg_sample_{}", sample.name.replace('-', "_"));
-    let options = SignOptions {
-        codat_id: &codat_id,
-        codat_timestamp: SAMPLE_TIMESTAMP,
+    let options = Message {
+        id: &codat_id,
+        timestamp: SAMPLE_TIMESTAMP,
     };
     let mut request = sign(sample.provider, &key, sample.input, &options)?;
     if let Some(Forgery::Tampered { from, to }) = sample.forgery {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use lambda_http::RequestExt;
 use sign_event::{refresh_codat_event, stale_samples, TestKeys, SAMPLES, SAMPLE_TIMESTAMP};
+use webhook_receiver::schemes::Codat;
+use webhook_receiver::signing::{Message, Sign};
 use webhook_receiver::Provider;
 
 fn events_dir() -> PathBuf {
@@ -63,13 +65,14 @@ fn refresh_re_signs_genuine_codat_events_and_keeps_forgeries_forged() {
         let header = |event: &serde_json::Value, h: &str| event["headers"][h].as_str().unwrap().to_owned();
         assert_eq!(header(&refreshed, "webhook-timestamp"), now.to_string());
         let body = refreshed["body"].as_str().unwrap();
-        let expected = webhook_receiver::signing::codat_signature(
-            secret.trim(),
-            &header(&original, "webhook-id"),
-            now,
-            body.as_bytes(),
-        )
-        .unwrap();
-        assert_eq!(header(&refreshed, "webhook-signature") == expected, genuine, "{name}");
+        let id = header(&original, "webhook-id");
+        let message = Message {
+            id: &id,
+            timestamp: now,
+        };
+        let signed = Codat.sign(secret.trim(), body.as_bytes(), &message).unwrap();
+        let expected = &signed.headers[2];
+        assert_eq!(expected.0, "webhook-signature");
+        assert_eq!(header(&refreshed, "webhook-signature") == expected.1, genuine, "{name}");
     }
 }

@@ -1,10 +1,11 @@
-//! Keys from Secrets Manager, fetched on first use and cached for a TTL.
+//! A secret's values from Secrets Manager (a provider's keys, or the required
+//! header's accepted values), parsed once per fetch and cached for a TTL.
 //!
 //! One fetch reads `AWSCURRENT` and `AWSPREVIOUS` together. Concurrent
 //! requests share a fetch, and a warm cache answers every request, forged or
 //! not, without a call: a flood of forgeries costs no Secrets Manager calls.
 //! A signature that matches no cached key may mean the provider already
-//! signs with a rotated key: [`KeyCache::refresh`] then fetches again, but
+//! signs with a rotated key: [`SecretCache::refresh`] then fetches again, but
 //! at most once per refresh interval, whether that fetch succeeds or not,
 //! so a rotation is picked up within seconds while a flood of forgeries
 //! costs one fetch per interval, even while Secrets Manager is failing.
@@ -50,8 +51,9 @@ const MISCONFIGURATION_CODES: [&str; 4] = [
     "InvalidParameterException",
 ];
 
-/// The cached key ring of one secret.
-pub struct KeyCache<K> {
+/// One secret's parsed values (keys, or header digests), cached: `K` is what
+/// each value is parsed into.
+pub struct SecretCache<K> {
     client: Client,
     secret_id: String,
     ttl: Duration,
@@ -120,7 +122,7 @@ struct Fetched {
     created: Option<SystemTime>,
 }
 
-impl<K> KeyCache<K> {
+impl<K> SecretCache<K> {
     /// A cache for `secret_id`, empty until the first request needs it.
     /// Keys are trusted for `ttl`; a verification failure may fetch them
     /// again once `refresh_interval` has passed since the last fetch;
@@ -133,7 +135,7 @@ impl<K> KeyCache<K> {
         refresh_interval: Duration,
         previous_grace: Duration,
     ) -> Self {
-        KeyCache {
+        SecretCache {
             client,
             secret_id,
             ttl,
