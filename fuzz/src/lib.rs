@@ -25,8 +25,8 @@ use webhook_receiver::keys::{KeyRing, SecretText};
 use webhook_receiver::lambda_event;
 use webhook_receiver::pem::decode_pem;
 use webhook_receiver::queue::OutgoingMessage;
-use webhook_receiver::receiver::{envelope_for, receive_offline};
-use webhook_receiver::schemes::{verify_claim, Deadline, Scheme, Verified};
+use webhook_receiver::receiver::{receive_offline, seal};
+use webhook_receiver::schemes::{Deadline, Scheme};
 use webhook_receiver::{Envelope, Provider, ReceiveError, Settings};
 
 pub mod sign;
@@ -162,8 +162,8 @@ pub fn check_delivery<S: Scheme>(
     };
     let outcome = scheme
         .claim(&delivery)
-        .and_then(|claim| verify_claim(scheme, &claim, &delivery, keys, None, Deadline::None))
-        .and_then(|verified| check_envelope(scheme, verified, &delivery));
+        .and_then(|claim| seal(scheme, &claim, &delivery, keys, None, Deadline::None))
+        .and_then(|(envelope, _)| check_envelope(envelope, &delivery));
     match (&outcome, origin) {
         (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),
         (Err(ReceiveError::Unauthenticated(reason)), Origin::Genuine) => {
@@ -174,17 +174,12 @@ pub fn check_delivery<S: Scheme>(
     outcome
 }
 
-/// Builds the envelope and SQS message for a verified delivery and checks
+/// Builds the SQS message for a verified delivery's envelope and checks
 /// that the message reads back as the same envelope.
 ///
 /// # Panics
 /// When the message doesn't read back, or breaks SQS's rules.
-pub fn check_envelope<S: Scheme>(
-    scheme: &S,
-    verified: Verified,
-    delivery: &Delivery<'_>,
-) -> Result<Envelope, ReceiveError> {
-    let envelope = envelope_for(scheme.provider(), verified, delivery)?;
+pub fn check_envelope(envelope: Envelope, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
     for fifo in [false, true] {
         let message = OutgoingMessage::new(&envelope, fifo)?;
         check_message(&envelope, delivery.body, &message);

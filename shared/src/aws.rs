@@ -48,3 +48,26 @@ pub fn sdk_config_loader() -> ConfigLoader {
                 .with_initial_backoff(Duration::from_millis(100)),
         )
 }
+
+/// The AWS clients a receiver uses, built from one configuration or given
+/// one by one (deployments and tests that reach the services differently).
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    /// For the keys.
+    pub secrets: aws_sdk_secretsmanager::Client,
+    /// For the queue.
+    pub sqs: aws_sdk_sqs::Client,
+    /// For the quarantine.
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl AwsClients {
+    /// The three clients `aws` describes.
+    pub fn new(aws: &aws_config::SdkConfig) -> Self {
+        AwsClients {
+            secrets: aws_sdk_secretsmanager::Client::new(aws),
+            sqs: aws_sdk_sqs::Client::new(aws),
+            s3: s3_client(aws),
+        }
+    }
+}

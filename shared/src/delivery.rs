@@ -2,7 +2,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use lambda_http::http::HeaderMap;
+use lambda_http::http::{HeaderMap, Method};
+use lambda_http::{Request, RequestExt};
 
 use crate::error::VerifyError;
 
@@ -41,4 +42,41 @@ impl<'r> Delivery<'r> {
     pub fn required_header(&self, name: &'static str) -> Result<&'r str, VerifyError> {
         self.single_header(name)?.ok_or(VerifyError::MissingHeader(name))
     }
+}
+
+/// The methods HTTP defines, whose names may be logged.
+static STANDARD_METHODS: [Method; 8] = [
+    Method::GET,
+    Method::HEAD,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::OPTIONS,
+    Method::CONNECT,
+    Method::TRACE,
+];
+
+/// A refused method's name for the log: any other name is the caller's
+/// text, which is never logged.
+pub fn method_name(method: &Method) -> &'static str {
+    STANDARD_METHODS
+        .iter()
+        .find(|standard| *standard == method)
+        .map_or("(another method)", Method::as_str)
+}
+
+/// The tenant a route names: the `{tenant}` path parameter of an API
+/// Gateway route, or, where events carry no route parameters (function
+/// URLs, ALB), a `tenant` query parameter.
+pub fn route_tenant(request: &Request) -> Option<String> {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first("tenant"))
+        .or_else(|| {
+            request
+                .query_string_parameters_ref()
+                .and_then(|params| params.first("tenant"))
+        })
+        .filter(|tenant| !tenant.is_empty())
+        .map(str::to_owned)
 }

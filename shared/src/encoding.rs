@@ -8,37 +8,12 @@ use base64::Engine;
 
 /// Decodes hex in either case. `None` for odd length or a non-hex character.
 pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    if !bytes.len().is_multiple_of(2) {
-        return None;
-    }
-    bytes
-        .chunks_exact(2)
-        .map(|pair| match pair {
-            [high, low] => Some(hex_value(*high)? << 4 | hex_value(*low)?),
-            _ => None,
-        })
-        .collect()
-}
-
-fn hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
-    }
+    hex::decode(text).ok()
 }
 
 /// Lowercase hex, the spelling event ids and Kravia digests use.
 pub fn encode_hex(bytes: &[u8]) -> String {
-    let digit = |nibble: u8| char::from_digit(u32::from(nibble), 16).unwrap_or('0');
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(digit(byte >> 4));
-        text.push(digit(byte & 0x0f));
-    }
-    text
+    hex::encode(bytes)
 }
 
 /// Decodes standard base64, with or without its `=` padding.

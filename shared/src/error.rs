@@ -1,4 +1,5 @@
-//! Everything that can stop a delivery, and the one place it becomes HTTP.
+//! Everything that can stop a delivery, and the one place an answer becomes
+//! HTTP: the errors' statuses, and beside them the 200.
 
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
@@ -195,6 +196,18 @@ impl ReceiveError {
             bare
         })
     }
+}
+
+/// The answer to a delivery SQS holds: 200 with its event id (the
+/// provider's, or the body's SHA-256), so a provider's log can be matched
+/// with ours.
+pub fn accepted(event_id: &str) -> Response<Body> {
+    let body = serde_json::json!({ "status": "accepted", "eventId": event_id });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body.to_string()))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
 impl From<ConfigError> for ReceiveError {

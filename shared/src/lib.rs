@@ -18,6 +18,7 @@
 
 pub mod aws;
 pub mod constant_time;
+pub mod defences;
 pub mod delivery;
 pub mod encoding;
 pub mod envelope;

@@ -125,7 +125,7 @@ impl QuarantinedDelivery {
             provider,
             reason,
             received_at_ms: unix_millis(received_at),
-            tenant: crate::receiver::route_tenant(request),
+            tenant: crate::delivery::route_tenant(request),
             source_ip: source_ip(request).map(|ip| ip.to_string()),
             body_encoding: match request.body() {
                 Body::Binary(_) => BodyEncoding::Base64,

@@ -3,16 +3,16 @@
 use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
-use lambda_http::http::{header, HeaderValue, Method, StatusCode};
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 
-use crate::constant_time::constant_time_eq;
-use crate::delivery::Delivery;
+pub use crate::aws::AwsClients;
+use crate::defences::{check_source, header_digest, RequiredHeader};
+use crate::delivery::{method_name, route_tenant, Delivery};
 use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
-use crate::error::{ReceiveError, VerifyError};
+use crate::error::{self, ReceiveError, VerifyError};
 use crate::json::reader::without_bom;
 use crate::keys::{KeyRing, Stage};
 use crate::metrics::request_line;
@@ -22,7 +22,6 @@ use crate::queue::{OutgoingMessage, QueuePublisher};
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
 use crate::secret_cache::SecretCache;
 use crate::settings::Settings;
-use crate::source_ip::source_ip;
 use crate::time::rfc3339;
 
 /// One provider's receiver: its scheme, settings, cached keys and queue.
@@ -32,34 +31,11 @@ pub struct Receiver<S: Scheme> {
     settings: Settings,
     keys: SecretCache<S::Key>,
     queue: QueuePublisher,
-    /// `REQUIRED_HEADER`'s accepted values, when it is set.
-    header_values: Option<SecretCache<HeaderDigest>>,
+    /// `REQUIRED_HEADER`, when it is set.
+    required_header: Option<RequiredHeader>,
     /// Where deliveries refused for their key are kept, when
     /// `QUARANTINE_BUCKET` is set.
     quarantine: Option<Quarantine>,
-}
-
-/// The AWS clients a receiver uses, built from one configuration or given
-/// one by one (deployments and tests that reach the services differently).
-#[derive(Debug, Clone)]
-pub struct AwsClients {
-    /// For the keys.
-    pub secrets: aws_sdk_secretsmanager::Client,
-    /// For the queue.
-    pub sqs: aws_sdk_sqs::Client,
-    /// For the quarantine.
-    pub s3: aws_sdk_s3::Client,
-}
-
-impl AwsClients {
-    /// The three clients `aws` describes.
-    pub fn new(aws: &SdkConfig) -> Self {
-        AwsClients {
-            secrets: aws_sdk_secretsmanager::Client::new(aws),
-            sqs: aws_sdk_sqs::Client::new(aws),
-            s3: crate::aws::s3_client(aws),
-        }
-    }
 }
 
 /// What an accepted delivery produced.
@@ -78,10 +54,7 @@ impl<S: Scheme> Receiver<S> {
     /// A receiver with its clients given one by one.
     pub fn with_clients(scheme: S, settings: Settings, clients: AwsClients) -> Self {
         let AwsClients { secrets, sqs, s3 } = clients;
-        let header_values = settings
-            .required_header
-            .as_ref()
-            .map(|required| SecretCache::for_settings(secrets.clone(), required.secret_id.clone(), &settings));
+        let required_header = RequiredHeader::for_settings(&secrets, &settings);
         let keys = SecretCache::for_settings(secrets, settings.secret_id.clone(), &settings);
         let queue = QueuePublisher::for_settings(sqs, &settings);
         let quarantine = settings
@@ -93,7 +66,7 @@ impl<S: Scheme> Receiver<S> {
             settings,
             keys,
             queue,
-            header_values,
+            required_header,
             quarantine,
         }
     }
@@ -113,8 +86,8 @@ impl<S: Scheme> Receiver<S> {
         let provider = self.scheme.provider().as_str();
         let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));
         let header_values = async {
-            match &self.header_values {
-                Some(values) => values.prefetch(header_digest).await,
+            match &self.required_header {
+                Some(required) => required.values.prefetch(header_digest).await,
                 None => Ok(()),
             }
         };
@@ -171,7 +144,7 @@ impl<S: Scheme> Receiver<S> {
                     .field("key_stage", accepted.stage.label())
                     .field("message_id", accepted.message_id.as_str())
                     .write();
-                accepted_response(&envelope.event_id)
+                error::accepted(&envelope.event_id)
             }
             Err(error) => {
                 let kept = self.keep_if_refused_for_key(&error, &request, received, started).await;
@@ -245,32 +218,36 @@ impl<S: Scheme> Receiver<S> {
             claim,
             tenant,
         } = screen(&self.scheme, &self.settings, request, received)?;
-        let sent_header = self.required_header_sent(&delivery)?;
+        let sent_header = match &self.required_header {
+            Some(required) => Some((required, required.sent(&delivery)?)),
+            None => None,
+        };
         let parse_key = |text: &str| self.scheme.parse_key(text);
         // The required header's values and the keys come from two secrets:
         // fetched at once, so a cold cache costs one round trip, not two.
         // (So a request with the header present but wrong may fetch the
         // keys too when their cache is cold: no more than a genuine
         // delivery's fetch, and cached like it.)
-        let (header, keys) = tokio::join!(
-            self.check_header_value(sent_header, delivery.now),
-            self.keys.keys(parse_key)
-        );
+        let header = async {
+            match sent_header {
+                Some((required, sent)) => required.check(sent, delivery.now).await,
+                None => Ok(()),
+            }
+        };
+        let (header, keys) = tokio::join!(header, self.keys.keys(parse_key));
         header?;
         let keys = keys?;
         let tenant = tenant.as_deref();
-        let verify = |keys: &KeyRing<S::Key>| verify_claim(&self.scheme, &claim, &delivery, keys, tenant, deadline);
-        let verified = match verify(&keys) {
+        let seal = |keys: &KeyRing<S::Key>| seal(&self.scheme, &claim, &delivery, keys, tenant, deadline);
+        let (envelope, stage) = match seal(&keys) {
             Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
                 match self.keys.refresh(&keys, parse_key).await? {
-                    Some(fresh) => verify(&fresh)?,
+                    Some(fresh) => seal(&fresh)?,
                     None => return Err(miss),
                 }
             }
             result => result?,
         };
-        let stage = verified.stage;
-        let envelope = envelope_for(self.scheme.provider(), verified, &delivery)?;
         let message_id = self.queue.publish(&envelope).await?;
         Ok(Accepted {
             envelope,
@@ -305,13 +282,7 @@ pub fn screen<'r, S: Scheme>(
     if request.method() != Method::POST {
         return Err(ReceiveError::MethodNotAllowed(method_name(request.method())));
     }
-    if let Some(allowed) = &settings.allowed_source_ips {
-        let source = source_ip(request);
-        if !source.is_some_and(|ip| allowed.iter().any(|block| block.contains(ip))) {
-            let shown = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-            return Err(ReceiveError::SourceNotAllowed(shown));
-        }
-    }
+    check_source(settings.allowed_source_ips.as_deref(), request)?;
     let body = request.body().as_ref();
     if body.len() > settings.max_body_bytes {
         return Err(ReceiveError::BodyTooLarge {
@@ -349,10 +320,25 @@ pub fn receive_offline<S: Scheme>(
         claim,
         tenant,
     } = screen(scheme, settings, request, now)?;
-    let verified = verify_claim(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
-    let envelope = envelope_for(scheme.provider(), verified, &delivery)?;
+    let (envelope, _) = seal(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
     let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
     Ok((envelope, message))
+}
+
+/// The one step both paths share, with nothing but CPU in it: tries the
+/// claim against `keys` and, when one verifies it, builds the envelope of
+/// what the signature covers; with the key's stage, for the log.
+pub fn seal<S: Scheme>(
+    scheme: &S,
+    claim: &S::Claim<'_>,
+    delivery: &Delivery<'_>,
+    keys: &KeyRing<S::Key>,
+    tenant: Option<&str>,
+    deadline: Deadline,
+) -> Result<(Envelope, Stage), ReceiveError> {
+    let verified = verify_claim(scheme, claim, delivery, keys, tenant, deadline)?;
+    let stage = verified.stage;
+    Ok((envelope_for(scheme.provider(), verified, delivery)?, stage))
 }
 
 /// The envelope for a delivery a key verified. Its payload is what the
@@ -374,94 +360,4 @@ pub fn envelope_for(provider: Provider, verified: Verified, delivery: &Delivery<
         received_at: rfc3339(delivery.now),
         payload,
     })
-}
-
-impl<S: Scheme> Receiver<S> {
-    /// `REQUIRED_HEADER`, when set, must be present once: checked before
-    /// anything is fetched, so a request without it costs no fetch.
-    fn required_header_sent<'d>(&self, delivery: &Delivery<'d>) -> Result<Option<&'d HeaderValue>, ReceiveError> {
-        let Some(required) = &self.settings.required_header else {
-            return Ok(None);
-        };
-        let mut sent = delivery.headers.get_all(required.name.as_str()).iter();
-        match (sent.next(), sent.next()) {
-            (Some(value), None) => Ok(Some(value)),
-            _ => Err(VerifyError::RequiredHeader.into()),
-        }
-    }
-
-    /// The required header's value must equal one of its secret's values.
-    /// Digests are compared, in constant time, so that neither a value's
-    /// bytes nor its length show in the timing.
-    async fn check_header_value(&self, sent: Option<&HeaderValue>, now: SystemTime) -> Result<(), ReceiveError> {
-        let (Some(sent), Some(values)) = (sent, &self.header_values) else {
-            return Ok(());
-        };
-        let accepted = values.keys(header_digest).await?;
-        let sent: HeaderDigest = Sha256::digest(sent.as_bytes()).into();
-        let matches = accepted
-            .candidates(None, now)
-            .fold(false, |found, entry| found | constant_time_eq(&entry.key, &sent));
-        if matches {
-            Ok(())
-        } else {
-            Err(VerifyError::RequiredHeader.into())
-        }
-    }
-}
-
-/// `REQUIRED_HEADER`'s accepted values as they are kept: SHA-256 digests,
-/// made once when the secret is fetched rather than on every request (and
-/// the values themselves are not held).
-type HeaderDigest = [u8; 32];
-
-/// One accepted value from `REQUIRED_HEADER_SECRET_ID`, as it is kept.
-fn header_digest(value: &str) -> Result<HeaderDigest, String> {
-    Ok(Sha256::digest(value.as_bytes()).into())
-}
-
-/// The methods HTTP defines, whose names may be logged.
-static STANDARD_METHODS: [Method; 8] = [
-    Method::GET,
-    Method::HEAD,
-    Method::PUT,
-    Method::DELETE,
-    Method::PATCH,
-    Method::OPTIONS,
-    Method::CONNECT,
-    Method::TRACE,
-];
-
-/// A refused method's name for the log: any other name is the caller's
-/// text, which is never logged.
-fn method_name(method: &Method) -> &'static str {
-    STANDARD_METHODS
-        .iter()
-        .find(|standard| *standard == method)
-        .map_or("(another method)", Method::as_str)
-}
-
-/// The tenant a route names: the `{tenant}` path parameter of an API
-/// Gateway route, or, where events carry no route parameters (function
-/// URLs, ALB), a `tenant` query parameter.
-pub(crate) fn route_tenant(request: &Request) -> Option<String> {
-    request
-        .path_parameters_ref()
-        .and_then(|params| params.first("tenant"))
-        .or_else(|| {
-            request
-                .query_string_parameters_ref()
-                .and_then(|params| params.first("tenant"))
-        })
-        .filter(|tenant| !tenant.is_empty())
-        .map(str::to_owned)
-}
-
-fn accepted_response(event_id: &str) -> Response<Body> {
-    let body = serde_json::json!({ "status": "accepted", "eventId": event_id });
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(body.to_string()))
-        .unwrap_or_else(|_| Response::new(Body::Empty))
 }
