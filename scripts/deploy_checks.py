@@ -12,6 +12,11 @@ allows; the consumer's timeout, idempotency lease and the queue's visibility
 timeout nest.
 artifacts DIR: `sam build` left each function an aarch64 `bootstrap` that is
 byte for byte the binary its Metadata names, as cargo-lambda built it.
+cargo-lambda: the one receiver binary deployed under each provider's function
+name as docs/deploy.md says, first with `cargo lambda deploy --dry`, then for
+real to moto's Lambda API: each function has its own PROVIDER and SECRET_ID,
+the deploy.env values, the crate's memory, timeout and tracing, and the
+receiver's code; the release function names every receiver's secret.
 """
 
 import hashlib
@@ -229,10 +234,90 @@ def artifacts(build_dir):
         sys.exit("; ".join(problems))
 
 
+def cargo_lambda(*args, env):
+    return subprocess.run([str(ROOT / ".venv" / "bin" / "cargo-lambda"), "lambda", *args], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True, timeout=300).stdout
+
+
+def receiver_deploy_args(provider, env_file):
+    """The deploy command docs/deploy.md gives for one provider."""
+    return [f"webhooks-{provider}", "--binary-name", "receiver", "--env-file", str(env_file),
+            "--env-var", f"PROVIDER={provider}", "--env-var", f"SECRET_ID=webhooks/{provider}"]
+
+
+def check_cargo_lambda_deploy():
+    import base64
+    import os
+    import socket
+    import tempfile
+    import time
+
+    import boto3
+
+    zipped = target_dir() / "lambda" / "receiver" / "bootstrap.zip"
+    problems = []
+    with tempfile.TemporaryDirectory() as scratch:
+        env_file = Path(scratch) / "deploy.env"
+        env_file.write_text("QUEUE_URL=https://sqs.us-east-1.amazonaws.com/123456789012/verified-events\n"
+                            "QUARANTINE_BUCKET=webhooks-quarantine-123456789012\n")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        endpoint = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "check", "AWS_SECRET_ACCESS_KEY": "check"}
+        moto = subprocess.Popen([str(ROOT / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            aws = dict(endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="check", aws_secret_access_key="check")
+            role = boto3.client("iam", **aws).create_role(RoleName="webhooks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+            for provider in providers():
+                args = receiver_deploy_args(provider, env_file) + ["--iam-role", role]
+                dry = cargo_lambda("deploy", "--dry", "--output-format", "json", *args, env=env)
+                plan = json.loads(dry[dry.index("{"):])
+                wanted = {f"PROVIDER={provider}", f"SECRET_ID=webhooks/{provider}"}
+                if Path(plan["path"]) != zipped or not wanted <= set(plan["config"]["env_var"]):
+                    problems.append(f"--dry for {provider}: {plan['path']}, {plan['config']['env_var']}")
+                cargo_lambda("deploy", *args, "--endpoint-url", endpoint, env=env)
+            cargo_lambda("deploy", "release", "--env-file", str(env_file), "--iam-role", role,
+                         "--endpoint-url", endpoint, env=env)
+            code = base64.b64encode(hashlib.sha256(zipped.read_bytes()).digest()).decode()
+            deployed = {f["FunctionName"]: f for f in boto3.client("lambda", **aws).list_functions()["Functions"]}
+            for provider in providers():
+                function = deployed.get(f"webhooks-{provider}")
+                if function is None:
+                    problems.append(f"no function webhooks-{provider}")
+                    continue
+                variables = function["Environment"]["Variables"]
+                seen = (variables.get("PROVIDER"), variables.get("SECRET_ID"), variables.get("QUEUE_URL") is not None,
+                        function["Architectures"], function["MemorySize"], function["Timeout"], function["CodeSha256"])
+                if seen != (provider, f"webhooks/{provider}", True, ["arm64"], 128, 15, code):
+                    problems.append(f"webhooks-{provider}: {seen}")
+            release = deployed.get("release", {}).get("Environment", {}).get("Variables", {})
+            missing = [p for p in providers() if release.get(f"{p.upper()}_SECRET_ID") != f"webhooks/{p}"]
+            if missing:
+                problems.append(f"release: no secret for {missing}")
+        finally:
+            moto.terminate()
+            moto.wait()
+    print(f"cargo lambda deploy: the receiver binary as {len(providers())} functions (webhooks-<provider>), "
+          f"each with its PROVIDER and SECRET_ID, and the release function: {len(problems)} problems")
+    if problems:
+        sys.exit("; ".join(problems))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["names"]:
         names()
     elif sys.argv[1:2] == ["artifacts"] and len(sys.argv) == 3:
         artifacts(sys.argv[2])
+    elif sys.argv[1:2] == ["cargo-lambda"]:
+        check_cargo_lambda_deploy()
     else:
-        sys.exit("usage: deploy_checks.py names | artifacts BUILD_DIR")
+        sys.exit("usage: deploy_checks.py names | artifacts BUILD_DIR | cargo-lambda")

@@ -64,9 +64,9 @@ impl Provider {
         match value {
             None => Err(ConfigError::Missing(PROVIDER_SETTING)),
             Some(value) if value.is_empty() => Err(ConfigError::Missing(PROVIDER_SETTING)),
-            Some(value) => Provider::from_name(&value).ok_or(ConfigError::Invalid {
+            Some(value) => Provider::from_name(&value).ok_or_else(|| ConfigError::Invalid {
                 name: PROVIDER_SETTING,
-                expected: "one of kravia, kaunt, receeve, smartkyc, codat",
+                expected: format!("one of {}", Provider::ALL.map(Provider::as_str).join(", ")),
                 value,
             }),
         }
@@ -112,14 +112,5 @@ mod tests {
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
             .collect();
         assert_eq!(listed, Provider::ALL.map(Provider::as_str));
-    }
-
-    #[test]
-    fn the_expected_values_name_every_provider() {
-        let Err(ConfigError::Invalid { expected, .. }) = provider(Some("x")) else {
-            panic!("not refused")
-        };
-        let named: Vec<&str> = expected.trim_start_matches("one of ").split(", ").collect();
-        assert_eq!(named, Provider::ALL.map(Provider::as_str));
     }
 }

@@ -8,47 +8,180 @@ use crate::source_ip::{parse_list, Cidr};
 /// SQS's largest message, whatever a queue is set to: no envelope may exceed it.
 pub const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
-/// Default for `MAX_BODY_BYTES`: 256 KiB, the largest body most providers send.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
-/// Default for `TIMESTAMP_TOLERANCE_SECS`: the Standard Webhooks five minutes.
-pub const DEFAULT_TIMESTAMP_TOLERANCE: Duration = Duration::from_secs(300);
-/// Default for `SECRET_CACHE_TTL_SECS`: one Secrets Manager call per five
-/// minutes per warm function, whatever the traffic.
-pub const DEFAULT_SECRET_CACHE_TTL: Duration = Duration::from_secs(300);
-/// Default for `KEY_REFRESH_INTERVAL_SECS`: a signature no cached key
-/// matches refetches the keys at most this often, so a rotated key works
-/// within seconds and forgeries cost at most one fetch per interval.
-pub const DEFAULT_KEY_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+/// A whole-number setting, declared once: its variable, default, range and
+/// unit. Reading it, and the refusal of a value outside the range, are
+/// derived from the declaration (as is the README's row, which a test
+/// checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberSetting {
+    /// The environment variable.
+    pub name: &'static str,
+    /// Its value when unset or empty.
+    pub default: u64,
+    /// The smallest value accepted.
+    pub min: u64,
+    /// The largest value accepted.
+    pub max: u64,
+    /// What it counts, plural (`seconds`).
+    pub unit: &'static str,
+    /// What 0 means, when it is accepted and means something apart.
+    pub zero_means: Option<&'static str>,
+}
 
-/// Default for `PREVIOUS_KEY_GRACE_SECS`: after a rotation, the previous
-/// key keeps working for a day, as Stripe's rolled and Svix's rotated
-/// secrets do by default, and as long as Kaunt, the longest-retrying
-/// provider, retries a delivery signed before the rotation. Then it is
-/// revoked.
-pub const DEFAULT_PREVIOUS_KEY_GRACE: Duration = Duration::from_secs(24 * 3600);
+impl NumberSetting {
+    /// What the setting must be, for the refusal of a bad value.
+    pub fn expected(&self) -> String {
+        let zero = self
+            .zero_means
+            .map(|meaning| format!(" ({meaning})"))
+            .unwrap_or_default();
+        format!(
+            "a whole number of {} from {}{zero} to {}",
+            self.unit, self.min, self.max
+        )
+    }
 
-/// Default for `QUARANTINE_WRITES_PER_SECOND`: per function instance, far
-/// above what a provider sends a receiver with a wrong key (each retry of a
-/// delivery already kept costs no new object), while a flood of forgeries
-/// costs at most 864,000 puts a day per instance (about $4.30 at S3's
+    /// The value `lookup` gives, or the default when it gives none.
+    pub fn read(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+        let value = lookup(self.name).map(|value| value.trim().to_owned());
+        match value {
+            None => Ok(self.default),
+            Some(value) if value.is_empty() => Ok(self.default),
+            Some(value) => match value.parse::<u64>() {
+                Ok(number) if (self.min..=self.max).contains(&number) => Ok(number),
+                _ => Err(ConfigError::Invalid {
+                    name: self.name,
+                    expected: self.expected(),
+                    value,
+                }),
+            },
+        }
+    }
+
+    /// [`NumberSetting::read`] as seconds.
+    fn seconds(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+        self.read(lookup).map(Duration::from_secs)
+    }
+
+    /// [`NumberSetting::read`] as milliseconds.
+    fn millis(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+        self.read(lookup).map(Duration::from_millis)
+    }
+}
+
+/// `MAX_BODY_BYTES`: larger bodies get 413 before any other work. 256 KiB
+/// by default, the largest body most providers send; at most what a
+/// message holds beside its envelope (1 MiB, SQS's largest, less 8 KiB).
+pub const MAX_BODY_BYTES: NumberSetting = NumberSetting {
+    name: "MAX_BODY_BYTES",
+    default: 256 * 1024,
+    min: 1,
+    max: (SQS_MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) as u64,
+    unit: "bytes",
+    zero_means: None,
+};
+
+/// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
+/// from now, either way; the Standard Webhooks five minutes by default.
+pub const TIMESTAMP_TOLERANCE_SECS: NumberSetting = NumberSetting {
+    name: "TIMESTAMP_TOLERANCE_SECS",
+    default: 300,
+    min: 1,
+    max: 3600,
+    unit: "seconds",
+    zero_means: None,
+};
+
+/// `SECRET_CACHE_TTL_SECS`: one Secrets Manager call per five minutes per
+/// warm function by default, whatever the traffic.
+pub const SECRET_CACHE_TTL_SECS: NumberSetting = NumberSetting {
+    name: "SECRET_CACHE_TTL_SECS",
+    default: 300,
+    min: 1,
+    max: 86_400,
+    unit: "seconds",
+    zero_means: None,
+};
+
+/// `KEY_REFRESH_INTERVAL_SECS`: a signature no cached key matches refetches
+/// the keys at most this often, so a rotated key works within seconds and
+/// forgeries cost at most one fetch per interval.
+pub const KEY_REFRESH_INTERVAL_SECS: NumberSetting = NumberSetting {
+    name: "KEY_REFRESH_INTERVAL_SECS",
+    default: 5,
+    min: 1,
+    max: 3600,
+    unit: "seconds",
+    zero_means: None,
+};
+
+/// `PREVIOUS_KEY_GRACE_SECS`: after a rotation, the previous key keeps
+/// working for a day by default, as Stripe's rolled and Svix's rotated
+/// secrets do, and as long as Kaunt, the longest-retrying provider, retries
+/// a delivery signed before the rotation. Then it is revoked.
+pub const PREVIOUS_KEY_GRACE_SECS: NumberSetting = NumberSetting {
+    name: "PREVIOUS_KEY_GRACE_SECS",
+    default: 24 * 3600,
+    min: 0,
+    max: 7 * 24 * 3600,
+    unit: "seconds",
+    zero_means: Some("never"),
+};
+
+/// `QUARANTINE_WRITES_PER_SECOND`: per function instance, far above what a
+/// provider sends a receiver with a wrong key (each retry of a delivery
+/// already kept costs no new object), while a flood of forgeries costs at
+/// most 864,000 puts a day per instance by default (about $4.30 at S3's
 /// $0.005 per 1,000; reserved concurrency caps the instances).
-pub const DEFAULT_QUARANTINE_WRITES_PER_SECOND: u32 = 10;
+pub const QUARANTINE_WRITES_PER_SECOND: NumberSetting = NumberSetting {
+    name: "QUARANTINE_WRITES_PER_SECOND",
+    default: 10,
+    min: 1,
+    max: 1000,
+    unit: "writes per second",
+    zero_means: None,
+};
 
-/// How long init may spend fetching keys and opening the SQS connection
-/// (see [`crate::Receiver::warm_up`]): inside the SDK's 2 s attempt
-/// timeout, so an unreachable AWS costs a cold start at most this, far
-/// inside Lambda's 10 s init limit. At most 3 s may be set: a request that
-/// meets a cold start waits for it, and with the ~10 s a request may take
-/// when AWS hangs, that must stay under Codat's 15 s.
-pub const DEFAULT_WARM_UP_BUDGET: Duration = Duration::from_millis(1500);
+/// `INIT_WARM_UP_MS`: how long init may spend fetching keys and opening the
+/// SQS connection (see [`crate::Receiver::warm_up`]). Inside the SDK's 2 s
+/// attempt timeout by default, so an unreachable AWS costs a cold start at
+/// most this, far inside Lambda's 10 s init limit. At most 3 s: a request
+/// that meets a cold start waits for it, and with the ~10 s a request may
+/// take when AWS hangs, that must stay under Codat's 15 s.
+pub const INIT_WARM_UP_MS: NumberSetting = NumberSetting {
+    name: "INIT_WARM_UP_MS",
+    default: 1500,
+    min: 0,
+    max: 3000,
+    unit: "milliseconds",
+    zero_means: Some("off"),
+};
 
-/// Default for `REQUEST_DEADLINE_MS`: every request is answered within
-/// this, whatever AWS does; a 503 when the work isn't done by then. Room
-/// for two SDK calls at their 5 s limit (the keys, then the queue). At most
-/// 11 s may be set, so that with init's warm-up (at most 3 s) a request
-/// meeting a cold start is answered inside Codat's 15 s and the functions'
-/// 15 s timeout.
-pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+/// `REQUEST_DEADLINE_MS`: every request is answered within this, whatever
+/// AWS does; a 503 when the work isn't done by then. By default room for
+/// two SDK calls at their 5 s limit (the keys, then the queue). At most
+/// 11 s, so that with init's warm-up (at most 3 s) a request meeting a cold
+/// start is answered inside Codat's 15 s and the functions' 15 s timeout.
+pub const REQUEST_DEADLINE_MS: NumberSetting = NumberSetting {
+    name: "REQUEST_DEADLINE_MS",
+    default: 10_000,
+    min: 1000,
+    max: 11_000,
+    unit: "milliseconds",
+    zero_means: None,
+};
+
+/// Every whole-number setting, in the README's order.
+pub const NUMBER_SETTINGS: [NumberSetting; 8] = [
+    MAX_BODY_BYTES,
+    TIMESTAMP_TOLERANCE_SECS,
+    SECRET_CACHE_TTL_SECS,
+    KEY_REFRESH_INTERVAL_SECS,
+    PREVIOUS_KEY_GRACE_SECS,
+    REQUEST_DEADLINE_MS,
+    INIT_WARM_UP_MS,
+    QUARANTINE_WRITES_PER_SECOND,
+];
 
 /// Everything a receiver needs to know about its deployment. Read once at
 /// start-up: a missing or invalid value makes every request a logged 500
@@ -130,7 +263,7 @@ pub enum ConfigError {
         /// The variable's name.
         name: &'static str,
         /// What it should hold.
-        expected: &'static str,
+        expected: String,
         /// What it holds (never a secret: only numeric settings are checked).
         value: String,
     },
@@ -151,65 +284,16 @@ impl Settings {
                 .filter(|value| !value.is_empty())
                 .ok_or(ConfigError::Missing(name))
         };
-        let number =
-            |name: &'static str, default: u64, range: std::ops::RangeInclusive<u64>, expected| match lookup(name)
-                .map(|value| value.trim().to_owned())
-            {
-                None => Ok(default),
-                Some(value) if value.is_empty() => Ok(default),
-                Some(value) => value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .ok_or(ConfigError::Invalid { name, expected, value }),
-            };
-        let max_body_limit = (SQS_MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) as u64;
         Ok(Settings {
             secret_id: required("SECRET_ID")?,
             queue_url: required("QUEUE_URL")?,
-            max_body_bytes: usize::try_from(number(
-                "MAX_BODY_BYTES",
-                DEFAULT_MAX_BODY_BYTES as u64,
-                1..=max_body_limit,
-                "a byte count from 1 to 1040384 (1 MiB less the envelope's room)",
-            )?)
-            .unwrap_or(DEFAULT_MAX_BODY_BYTES),
-            timestamp_tolerance: Duration::from_secs(number(
-                "TIMESTAMP_TOLERANCE_SECS",
-                DEFAULT_TIMESTAMP_TOLERANCE.as_secs(),
-                1..=3600,
-                "a number of seconds from 1 to 3600",
-            )?),
-            secret_cache_ttl: Duration::from_secs(number(
-                "SECRET_CACHE_TTL_SECS",
-                DEFAULT_SECRET_CACHE_TTL.as_secs(),
-                1..=86_400,
-                "a number of seconds from 1 to 86400",
-            )?),
-            key_refresh_interval: Duration::from_secs(number(
-                "KEY_REFRESH_INTERVAL_SECS",
-                DEFAULT_KEY_REFRESH_INTERVAL.as_secs(),
-                1..=3600,
-                "a number of seconds from 1 to 3600",
-            )?),
-            previous_key_grace: Duration::from_secs(number(
-                "PREVIOUS_KEY_GRACE_SECS",
-                DEFAULT_PREVIOUS_KEY_GRACE.as_secs(),
-                0..=604_800,
-                "a number of seconds from 0 (never) to 604800 (7 days)",
-            )?),
-            warm_up_budget: Duration::from_millis(number(
-                "INIT_WARM_UP_MS",
-                DEFAULT_WARM_UP_BUDGET.as_millis() as u64,
-                0..=3000,
-                "a number of milliseconds from 0 (off) to 3000",
-            )?),
-            request_deadline: Duration::from_millis(number(
-                "REQUEST_DEADLINE_MS",
-                DEFAULT_REQUEST_DEADLINE.as_millis() as u64,
-                1000..=11_000,
-                "a number of milliseconds from 1000 to 11000",
-            )?),
+            max_body_bytes: usize::try_from(MAX_BODY_BYTES.read(&lookup)?).unwrap_or(usize::MAX),
+            timestamp_tolerance: TIMESTAMP_TOLERANCE_SECS.seconds(&lookup)?,
+            secret_cache_ttl: SECRET_CACHE_TTL_SECS.seconds(&lookup)?,
+            key_refresh_interval: KEY_REFRESH_INTERVAL_SECS.seconds(&lookup)?,
+            previous_key_grace: PREVIOUS_KEY_GRACE_SECS.seconds(&lookup)?,
+            warm_up_budget: INIT_WARM_UP_MS.millis(&lookup)?,
+            request_deadline: REQUEST_DEADLINE_MS.millis(&lookup)?,
             metrics_namespace: lookup("METRICS_NAMESPACE")
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
@@ -221,13 +305,7 @@ impl Settings {
                 None => None,
                 Some(bucket) => Some(QuarantineSettings {
                     bucket,
-                    writes_per_second: u32::try_from(number(
-                        "QUARANTINE_WRITES_PER_SECOND",
-                        u64::from(DEFAULT_QUARANTINE_WRITES_PER_SECOND),
-                        1..=1000,
-                        "a number of writes from 1 to 1000",
-                    )?)
-                    .unwrap_or(DEFAULT_QUARANTINE_WRITES_PER_SECOND),
+                    writes_per_second: u32::try_from(QUARANTINE_WRITES_PER_SECOND.read(&lookup)?).unwrap_or(u32::MAX),
                 }),
             },
             allowed_source_ips: match lookup("ALLOWED_SOURCE_IPS").filter(|v| !v.trim().is_empty()) {
@@ -235,7 +313,7 @@ impl Settings {
                 Some(value) => Some(parse_list(&value).filter(|list| !list.is_empty()).ok_or(
                     ConfigError::Invalid {
                         name: "ALLOWED_SOURCE_IPS",
-                        expected: "a comma-separated list of addresses or CIDR blocks",
+                        expected: "a comma-separated list of addresses or CIDR blocks".to_owned(),
                         value,
                     },
                 )?),
@@ -253,7 +331,7 @@ impl Settings {
                     if lambda_http::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                         return Err(ConfigError::Invalid {
                             name: "REQUIRED_HEADER",
-                            expected: "a header name",
+                            expected: "a header name".to_owned(),
                             value: name,
                         });
                     }
@@ -288,6 +366,39 @@ mod tests {
         let mut env = REQUIRED.to_vec();
         env.push((name, value));
         settings(&env)
+    }
+
+    #[test]
+    fn a_refusal_says_what_the_declaration_says() {
+        let error = with_one("PREVIOUS_KEY_GRACE_SECS", "a day").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "PREVIOUS_KEY_GRACE_SECS must be a whole number of seconds from 0 (never) to 604800, got \"a day\""
+        );
+        let error = with_one("MAX_BODY_BYTES", "1040385").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "MAX_BODY_BYTES must be a whole number of bytes from 1 to 1040384, got \"1040385\""
+        );
+        for setting in NUMBER_SETTINGS {
+            let lookup = |name: &str| (name == setting.name).then(|| (setting.max + 1).to_string());
+            assert!(setting.read(&lookup).is_err(), "{}", setting.name);
+            let lookup = |name: &str| (name == setting.name).then(|| setting.min.to_string());
+            assert_eq!(setting.read(&lookup), Ok(setting.min));
+            assert_eq!(setting.read(&|_: &str| None), Ok(setting.default));
+        }
+    }
+
+    #[test]
+    fn the_readme_shows_each_number_setting_as_declared() {
+        let readme = include_str!("../../README.md");
+        for setting in NUMBER_SETTINGS {
+            let row = format!(
+                "| `{}` | `{}` | {} to {} {} |",
+                setting.name, setting.default, setting.min, setting.max, setting.unit
+            );
+            assert!(readme.contains(&row), "the README's configuration table lacks {row}");
+        }
     }
 
     #[test]

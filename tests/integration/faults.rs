@@ -9,7 +9,7 @@ use std::time::Duration;
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
 use integration_tests::{moto, requests, sdk_config, Fixture};
 use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
-use webhook_receiver::settings::DEFAULT_WARM_UP_BUDGET;
+use webhook_receiver::settings::INIT_WARM_UP_MS;
 use webhook_receiver::{Provider, Receiver, Settings};
 
 use crate::answer;
@@ -499,7 +499,7 @@ async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
         receiver.warm_up().await;
         let took = started.elapsed();
         assert!(
-            took < DEFAULT_WARM_UP_BUDGET + Duration::from_millis(500),
+            took < Duration::from_millis(INIT_WARM_UP_MS.default) + Duration::from_millis(500),
             "{fault:?}: warm-up took {took:?}"
         );
         assert!(

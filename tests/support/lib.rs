@@ -8,9 +8,7 @@ pub mod http1;
 pub mod logs;
 pub mod moto;
 pub mod requests;
-pub mod runtime_api;
 pub mod sqs_event;
-pub mod tls_front;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

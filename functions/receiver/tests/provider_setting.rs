@@ -7,7 +7,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use integration_tests::runtime_api::RuntimeApi;
+use coldstart::runtime_api::RuntimeApi;
 use integration_tests::{moto, requests, Fixture};
 use serde_json::Value;
 use webhook_receiver::Provider;

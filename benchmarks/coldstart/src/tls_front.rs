@@ -18,7 +18,7 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 
-use crate::http1::{forward, keeping_alive, read_message, serve_in_background};
+use integration_tests::http1::{forward, keeping_alive, read_message, serve_in_background};
 
 /// A running TLS front, on its own thread until the process ends.
 pub struct TlsFront {

@@ -21,8 +21,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use integration_tests::runtime_api::RuntimeApi;
-use integration_tests::tls_front::TlsFront;
+use coldstart::runtime_api::RuntimeApi;
+use coldstart::tls_front::TlsFront;
 use integration_tests::{memory_kib, moto, requests, Fixture};
 use webhook_receiver::Provider;
 
