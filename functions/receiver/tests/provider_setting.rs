@@ -93,13 +93,9 @@ async fn a_missing_or_misspelt_provider_is_a_logged_500_for_every_request() {
     let fixture = Fixture::new("binary-unknown").await;
     fixture.put_test_keys(Provider::Kaunt).await;
     let delivery = requests::numbered(Provider::Kaunt, 1);
-    for (provider, says) in [
-        (
-            Some("kuant"),
-            r#"PROVIDER must be one of kravia, kaunt, receeve, smartkyc, codat, got \"kuant\""#,
-        ),
-        (None, "PROVIDER is not set"),
-    ] {
+    let names = Provider::ALL.map(Provider::as_str).join(", ");
+    let misspelt = format!(r#"PROVIDER must be one of {names}, got \"kuant\""#);
+    for (provider, says) in [(Some("kuant"), misspelt.as_str()), (None, "PROVIDER is not set")] {
         let mut settings = vec![
             ("SECRET_ID", fixture.secret_id.as_str()),
             ("QUEUE_URL", fixture.queue_url.as_str()),

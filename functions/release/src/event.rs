@@ -102,7 +102,7 @@ mod tests {
             Err(ReleaseError::NotServed(Provider::Kravia))
         ));
         assert!(matches!(
-            providers_asked(&json!({"provider": "acme"}), &served),
+            providers_asked(&json!({"provider": "no-such-provider"}), &served),
             Err(ReleaseError::UnknownProvider)
         ));
         assert!(matches!(

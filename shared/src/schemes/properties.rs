@@ -8,7 +8,7 @@ use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 
 use super::test_support::{check, NOW};
-use super::{AnyScheme, Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc, Verified};
+use super::{AnyScheme, Scheme, Verified};
 use crate::error::ReceiveError;
 use crate::json::reader::same_ignoring_case;
 use crate::keys::{KeyRing, SecretText};
@@ -109,13 +109,7 @@ fn header_map(headers: &[(String, String)]) -> HeaderMap {
 fn verify(provider: Provider, seed: &str, body: &[u8], headers: &[(String, String)]) -> Result<Verified, ReceiveError> {
     let secret = secret(provider, seed);
     let headers = header_map(headers);
-    match provider {
-        Provider::Kravia => check(&Kravia, &secret, body, &headers, NOW),
-        Provider::Kaunt => check(&Kaunt, &secret, body, &headers, NOW),
-        Provider::Receeve => check(&Receeve, &secret, body, &headers, NOW),
-        Provider::SmartKyc => check(&SmartKyc, &secret, body, &headers, NOW),
-        _ => check(&Codat, &secret, body, &headers, NOW),
-    }
+    check(&AnyScheme::for_provider(provider), &secret, body, &headers, NOW)
 }
 
 /// `request` through `scheme`'s whole path but the network, with the
@@ -314,11 +308,9 @@ proptest! {
                 matches!(name, "SECRET_ID" | "QUEUE_URL").then(|| format!("{name}-value"))
             })
             .unwrap();
-            let _ = receive(&Kravia, &settings, &request);
-            let _ = receive(&Kaunt, &settings, &request);
-            let _ = receive(&Receeve, &settings, &request);
-            let _ = receive(&SmartKyc, &settings, &request);
-            let _ = receive(&Codat, &settings, &request);
+            for provider in Provider::ALL {
+                let _ = receive(&AnyScheme::for_provider(provider), &settings, &request);
+            }
         }
     }
 }
