@@ -75,3 +75,20 @@ impl<'r> BodyMacClaim<'r> {
         key.matches(&[self.body], &self.signature)
     }
 }
+
+/// A body signed as Kaunt and Smart KYC sign it: the hex HMAC-SHA256 of the
+/// body in `header`, lowercase, as their examples show.
+#[cfg(any(test, feature = "signing"))]
+pub(crate) fn sign_body_in_header<S: super::Scheme<Key = HmacKey>>(
+    scheme: &S,
+    key: &str,
+    input: &[u8],
+    header: &'static str,
+) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+    let key = crate::signing::signing_key(scheme, key)?;
+    let signature = crate::encoding::encode_hex(&key.tag(&[input]));
+    Ok(crate::signing::SignedDelivery {
+        body: input.to_vec(),
+        headers: vec![(header, signature)],
+    })
+}

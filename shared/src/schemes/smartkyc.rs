@@ -51,7 +51,7 @@ impl Scheme for SmartKyc {
     }
 }
 
-/// Lowercase hex, as Smart KYC's examples show.
+/// Lowercase hex in the signature header.
 #[cfg(any(test, feature = "signing"))]
 impl crate::signing::Sign for SmartKyc {
     fn sign(
@@ -60,12 +60,7 @@ impl crate::signing::Sign for SmartKyc {
         input: &[u8],
         _: &crate::signing::Message<'_>,
     ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
-        let key = crate::signing::signing_key(self, key)?;
-        let signature = crate::encoding::encode_hex(&key.tag(&[input]));
-        Ok(crate::signing::SignedDelivery {
-            body: input.to_vec(),
-            headers: vec![(SIGNATURE_HEADER, signature)],
-        })
+        super::hmac_sha256::sign_body_in_header(self, key, input, SIGNATURE_HEADER)
     }
 }
 
