@@ -162,6 +162,9 @@ def check_receivers(template):
         for resource in [f"{prefix}Secret", f"{prefix}Logs", f"{prefix}KeyAlarm", f"{prefix}FunctionAlarm"]:
             if resource not in template["Resources"]:
                 problems.append(f"{name}: no {resource}")
+        policy = template["Resources"].get(f"{prefix}ReleaseSecretPolicy", {}).get("Properties", {})
+        if policy.get("Roles") != [{"Ref": "ReleaseFunctionRole"}] or f"{prefix}Secret" not in json.dumps(policy):
+            problems.append(f"{name}: the release function's role can't read {prefix}Secret")
         for output in [f"{prefix}WebhookUrl", f"{prefix}SecretArn"]:
             if output not in template["Outputs"]:
                 problems.append(f"{name}: no output {output}")

@@ -12,7 +12,7 @@
 //! timed.
 //!
 //! Usage: `coldstart <directory of release binaries> [runs] [requests]
-//! [directory of another build of kaunt] [what is other about it]`
+//! [directory of another build of the receiver] [what is other about it]`
 //! (`scripts/coldstart` builds them and runs this). Prints Markdown tables.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 

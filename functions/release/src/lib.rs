@@ -90,21 +90,29 @@ pub fn secret_setting(provider: Provider) -> String {
 }
 
 /// A setting from `variables` (the environment, in Lambda): by its exact
-/// name, else by its name in any case. The template generates the
-/// `<PROVIDER>_SECRET_ID` variables in a loop over the providers' logical-id
-/// prefixes (`SmartKyc_SECRET_ID`), which no intrinsic function can
-/// upper-case; `SMARTKYC_SECRET_ID` works as it always did.
-pub fn setting_in_any_case(variables: impl Iterator<Item = (String, String)>, name: &str) -> Option<String> {
-    let mut any_case = None;
+/// name, else, for a `<PROVIDER>_SECRET_ID`, by its name in any case. The
+/// template generates those variables in a loop over the providers'
+/// logical-id prefixes (`SmartKyc_SECRET_ID`), which no intrinsic function
+/// can upper-case; `SMARTKYC_SECRET_ID` works as it always did. Variables
+/// that are not Unicode are passed over, never a panic.
+pub fn setting_in_any_case(
+    variables: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    name: &str,
+) -> Option<String> {
+    let any_case = name.ends_with("_SECRET_ID");
+    let mut found = None;
     for (key, value) in variables {
+        let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) else {
+            continue;
+        };
         if key == name {
             return Some(value);
         }
-        if any_case.is_none() && key.eq_ignore_ascii_case(name) {
-            any_case = Some(value);
+        if any_case && found.is_none() && key.eq_ignore_ascii_case(name) {
+            found = Some(value);
         }
     }
-    any_case
+    found
 }
 
 /// How long before the invocation's deadline a run stops taking new
@@ -496,7 +504,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     webhook_receiver::logging::init();
     let aws = webhook_receiver::aws::sdk_config_loader().load().await;
     let release = Release::new(AwsClients::new(&aws), |name| {
-        setting_in_any_case(std::env::vars(), name)
+        setting_in_any_case(std::env::vars_os(), name)
     });
     if let Err(error) = &release {
         tracing::error!(error = %error, "misconfigured: every invocation will fail");
@@ -535,10 +543,10 @@ mod tests {
 
     use super::*;
 
-    fn variables(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+    fn variables(pairs: &[(&str, &str)]) -> impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)> {
         pairs
             .iter()
-            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .map(|(key, value)| (key.into(), value.into()))
             .collect::<Vec<_>>()
             .into_iter()
     }
@@ -552,5 +560,7 @@ mod tests {
         let both = variables(&[("SmartKyc_SECRET_ID", "looped"), ("SMARTKYC_SECRET_ID", "exact")]);
         assert_eq!(setting_in_any_case(both, &name).as_deref(), Some("exact"));
         assert_eq!(setting_in_any_case(variables(&[("KAUNT_SECRET_ID", "k")]), &name), None);
+        // Only the secret settings are read in any case.
+        assert_eq!(setting_in_any_case(variables(&[("queue_url", "q")]), "QUEUE_URL"), None);
     }
 }
