@@ -45,7 +45,7 @@ pub fn header_digest(value: &str) -> Result<HeaderDigest, String> {
 pub struct RequiredHeader {
     name: String,
     /// The accepted values' digests.
-    pub values: SecretCache<HeaderDigest>,
+    values: SecretCache<HeaderDigest>,
 }
 
 impl RequiredHeader {
@@ -67,6 +67,12 @@ impl RequiredHeader {
             (Some(value), None) => Ok(value),
             _ => Err(VerifyError::RequiredHeader.into()),
         }
+    }
+
+    /// Fetches the accepted values ahead of the first request (init's
+    /// warm-up).
+    pub async fn prefetch(&self) -> Result<(), ReceiveError> {
+        self.values.prefetch(header_digest).await
     }
 
     /// The sent value must equal one of the secret's. Digests are compared,

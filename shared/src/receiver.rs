@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde_json::value::RawValue;
 
 pub use crate::aws::AwsClients;
-use crate::defences::{check_source, header_digest, RequiredHeader};
+use crate::defences::{check_source, RequiredHeader};
 use crate::delivery::{method_name, route_tenant, Delivery};
 use crate::encoding::sha256_hex;
 use crate::envelope::Envelope;
@@ -87,7 +87,7 @@ impl<S: Scheme> Receiver<S> {
         let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));
         let header_values = async {
             match &self.required_header {
-                Some(required) => required.values.prefetch(header_digest).await,
+                Some(required) => required.prefetch().await,
                 None => Ok(()),
             }
         };
