@@ -29,13 +29,9 @@ from pathlib import Path
 from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
 from samcli.yamlhelper import yaml_parse
 
+from providers import providers
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def providers():
-    """The provider names of shared/providers.txt."""
-    lines = (ROOT / "shared" / "providers.txt").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def expanded_template():

@@ -33,10 +33,11 @@ from pathlib import Path
 
 import boto3
 
+from providers import providers
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-PROVIDERS = [line.strip() for line in (ROOT / "shared" / "providers.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+PROVIDERS = providers()
 QUEUE_NAME = "verified-events"
 QUARANTINE_BUCKET = "local-quarantine"
 # The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::settings::ConfigError;
+use crate::settings::{required_value, ConfigError};
 
 /// The variable that says which provider a receiver serves: one binary
 /// serves them all, each deployed function naming its own.
@@ -60,16 +60,12 @@ impl Provider {
     /// any other gone wrong: the receiver answers every request with a
     /// logged 500 (the provider retries) rather than failing init.
     pub fn from_setting(lookup: impl Fn(&str) -> Option<String>) -> Result<Provider, ConfigError> {
-        let value = lookup(PROVIDER_SETTING).map(|value| value.trim().to_owned());
-        match value {
-            None => Err(ConfigError::Missing(PROVIDER_SETTING)),
-            Some(value) if value.is_empty() => Err(ConfigError::Missing(PROVIDER_SETTING)),
-            Some(value) => Provider::from_name(&value).ok_or_else(|| ConfigError::Invalid {
-                name: PROVIDER_SETTING,
-                expected: format!("one of {}", Provider::ALL.map(Provider::as_str).join(", ")),
-                value,
-            }),
-        }
+        let value = required_value(&lookup, PROVIDER_SETTING)?;
+        Provider::from_name(&value).ok_or_else(|| ConfigError::Invalid {
+            name: PROVIDER_SETTING,
+            expected: format!("one of {}", Provider::ALL.map(Provider::as_str).join(", ")),
+            value,
+        })
     }
 }
 

@@ -8,6 +8,20 @@ use crate::source_ip::{parse_list, Cidr};
 /// SQS's largest message, whatever a queue is set to: no envelope may exceed it.
 pub const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// A setting's value as `lookup` gives it, trimmed: `None` when unset or
+/// blank, which every setting treats alike (a blank variable is an unset
+/// one).
+pub fn value(lookup: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|value| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// A setting that must be there: its [`value`], or `Missing`.
+pub fn required_value(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<String, ConfigError> {
+    value(lookup, name).ok_or(ConfigError::Missing(name))
+}
+
 /// A whole-number setting, declared once: its variable, default, range and
 /// unit. Reading it, and the refusal of a value outside the range, are
 /// derived from the declaration (as is the README's row, which a test
@@ -43,10 +57,8 @@ impl NumberSetting {
 
     /// The value `lookup` gives, or the default when it gives none.
     pub fn read(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
-        let value = lookup(self.name).map(|value| value.trim().to_owned());
-        match value {
+        match value(lookup, self.name) {
             None => Ok(self.default),
-            Some(value) if value.is_empty() => Ok(self.default),
             Some(value) => match value.parse::<u64>() {
                 Ok(number) if (self.min..=self.max).contains(&number) => Ok(number),
                 _ => Err(ConfigError::Invalid {
@@ -278,12 +290,7 @@ impl Settings {
     /// Reads the settings through `lookup`, so tests need not touch the
     /// process environment (which parallel tests share).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| {
-            lookup(name)
-                .map(|value| value.trim().to_owned())
-                .filter(|value| !value.is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let required = |name: &'static str| required_value(&lookup, name);
         Ok(Settings {
             secret_id: required("SECRET_ID")?,
             queue_url: required("QUEUE_URL")?,
@@ -294,14 +301,9 @@ impl Settings {
             previous_key_grace: PREVIOUS_KEY_GRACE_SECS.seconds(&lookup)?,
             warm_up_budget: INIT_WARM_UP_MS.millis(&lookup)?,
             request_deadline: REQUEST_DEADLINE_MS.millis(&lookup)?,
-            metrics_namespace: lookup("METRICS_NAMESPACE")
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+            metrics_namespace: value(&lookup, "METRICS_NAMESPACE")
                 .unwrap_or_else(|| crate::metrics::DEFAULT_NAMESPACE.to_owned()),
-            quarantine: match lookup("QUARANTINE_BUCKET")
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-            {
+            quarantine: match value(&lookup, "QUARANTINE_BUCKET") {
                 None => None,
                 Some(bucket) => Some(QuarantineSettings {
                     bucket,
@@ -319,12 +321,8 @@ impl Settings {
                 )?),
             },
             required_header: match (
-                lookup("REQUIRED_HEADER")
-                    .map(|v| v.trim().to_ascii_lowercase())
-                    .filter(|v| !v.is_empty()),
-                lookup("REQUIRED_HEADER_SECRET_ID")
-                    .map(|v| v.trim().to_owned())
-                    .filter(|v| !v.is_empty()),
+                value(&lookup, "REQUIRED_HEADER").map(|name| name.to_ascii_lowercase()),
+                value(&lookup, "REQUIRED_HEADER_SECRET_ID"),
             ) {
                 (None, None) => None,
                 (Some(name), Some(secret_id)) => {

@@ -503,8 +503,10 @@ enum Unusable {
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     webhook_receiver::logging::init();
     let aws = webhook_receiver::aws::sdk_config_loader().load().await;
+    // The environment, read once for every setting the release looks up.
+    let environment: Vec<_> = std::env::vars_os().collect();
     let release = Release::new(AwsClients::new(&aws), |name| {
-        setting_in_any_case(std::env::vars_os(), name)
+        setting_in_any_case(environment.iter().cloned(), name)
     });
     if let Err(error) = &release {
         tracing::error!(error = %error, "misconfigured: every invocation will fail");
