@@ -34,7 +34,7 @@ pub fn s3_client(aws: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
 /// and retries. Tests add an endpoint and credentials to the same loader, so
 /// they run with exactly the limits production has.
 pub fn sdk_config_loader() -> ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest())
+    crate::tls_roots::trusting_aws_roots(aws_config::defaults(BehaviorVersion::latest()))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)

@@ -41,6 +41,7 @@ pub mod settings;
 pub mod signing;
 pub mod source_ip;
 pub mod time;
+pub mod tls_roots;
 
 pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};

@@ -5,5 +5,8 @@
 //! emulator too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod cold_start;
+pub mod cpu_share;
+pub mod function;
 pub mod runtime_api;
 pub mod tls_front;

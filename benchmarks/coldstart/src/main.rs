@@ -4,163 +4,32 @@
 //! `lambda_runtime` binary built with the same profile: the floor.
 //!
 //! Each receiver is measured twice: against moto over plain HTTP on
-//! loopback, and over HTTPS through a TLS front with the system's trusted
-//! roots plus the front's CA (`SSL_CERT_FILE`), which is how it talks to
+//! loopback, and over HTTPS through TLS fronts whose CAs it trusts in place
+//! of its built-in Amazon roots (`SSL_CERT_FILE`), which is how it talks to
 //! AWS on Lambda: certificate loading, the TLS handshakes and aws-lc's
 //! first random numbers (seeded by its CPU jitter entropy source, unless
 //! built with `AWS_LC_SYS_NO_JITTER_ENTROPY=1`) are then part of what is
 //! timed.
+//!
+//! Without `--cpu-share` each process has the whole machine; with it, the
+//! share of a Lambda memory size (`cpu_share_run.rs`).
 //!
 //! Usage: `coldstart <directory of release binaries> [runs] [requests]
 //! [directory of another build of the receiver] [what is other about it]`
 //! (`scripts/coldstart` builds them and runs this). Prints Markdown tables.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod cpu_share_run;
+
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use coldstart::cold_start::{cold_start, median, ms, ratio, ColdStart};
+use coldstart::function::{Launch, Measured, Tls};
 use coldstart::runtime_api::RuntimeApi;
-use coldstart::tls_front::TlsFront;
-use integration_tests::{memory_kib, moto, requests, Fixture};
+use integration_tests::{memory_kib, requests, Fixture};
 use webhook_receiver::Provider;
-
-/// A function under measurement: its binary and, for receivers, the
-/// queue and secret it uses.
-struct Measured {
-    name: String,
-    binary: PathBuf,
-    receiver: Option<(Provider, Arc<Fixture>)>,
-    /// Settings beyond the defaults.
-    env: Vec<(&'static str, String)>,
-    /// AWS over HTTPS through this front, instead of moto over plain HTTP.
-    tls: Option<Arc<Tls>>,
-}
-
-/// TLS fronts for the two services (two endpoints, as on AWS, so that
-/// each gets its own connection) and the roots a function trusts with them.
-struct Tls {
-    sqs: TlsFront,
-    secrets_manager: TlsFront,
-    /// The system's trusted roots (as Lambda's one bundle holds them) and
-    /// the fronts' CAs, for `SSL_CERT_FILE`.
-    roots_file: PathBuf,
-    /// The fronts' CAs alone: what trusting only the endpoints' roots
-    /// would save.
-    endpoint_roots_file: PathBuf,
-}
-
-impl Tls {
-    fn start(dir: &Path) -> Tls {
-        let sqs = TlsFront::start(&moto::server().endpoint, &dir.join("sqs"));
-        let secrets_manager = TlsFront::start(&moto::server().endpoint, &dir.join("secrets-manager"));
-        let mut endpoint_roots = Vec::new();
-        for front in [&sqs, &secrets_manager] {
-            endpoint_roots.extend(std::fs::read(&front.ca_file).unwrap());
-        }
-        let system_roots = "/etc/ssl/certs/ca-certificates.crt";
-        let mut roots = std::fs::read(system_roots)
-            .unwrap_or_else(|error| panic!("{system_roots}: {error} (the TLS rows trust the system's roots)"));
-        roots.extend(&endpoint_roots);
-        let roots_file = dir.join("roots.pem");
-        std::fs::write(&roots_file, roots).unwrap();
-        let endpoint_roots_file = dir.join("endpoint-roots.pem");
-        std::fs::write(&endpoint_roots_file, endpoint_roots).unwrap();
-        Tls {
-            sqs,
-            secrets_manager,
-            roots_file,
-            endpoint_roots_file,
-        }
-    }
-}
-
-impl Measured {
-    fn start(&self, api: &RuntimeApi) -> Child {
-        let mut command = Command::new(&self.binary);
-        command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &self.name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", self.name))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "coldstart")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        match &self.tls {
-            Some(tls) => command
-                .env("AWS_ENDPOINT_URL_SQS", &tls.sqs.endpoint)
-                .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &tls.secrets_manager.endpoint)
-                .env("SSL_CERT_FILE", &tls.roots_file),
-            None => command.env("AWS_ENDPOINT_URL", &moto::server().endpoint),
-        };
-        if let Some((provider, fixture)) = &self.receiver {
-            command
-                .env("PROVIDER", provider.as_str())
-                .env("SECRET_ID", &fixture.secret_id)
-                .env("QUEUE_URL", &fixture.queue_url);
-        }
-        command.envs(self.env.iter().map(|(name, value)| (name, value)));
-        command
-            .spawn()
-            .unwrap_or_else(|error| panic!("{}: {error}", self.binary.display()))
-    }
-
-    /// A genuine delivery (receivers) or any event (the floor).
-    fn event(&self, n: usize) -> String {
-        match &self.receiver {
-            Some((provider, _)) => requests::numbered(*provider, n).to_string(),
-            None => format!(r#"{{"n":{n}}}"#),
-        }
-    }
-
-    fn check(&self, answer: &str) {
-        if self.receiver.is_some() {
-            let answer: serde_json::Value = serde_json::from_str(answer).unwrap();
-            assert_eq!(answer["statusCode"], 200, "{}: {answer}", self.name);
-        }
-    }
-}
-
-/// One cold start: init, the first request, and the next one.
-struct ColdStart {
-    init: Duration,
-    first: Duration,
-    warm: Duration,
-}
-
-fn cold_start(function: &Measured, n: usize) -> ColdStart {
-    let api = RuntimeApi::start();
-    let spawned = Instant::now();
-    let mut child = function.start(&api);
-    let polled = api
-        .first_poll(Duration::from_secs(10))
-        .unwrap_or_else(|| panic!("{} never asked for an event", function.name));
-    let timed = |n| {
-        let event = function.event(n);
-        let sent = Instant::now();
-        let outcome = api.invoke(&event, Duration::from_secs(15)).unwrap();
-        assert_eq!(outcome.kind, "response", "{}: {}", function.name, outcome.body);
-        function.check(&outcome.body);
-        outcome.at - sent
-    };
-    let first = timed(2 * n);
-    let warm = timed(2 * n + 1);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    ColdStart {
-        init: polled - spawned,
-        first,
-        warm,
-    }
-}
 
 /// Resident memory through `requests` requests in one process, in KiB.
 struct Memory {
@@ -172,7 +41,7 @@ struct Memory {
 
 fn memory(runtime: &tokio::runtime::Runtime, function: &Measured, requests: usize) -> Memory {
     let api = RuntimeApi::start();
-    let mut child = function.start(&api);
+    let (mut child, _) = function.start(&api, None);
     api.first_poll(Duration::from_secs(10)).unwrap();
     let resident = || memory_kib(Some(child.id()), "VmRSS");
     let (mut after_first, mut halfway) = (0, 0);
@@ -203,21 +72,11 @@ fn memory(runtime: &tokio::runtime::Runtime, function: &Measured, requests: usiz
     memory
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.1}", duration.as_secs_f64() * 1000.0)
-}
-
-fn ratio(value: Duration, floor: Duration) -> String {
-    format!("{:.1}×", value.as_secs_f64() / floor.as_secs_f64())
-}
-
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.next_if_eq("--cpu-share").is_some() {
+        return cpu_share_run::run(args);
+    }
     let dir = PathBuf::from(args.next().expect("usage: coldstart <binaries dir> [runs] [requests]"));
     let runs: usize = args.next().map_or(10, |n| n.parse().unwrap());
     let requests: usize = args.next().map_or(1000, |n| n.parse().unwrap());
@@ -233,7 +92,7 @@ fn main() {
 
     let mut functions = vec![Measured {
         name: "hello-lambda".into(),
-        binary: dir.join("hello-lambda"),
+        launch: Launch::Binary(dir.join("hello-lambda")),
         receiver: None,
         env: vec![],
         tls: None,
@@ -250,7 +109,7 @@ fn main() {
         }));
         let measured = |name: String, env, tls: Option<&Arc<Tls>>| Measured {
             name,
-            binary: dir.join("receiver"),
+            launch: Launch::Binary(dir.join("receiver")),
             receiver: Some((provider, Arc::clone(&fixture))),
             env,
             tls: tls.map(Arc::clone),
@@ -267,16 +126,16 @@ fn main() {
             Some(&tls),
         ));
         if provider == Provider::Kaunt {
-            let endpoint_roots = tls.endpoint_roots_file.display().to_string();
+            let system_roots = tls.system_and_endpoint_roots_file.display().to_string();
             over_tls.push(measured(
-                format!("{provider}, TLS, trusting only the endpoints' roots"),
-                vec![("SSL_CERT_FILE", endpoint_roots)],
+                format!("{provider}, TLS, trusting the system's roots too (SSL_CERT_FILE)"),
+                vec![("SSL_CERT_FILE", system_roots)],
                 Some(&tls),
             ));
         }
         if let (Provider::Kaunt, Some(other)) = (provider, &other_build) {
             over_tls.push(Measured {
-                binary: other.join("receiver"),
+                launch: Launch::Binary(other.join("receiver")),
                 ..measured(format!("{provider}, TLS, {other_build_label}"), vec![], Some(&tls))
             });
         }
@@ -286,9 +145,9 @@ fn main() {
     functions.extend(over_tls);
     for function in &functions {
         assert!(
-            Path::new(&function.binary).exists(),
+            function.launch.path().exists(),
             "{} is not built",
-            function.binary.display()
+            function.launch.path().display()
         );
     }
 
@@ -297,7 +156,7 @@ fn main() {
     let mut starts: Vec<Vec<ColdStart>> = functions.iter().map(|_| Vec::new()).collect();
     for run in 0..runs {
         for (function, samples) in functions.iter().zip(starts.iter_mut()) {
-            samples.push(cold_start(function, run));
+            samples.push(cold_start(function, run, None));
         }
         // The other rows share these rows' queues.
         drain(&runtime, &functions[..receivers]);
@@ -307,9 +166,9 @@ fn main() {
         .iter()
         .map(|samples| {
             (
-                median(samples.iter().map(|s| s.init).collect()),
-                median(samples.iter().map(|s| s.first).collect()),
-                median(samples.iter().map(|s| s.warm).collect()),
+                median(samples.iter().map(|s| s.init)),
+                median(samples.iter().map(|s| s.first)),
+                median(samples.iter().map(|s| s.warm)),
             )
         })
         .collect();
@@ -349,7 +208,7 @@ fn main() {
 }
 
 /// Empties the queues, as a consumer would, so moto stays quick.
-fn drain(runtime: &tokio::runtime::Runtime, functions: &[Measured]) {
+pub(crate) fn drain(runtime: &tokio::runtime::Runtime, functions: &[Measured]) {
     runtime.block_on(async {
         for function in functions {
             if let Some((_, fixture)) = &function.receiver {

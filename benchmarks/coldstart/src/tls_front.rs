@@ -11,9 +11,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
@@ -27,13 +28,14 @@ pub struct TlsFront {
     pub endpoint: String,
     /// The CA certificate (PEM) to trust, for `SSL_CERT_FILE`.
     pub ca_file: PathBuf,
+    handshakes: Arc<AtomicUsize>,
 }
 
 impl TlsFront {
     /// A front for `upstream` (`http://host:port`), its CA written into `dir`.
     pub fn start(upstream: &str, dir: &Path) -> TlsFront {
         let upstream: SocketAddr = upstream.trim_start_matches("http://").parse().unwrap();
-        let (ca_pem, chain, key) = certificates();
+        let (ca_pem, chain, key) = certificates(&dir.display().to_string());
         std::fs::create_dir_all(dir).unwrap();
         let ca_file = dir.join("coldstart-ca.pem");
         std::fs::write(&ca_file, ca_pem).unwrap();
@@ -46,13 +48,17 @@ impl TlsFront {
             .with_single_cert(chain, key)
             .unwrap();
         let acceptor = TlsAcceptor::from(Arc::new(config));
+        let handshakes = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&handshakes);
         let port = serve_in_background(move |client| {
             let acceptor = acceptor.clone();
+            let counted = Arc::clone(&counted);
             async move {
                 let _ = client.set_nodelay(true);
                 let Ok(mut client) = acceptor.accept(client).await else {
                     return;
                 };
+                counted.fetch_add(1, Ordering::SeqCst);
                 while let Some(request) = read_message(&mut client).await {
                     let Some(answer) = forward(upstream, &request).await.and_then(|a| keeping_alive(&a)) else {
                         return;
@@ -64,13 +70,23 @@ impl TlsFront {
             }
         });
         let endpoint = format!("https://127.0.0.1:{port}");
-        TlsFront { endpoint, ca_file }
+        TlsFront {
+            endpoint,
+            ca_file,
+            handshakes,
+        }
+    }
+
+    /// How many TLS handshakes with this front have completed: a client
+    /// that trusts its CA opens one per connection.
+    pub fn handshakes(&self) -> usize {
+        self.handshakes.load(Ordering::SeqCst)
     }
 }
 
 /// A CA's certificate (PEM), and a `127.0.0.1` certificate chain it issued
-/// with that certificate's key.
-fn certificates() -> (
+/// with that certificate's key; `name` tells this front's CA from others.
+fn certificates(name: &str) -> (
     String,
     Vec<rustls::pki_types::CertificateDer<'static>>,
     PrivateKeyDer<'static>,
@@ -78,14 +94,19 @@ fn certificates() -> (
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Distinct names: OpenSSL (Python's ssl) finds an issuer by its name,
+    // so a leaf named like its CA looks self-signed, and two fronts' CAs of
+    // one name are mistaken for each other.
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, format!("coldstart test CA {name}"));
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&key, &issuer)
-        .unwrap();
+    let mut leaf_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+    leaf_params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
+    let leaf = leaf_params.signed_by(&key, &issuer).unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     (ca.pem(), vec![leaf.der().clone(), ca.der().clone()], key)
 }
