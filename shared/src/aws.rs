@@ -58,7 +58,29 @@ pub struct AwsClients {
     /// For the queue.
     pub sqs: aws_sdk_sqs::Client,
     /// For the quarantine.
-    pub s3: aws_sdk_s3::Client,
+    pub s3: S3Client,
+}
+
+/// The quarantine's S3 client, made when it is first needed: only refused
+/// deliveries go to S3, so a cold start that builds it pays for a client
+/// most processes never use (about 3 % of the CPU to a first answer,
+/// BENCHMARKS.md).
+#[derive(Debug, Clone)]
+pub enum S3Client {
+    /// Already made (tests that point S3 elsewhere).
+    Made(aws_sdk_s3::Client),
+    /// Made from this configuration on first use.
+    OnFirstUse(Box<(aws_config::SdkConfig, std::sync::OnceLock<aws_sdk_s3::Client>)>),
+}
+
+impl S3Client {
+    /// The client, made now if it wasn't yet.
+    pub fn get(&self) -> &aws_sdk_s3::Client {
+        match self {
+            S3Client::Made(client) => client,
+            S3Client::OnFirstUse(later) => later.1.get_or_init(|| s3_client(&later.0)),
+        }
+    }
 }
 
 impl AwsClients {
@@ -67,7 +89,7 @@ impl AwsClients {
         AwsClients {
             secrets: aws_sdk_secretsmanager::Client::new(aws),
             sqs: aws_sdk_sqs::Client::new(aws),
-            s3: s3_client(aws),
+            s3: S3Client::OnFirstUse(Box::new((aws.clone(), std::sync::OnceLock::new()))),
         }
     }
 }

@@ -202,14 +202,14 @@ impl Kept {
 
 /// Writes refused deliveries to the quarantine bucket.
 pub struct Quarantine {
-    client: aws_sdk_s3::Client,
+    client: crate::aws::S3Client,
     bucket: String,
     cap: WriteCap,
 }
 
 impl Quarantine {
     /// A quarantine in `bucket`, writing at most `writes_per_second`.
-    pub fn new(client: aws_sdk_s3::Client, bucket: String, writes_per_second: u32) -> Self {
+    pub fn new(client: crate::aws::S3Client, bucket: String, writes_per_second: u32) -> Self {
         Quarantine {
             client,
             bucket,
@@ -232,6 +232,7 @@ impl Quarantine {
         };
         let put = self
             .client
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(&name)

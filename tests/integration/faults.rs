@@ -529,7 +529,7 @@ async fn a_faulty_s3_never_changes_the_401_and_each_refused_delivery_is_kept_or_
     let deadline = Duration::from_millis(3000);
     let faulty_s3 = sdk_config(&proxy.endpoint).await;
     let clients = webhook_receiver::receiver::AwsClients {
-        s3: webhook_receiver::aws::s3_client(&faulty_s3),
+        s3: webhook_receiver::aws::S3Client::Made(webhook_receiver::aws::s3_client(&faulty_s3)),
         ..webhook_receiver::receiver::AwsClients::new(&fixture.aws)
     };
     let mut settings = fixture.settings();

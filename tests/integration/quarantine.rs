@@ -162,7 +162,7 @@ async fn a_hanging_s3_still_gets_the_401_within_the_deadline() {
     fixture.put_secret("the-wrong-key").await;
     let hanging = sdk_config(&hanging_endpoint()).await;
     let clients = AwsClients {
-        s3: webhook_receiver::aws::s3_client(&hanging),
+        s3: webhook_receiver::aws::S3Client::Made(webhook_receiver::aws::s3_client(&hanging)),
         ..AwsClients::new(&fixture.aws)
     };
     let mut settings = fixture.settings();

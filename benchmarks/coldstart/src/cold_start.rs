@@ -62,9 +62,7 @@ pub fn cold_start(function: &Measured, n: usize, share: Option<CpuShare>) -> Col
 /// `scripts/profile-coldstart` runs them, needs the SIGTERM to write its
 /// profile.)
 fn stop(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let deadline = Instant::now() + Duration::from_secs(1);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {

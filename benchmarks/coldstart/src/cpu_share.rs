@@ -92,7 +92,10 @@ impl Confinement {
             std::fs::create_dir(dir).map_err(|error| {
                 std::io::Error::new(
                     error.kind(),
-                    format!("{}: {error} (the CPU-share mode needs cgroup v1 cpu and cpuacct, as root)", dir.display()),
+                    format!(
+                        "{}: {error} (the CPU-share mode needs cgroup v1 cpu and cpuacct, as root)",
+                        dir.display()
+                    ),
                 )
             })?;
         }

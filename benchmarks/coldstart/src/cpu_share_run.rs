@@ -91,7 +91,10 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
 
     // Interleaved over sizes and rows, so that whatever else the machine
     // does falls on every row alike.
-    let mut starts: Vec<Vec<Vec<ColdStart>>> = sizes.iter().map(|_| rows.iter().map(|_| Vec::new()).collect()).collect();
+    let mut starts: Vec<Vec<Vec<ColdStart>>> = sizes
+        .iter()
+        .map(|_| rows.iter().map(|_| Vec::new()).collect())
+        .collect();
     for run in 0..runs {
         for (size, samples) in sizes.iter().zip(starts.iter_mut()) {
             let share = CpuShare::of(*size);
@@ -115,10 +118,7 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
         let share = CpuShare::of(*size);
         let summary: Vec<Summary> = samples.iter().map(|samples| Summary::of(samples)).collect();
         let floor = summary[0];
-        println!(
-            "**{size} MB** ({:.1} % of a core)\n",
-            share.fraction() * 100.0
-        );
+        println!("**{size} MB** ({:.1} % of a core)\n", share.fraction() * 100.0);
         println!(
             "| function | init | first request | init + first | × floor | × (floor + round trips) | \
              next request | CPU to first answer | × floor | peak memory (MiB) |"
@@ -198,7 +198,13 @@ impl Summary {
     }
 }
 
-fn rows(dir: &std::path::Path, peers: &std::path::Path, provider: Provider, fixture: &Arc<Fixture>, tls: &Arc<Tls>) -> Vec<Row> {
+fn rows(
+    dir: &std::path::Path,
+    peers: &std::path::Path,
+    provider: Provider,
+    fixture: &Arc<Fixture>,
+    tls: &Arc<Tls>,
+) -> Vec<Row> {
     let python = Launch::Runtime {
         program: peers.join("python/venv/bin/python"),
         args: vec!["-m".into(), "awslambdaric".into(), "receiver.handler".into()],
@@ -238,7 +244,12 @@ fn rows(dir: &std::path::Path, peers: &std::path::Path, provider: Provider, fixt
             },
         };
         rows.push(row(Kind::Ours, "ours (Rust)", &receiver, vec![]));
-        rows.push(row(Kind::OursVariant, "ours, INIT_WARM_UP_MS=0", &receiver, vec![("INIT_WARM_UP_MS", "0".into())]));
+        rows.push(row(
+            Kind::OursVariant,
+            "ours, INIT_WARM_UP_MS=0",
+            &receiver,
+            vec![("INIT_WARM_UP_MS", "0".into())],
+        ));
         rows.push(row(Kind::Python, "Python (boto3, awslambdaric)", &python, vec![]));
         rows.push(row(Kind::Node, "Node.js (AWS SDK v3, aws-lambda-ric)", &node, vec![]));
     }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, RsaKeySize, PKCS_RSA_SHA256};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
@@ -84,29 +84,41 @@ impl TlsFront {
     }
 }
 
-/// A CA's certificate (PEM), and a `127.0.0.1` certificate chain it issued
-/// with that certificate's key; `name` tells this front's CA from others.
-fn certificates(name: &str) -> (
+/// A root CA's certificate (PEM), and a `127.0.0.1` certificate chain
+/// (leaf, intermediate) under it with the leaf's key; `name` tells this
+/// front's CAs from others. Shaped as AWS's endpoints present theirs: RSA
+/// 2048 throughout, a leaf issued by an intermediate under the root (as
+/// Amazon RSA 2048 M0x under Amazon Root CA 1), so that a client verifies
+/// the signatures it would verify against AWS.
+fn certificates(
+    name: &str,
+) -> (
     String,
     Vec<rustls::pki_types::CertificateDer<'static>>,
     PrivateKeyDer<'static>,
 ) {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let rsa = || KeyPair::generate_rsa_for(&PKCS_RSA_SHA256, RsaKeySize::_2048).unwrap();
     // Distinct names: OpenSSL (Python's ssl) finds an issuer by its name,
-    // so a leaf named like its CA looks self-signed, and two fronts' CAs of
-    // one name are mistaken for each other.
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, format!("coldstart test CA {name}"));
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
+    // so a certificate named like its issuer looks self-signed, and two
+    // fronts' CAs of one name are mistaken for each other.
+    let ca_params = |common_name: String| {
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, common_name);
+        params
+    };
+    let (root_key, root_params) = (rsa(), ca_params(format!("coldstart test root {name}")));
+    let root = root_params.self_signed(&root_key).unwrap();
+    let root_issuer = Issuer::new(root_params, root_key);
 
-    let key = KeyPair::generate().unwrap();
+    let (intermediate_key, intermediate_params) = (rsa(), ca_params(format!("coldstart test intermediate {name}")));
+    let intermediate = intermediate_params.signed_by(&intermediate_key, &root_issuer).unwrap();
+    let intermediate_issuer = Issuer::new(intermediate_params, intermediate_key);
+
+    let key = rsa();
     let mut leaf_params = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
     leaf_params.distinguished_name.push(DnType::CommonName, "127.0.0.1");
-    let leaf = leaf_params.signed_by(&key, &issuer).unwrap();
+    let leaf = leaf_params.signed_by(&key, &intermediate_issuer).unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    (ca.pem(), vec![leaf.der().clone(), ca.der().clone()], key)
+    (root.pem(), vec![leaf.der().clone(), intermediate.der().clone()], key)
 }

@@ -225,6 +225,7 @@ impl Release {
         let mut pages = self
             .clients
             .s3
+            .get()
             .list_objects_v2()
             .bucket(&self.bucket)
             .prefix(format!("{provider}/"))
@@ -333,6 +334,7 @@ impl Release {
         let deleted = self
             .clients
             .s3
+            .get()
             .delete_object()
             .bucket(&self.bucket)
             .key(name)
@@ -375,6 +377,7 @@ impl Release {
         let put = self
             .clients
             .s3
+            .get()
             .put_object()
             .bucket(&self.bucket)
             .key(progress_key(provider))
@@ -391,6 +394,7 @@ impl Release {
         let object = self
             .clients
             .s3
+            .get()
             .get_object()
             .bucket(&self.bucket)
             .key(name)
