@@ -15,7 +15,7 @@
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
-use tracing_subscriber::filter::{filter_fn, EnvFilter, FilterExt, LevelFilter};
+use tracing_subscriber::filter::{filter_fn, EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
@@ -43,16 +43,9 @@ pub fn subscriber<W>(writer: W, level: Option<&str>, json: bool) -> impl Subscri
 where
     W: for<'w> MakeWriter<'w> + Clone + Send + Sync + 'static,
 {
-    // Directives need an `EnvFilter`; without any, INFO is a plain level,
-    // which spares every cold start the filter's set-up.
-    let filter = match level.map(str::trim).filter(|level| !level.is_empty()) {
-        Some(directives) => FilterExt::boxed(
-            EnvFilter::builder()
-                .with_default_directive(LevelFilter::INFO.into())
-                .parse_lossy(directives),
-        ),
-        None => FilterExt::boxed(LevelFilter::INFO),
-    };
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .parse_lossy(level.unwrap_or_default());
     let lines = MetricLines(writer.clone()).with_filter(filter_fn(|metadata| metadata.target() == LINE_TARGET));
     let format = tracing_subscriber::fmt::layer()
         .with_writer(writer)

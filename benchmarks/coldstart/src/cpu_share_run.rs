@@ -6,7 +6,7 @@
 //!
 //! Usage: `coldstart --cpu-share <directory of release binaries> <peers
 //! directory> [runs] [memory sizes, comma-separated] [rows: some of floor,
-//! ours, python, node]` (`scripts/coldstart --cpu-share` builds and
+//! ours, cuts, python, node]` (`scripts/coldstart --cpu-share` builds and
 //! installs them and runs this; `scripts/profile-coldstart` runs only ours
 //! and the floor, under perf).
 
@@ -31,6 +31,9 @@ enum Kind {
     Ours,
     /// Ours with a setting changed, to show what the setting costs.
     OursVariant,
+    /// Ours with one of the cold-start cuts undone (a setting or an older
+    /// build), to show what the cut was worth.
+    Cut,
     Python,
     Node,
 }
@@ -42,7 +45,8 @@ impl Kind {
             "ours" => Kind::Ours,
             "python" => Kind::Python,
             "node" => Kind::Node,
-            other => panic!("{other}: rows are floor, ours, python and node"),
+            "cuts" => Kind::Cut,
+            other => panic!("{other}: rows are floor, ours, cuts, python and node"),
         }
     }
 }
@@ -250,10 +254,42 @@ fn rows(
             &receiver,
             vec![("INIT_WARM_UP_MS", "0".into())],
         ));
+        // What each cut was worth, in this run: the cuts a setting can undo,
+        // and other builds of the receiver (`COLDSTART_BUILDS`).
+        if tls_front.is_none() {
+            let system_roots = "/etc/ssl/certs/ca-certificates.crt".to_owned();
+            rows.push(row(
+                Kind::Cut,
+                "ours, trusting the system's bundle (SSL_CERT_FILE)",
+                &receiver,
+                vec![("SSL_CERT_FILE", system_roots)],
+            ));
+        }
+        for (label, build) in other_builds() {
+            rows.push(row(
+                Kind::Cut,
+                &format!("ours, {label}"),
+                &Launch::Binary(build.join("receiver")),
+                vec![],
+            ));
+        }
         rows.push(row(Kind::Python, "Python (boto3, awslambdaric)", &python, vec![]));
         rows.push(row(Kind::Node, "Node.js (AWS SDK v3, aws-lambda-ric)", &node, vec![]));
     }
     rows
+}
+
+/// Other builds of the receiver to measure beside this one:
+/// `COLDSTART_BUILDS="label=directory;label=directory"`, each directory
+/// holding a `receiver` (`scripts/coldstart --cpu-share` documents how the
+/// cuts' builds were made).
+fn other_builds() -> Vec<(String, PathBuf)> {
+    std::env::var("COLDSTART_BUILDS")
+        .unwrap_or_default()
+        .split(';')
+        .filter_map(|entry| entry.split_once('='))
+        .map(|(label, dir)| (label.trim().to_owned(), PathBuf::from(dir.trim())))
+        .collect()
 }
 
 /// The two calls a receiver's cold start can't avoid, timed from here (a
