@@ -36,7 +36,7 @@ for line in sys.stdin:
     else:
         parts = line.strip().split(None, 1)
         name = parts[1] if len(parts) > 1 else "[unknown]"
-        # Drop generic parameters and hashes so that one function is one row.
+        # Drop symbol hashes and offsets so that one function is one row.
         name = re.sub(r"::h[0-9a-f]{16}$", "", name)
         name = re.sub(r"\+0x[0-9a-f]+$", "", name)
         frames.append(name[:140])

@@ -29,17 +29,21 @@ const OPERATOR_ROOTS: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 /// process's environment.
 pub fn trusting_aws_roots(loader: ConfigLoader) -> ConfigLoader {
     let builder = Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-    let trust_store = trust_store(|name| std::env::var_os(name).is_some());
+    let trust_store = trust_store(|name| crate::settings::value(&|name| std::env::var(name).ok(), name).is_some());
     match TlsContext::builder().with_trust_store(trust_store).build() {
         Ok(context) => loader.http_client(builder.tls_context(context).build_https()),
-        // Building a context from a trust store can't fail today; if it
-        // ever did, the SDK's default client and roots would serve.
-        Err(_) => loader,
+        // Building a context from a trust store can't fail today. If it
+        // ever did, the SDK's default client would serve, trusting the
+        // system's roots: wider, so it is said.
+        Err(error) => {
+            tracing::warn!(error = %error, "the built-in roots could not be set; the SDK trusts the system's roots");
+            loader
+        }
     }
 }
 
 /// The trust store for an environment in which `is_set` says which
-/// variables are set.
+/// variables are set (to something other than blanks, as every setting).
 fn trust_store(is_set: impl Fn(&str) -> bool) -> TrustStore {
     if OPERATOR_ROOTS.iter().any(|name| is_set(name)) {
         TrustStore::default()

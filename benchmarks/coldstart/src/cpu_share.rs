@@ -5,8 +5,9 @@
 //! fresh cgroup (v1 `cpu` and `cpuacct` hierarchies, as this machine mounts
 //! them) with a CFS quota of that fraction of one core per period, and the
 //! process joins both cgroups between `fork` and `exec`, so that nothing it
-//! runs is outside them, and is timed from the moment it may exec. `cpuacct.usage` then counts, in nanoseconds, all
-//! the CPU the process and its threads spent, exited threads included.
+//! runs is outside them, and is timed from the moment it may exec.
+//! `cpuacct.usage` then counts, in nanoseconds, all the CPU the process and
+//! its threads spent, exited threads included.
 //!
 //! The period is a choice: Lambda doesn't publish its own. The default is
 //! the kernel's, 100 ms, which is how the figures the cold-start issue
@@ -62,7 +63,8 @@ impl CpuShare {
         self.period
     }
 
-    fn quota(&self) -> Duration {
+    /// The CPU time allowed per period.
+    pub fn quota(&self) -> Duration {
         self.period.mul_f64(self.fraction())
     }
 }
@@ -103,16 +105,25 @@ impl Confinement {
             confinement.cpu.join("cpu.cfs_period_us"),
             share.period().as_micros().to_string(),
         )?;
+        // The kernel's smallest quota is 1 ms; a share that would need less
+        // is refused rather than quietly made larger.
+        if share.quota() < Duration::from_millis(1) {
+            return Err(std::io::Error::other(format!(
+                "a {} ms period gives {} MB less than the kernel's 1 ms quota; lengthen COLDSTART_PERIOD_US",
+                share.period().as_millis(),
+                share.memory_mb
+            )));
+        }
         std::fs::write(
             confinement.cpu.join("cpu.cfs_quota_us"),
-            share.quota().as_micros().max(1_000).to_string(),
+            share.quota().as_micros().to_string(),
         )?;
         Ok(confinement)
     }
 
     /// Starts `command` inside both cgroups, and says when it was let go
-    /// to exec. Joining a v1 cgroup waits for an RCU grace period (about
-    /// 10 ms here), which is the lab's cost, not the function's: the child
+    /// to exec. Joining a v1 cgroup waits for an RCU grace period (10–15
+    /// ms here), which is the lab's cost, not the function's: the child
     /// joins, says so on one pipe, and waits on another until the parent has
     /// read the clock, so that the time returned is the function's start.
     pub fn spawn(&self, mut command: Command) -> std::io::Result<(Child, Instant)> {

@@ -58,7 +58,7 @@ struct Row {
 }
 
 pub(crate) fn run(mut args: impl Iterator<Item = String>) {
-    let usage = "usage: coldstart --cpu-share <binaries dir> <peers dir> [runs] [sizes]";
+    let usage = "usage: coldstart --cpu-share <binaries dir> <peers dir> [runs] [sizes] [rows]";
     let dir = PathBuf::from(args.next().expect(usage));
     let peers = std::fs::canonicalize(args.next().expect(usage)).unwrap();
     let runs: usize = args.next().map_or(10, |n| n.parse().unwrap());
@@ -78,14 +78,17 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
     let provider = Provider::Kaunt;
     let fixture = Arc::new(runtime.block_on(async {
         let fixture = Fixture::new("coldstart-share").await;
-        fixture
-            .put_secret(&requests::test_keys().secret(provider).unwrap())
-            .await;
+        fixture.put_test_keys(provider).await;
         fixture
     }));
     let mut rows = rows(&dir, &peers, provider, &fixture, &tls);
     if let Some(kinds) = kinds {
-        rows.retain(|row| kinds.contains(&row.kind) || (row.kind == Kind::OursVariant && kinds.contains(&Kind::Ours)));
+        // The floor stays: every ratio is to it.
+        rows.retain(|row| {
+            row.kind == Kind::Floor
+                || kinds.contains(&row.kind)
+                || (row.kind == Kind::OursVariant && kinds.contains(&Kind::Ours))
+        });
     }
     for row in &rows {
         let path = row.function.launch.path();
@@ -257,7 +260,7 @@ fn rows(
         // What each cut was worth, in this run: the cuts a setting can undo,
         // and other builds of the receiver (`COLDSTART_BUILDS`).
         if tls_front.is_none() {
-            let system_roots = "/etc/ssl/certs/ca-certificates.crt".to_owned();
+            let system_roots = coldstart::function::SYSTEM_ROOTS.to_owned();
             rows.push(row(
                 Kind::Cut,
                 "ours, trusting the system's bundle (SSL_CERT_FILE)",
@@ -281,8 +284,8 @@ fn rows(
 
 /// Other builds of the receiver to measure beside this one:
 /// `COLDSTART_BUILDS="label=directory;label=directory"`, each directory
-/// holding a `receiver` (`scripts/coldstart --cpu-share` documents how the
-/// cuts' builds were made).
+/// holding a `receiver` (BENCHMARKS.md says how the cuts' builds were
+/// made).
 fn other_builds() -> Vec<(String, PathBuf)> {
     std::env::var("COLDSTART_BUILDS")
         .unwrap_or_default()
@@ -293,7 +296,8 @@ fn other_builds() -> Vec<(String, PathBuf)> {
 }
 
 /// The two calls a receiver's cold start can't avoid, timed from here (a
-/// full core, a warm connection): the median of ten of each, summed.
+/// full core): the median of eleven of each (the first on a new
+/// connection), summed.
 async fn aws_round_trips(fixture: &Fixture, provider: Provider) -> Duration {
     let mut secret = Vec::new();
     let mut send = Vec::new();

@@ -41,6 +41,28 @@ impl Launch {
     }
 }
 
+/// Clears `command`'s environment and gives it what Lambda gives a
+/// function (`name`, a 128 MB memory size, the Runtime API at `api`) and
+/// what it needs to reach moto: a region, test credentials, no instance
+/// metadata. The lab's rows and the receiver's binary tests start alike.
+pub fn as_lambda_starts_it(command: &mut Command, api: &RuntimeApi, name: &str) {
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "coldstart")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// The system's trusted roots in one bundle, as Amazon Linux keeps them.
+pub const SYSTEM_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 /// TLS fronts for the two services (two endpoints, as on AWS, so that
 /// each gets its own connection) and the roots a function trusts with them.
 pub struct Tls {
@@ -68,9 +90,8 @@ impl Tls {
         for front in [&sqs, &secrets_manager] {
             endpoint_roots.extend(std::fs::read(&front.ca_file).unwrap());
         }
-        let system_roots = "/etc/ssl/certs/ca-certificates.crt";
-        let mut roots = std::fs::read(system_roots)
-            .unwrap_or_else(|error| panic!("{system_roots}: {error} (the TLS rows trust the system's roots)"));
+        let mut roots = std::fs::read(SYSTEM_ROOTS)
+            .unwrap_or_else(|error| panic!("{SYSTEM_ROOTS}: {error} (the TLS rows trust the system's roots)"));
         roots.extend(&endpoint_roots);
         let system_and_endpoint_roots_file = dir.join("roots.pem");
         std::fs::write(&system_and_endpoint_roots_file, roots).unwrap();
@@ -117,20 +138,10 @@ impl Measured {
                 command
             }
         };
+        as_lambda_starts_it(&mut command, api, &self.name);
         command
-            .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .env("AWS_LAMBDA_FUNCTION_NAME", &self.name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", self.name))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "coldstart")
-            .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         if let Launch::Runtime { task_root, .. } = &self.launch {

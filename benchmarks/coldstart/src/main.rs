@@ -208,7 +208,7 @@ fn main() {
 }
 
 /// Empties the queues, as a consumer would, so moto stays quick.
-pub(crate) fn drain(runtime: &tokio::runtime::Runtime, functions: &[Measured]) {
+fn drain(runtime: &tokio::runtime::Runtime, functions: &[Measured]) {
     runtime.block_on(async {
         for function in functions {
             if let Some((_, fixture)) = &function.receiver {

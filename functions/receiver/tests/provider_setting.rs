@@ -7,6 +7,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use coldstart::function::as_lambda_starts_it;
 use coldstart::runtime_api::RuntimeApi;
 use integration_tests::{moto, requests, Fixture};
 use serde_json::Value;
@@ -15,16 +16,9 @@ use webhook_receiver::Provider;
 /// The binary started as Lambda starts it, with `settings` beside the
 /// runtime's own variables, its log on a pipe.
 fn start(api: &RuntimeApi, settings: &[(&str, &str)]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_receiver"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "receiver-under-test")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
+    as_lambda_starts_it(&mut command, api, "receiver-under-test");
+    command
         .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
         .envs(settings.iter().copied())
         .stdout(Stdio::piped())

@@ -9,7 +9,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use coldstart::function::Tls;
+use coldstart::function::{as_lambda_starts_it, Tls};
 use coldstart::runtime_api::RuntimeApi;
 use integration_tests::{requests, Fixture};
 use serde_json::Value;
@@ -20,16 +20,9 @@ const PROVIDER: Provider = Provider::Kaunt;
 /// The binary started as Lambda starts it, AWS behind `tls`, with
 /// `settings` beside the runtime's own variables.
 fn start(api: &RuntimeApi, tls: &Tls, fixture: &Fixture, settings: &[(&str, &str)]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_receiver"))
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "receiver-under-test")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
+    as_lambda_starts_it(&mut command, api, "receiver-under-test");
+    command
         .env("AWS_ENDPOINT_URL_SQS", &tls.sqs.endpoint)
         .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &tls.secrets_manager.endpoint)
         .env("PROVIDER", PROVIDER.as_str())
