@@ -6,11 +6,12 @@
 //! (Secrets Manager, SQS, S3) chains to them. Trusting five roots rather
 //! than the system's ~146 is narrower (a certificate wrongly issued by any
 //! other CA can't impersonate AWS to us), and it is the largest cut in our
-//! cold start: reading and parsing the system's bundle was a quarter of the
-//! CPU from process start to the first answer (BENCHMARKS.md, "Cold start at
-//! Lambda's CPU share").
+//! cold start: reading and parsing the system's bundle held a quarter of
+//! the profile's samples, and trusting the built-in roots instead took the
+//! CPU to the first answer from 13.1 to 10.7 ms (BENCHMARKS.md, "Cold start
+//! at Lambda's CPU share").
 //!
-//! `SSL_CERT_FILE` or `SSL_CERT_DIR` set means the operator chose the roots
+//! `SSL_CERT_FILE` or `SSL_CERT_DIR` set (not blank) means the operator chose the roots
 //! (an HTTPS endpoint of their own, a TLS-inspecting proxy): then those are
 //! read, as the SDK's default client reads them, and ours are not added.
 
