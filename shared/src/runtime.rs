@@ -24,7 +24,7 @@ use crate::settings::{ConfigError, Settings};
 /// bad setting like any other (see [`run`]): every request gets a logged
 /// 500.
 pub async fn run_receiver() -> Result<(), lambda_http::Error> {
-    match Provider::from_setting(|name| std::env::var(name).ok()) {
+    match Provider::from_setting(crate::settings::process_env) {
         Ok(provider) => run(AnyScheme::for_provider(provider)).await,
         Err(error) => {
             start_process();

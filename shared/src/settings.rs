@@ -8,6 +8,12 @@ use crate::source_ip::{parse_list, Cidr};
 /// SQS's largest message, whatever a queue is set to: no envelope may exceed it.
 pub const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// The process environment as a settings lookup: what production reads,
+/// where tests pass a lookup of their own.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
 /// A setting's value as `lookup` gives it, trimmed: `None` when unset or
 /// blank, which every setting treats alike (a blank variable is an unset
 /// one).
@@ -284,7 +290,7 @@ pub enum ConfigError {
 impl Settings {
     /// Reads the settings from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(process_env)
     }
 
     /// Reads the settings through `lookup`, so tests need not touch the

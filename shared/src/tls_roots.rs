@@ -30,7 +30,7 @@ const OPERATOR_ROOTS: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 /// process's environment.
 pub fn trusting_aws_roots(loader: ConfigLoader) -> ConfigLoader {
     let builder = Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-    let trust_store = trust_store(|name| crate::settings::value(&|name| std::env::var(name).ok(), name).is_some());
+    let trust_store = trust_store(|name| crate::settings::value(&crate::settings::process_env, name).is_some());
     match TlsContext::builder().with_trust_store(trust_store).build() {
         Ok(context) => loader.http_client(builder.tls_context(context).build_https()),
         // Building a context from a trust store can't fail today. If it

@@ -195,13 +195,7 @@ async fn a_rotated_key_serves_for_its_grace_period_then_is_revoked() {
     let grace = Duration::from_secs(5);
     let short = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = grace);
     assert_eq!(answer(&short.handle(kaunt("old-key")).await).0, 200);
-    let current = fixture
-        .secrets
-        .get_secret_value()
-        .secret_id(&fixture.secret_id)
-        .send()
-        .await
-        .unwrap();
+    let current = fixture.current_secret().await;
     let created = std::time::SystemTime::try_from(*current.created_date().unwrap()).unwrap();
     let over = created + grace + Duration::from_millis(100);
     tokio::time::sleep(over.duration_since(std::time::SystemTime::now()).unwrap_or_default()).await;

@@ -192,6 +192,16 @@ impl Fixture {
         records
     }
 
+    /// The secret's current version, as Secrets Manager answers a receiver.
+    pub async fn current_secret(&self) -> aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput {
+        self.secrets
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Puts `provider`'s test keys (as the sample events are signed) in the
     /// secret.
     pub async fn put_test_keys(&self, provider: Provider) {

@@ -64,7 +64,7 @@ impl CpuShare {
     }
 
     /// The CPU time allowed per period.
-    pub fn quota(&self) -> Duration {
+    fn quota(&self) -> Duration {
         self.period.mul_f64(self.fraction())
     }
 }

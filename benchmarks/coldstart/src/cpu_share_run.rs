@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coldstart::cold_start::{cold_start, median, ms, ratio, ColdStart};
-use coldstart::cpu_share::CpuShare;
+use coldstart::cpu_share::{CpuShare, ONE_VCPU_MB};
 use coldstart::function::{Launch, Measured, Tls};
 use integration_tests::{requests, Fixture};
 use webhook_receiver::Provider;
@@ -68,9 +68,7 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
     let kinds: Option<Vec<Kind>> = args
         .next()
         .map(|list| list.split(',').map(|name| Kind::named(name.trim())).collect());
-    let tls = Arc::new(Tls::start(
-        &std::env::temp_dir().join(format!("coldstart-share-{}", std::process::id())),
-    ));
+    let tls = Arc::new(Tls::start_for("coldstart-share"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -112,7 +110,7 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
         }
     }
 
-    let period = CpuShare::of(ONE_VCPU).period();
+    let period = CpuShare::of(ONE_VCPU_MB).period();
     println!(
         "Cold start at Lambda's CPU share, median of {runs} per row (ms; CFS period {} ms; \
          the two AWS round trips, GetSecretValue and SendMessage on a warm connection \
@@ -178,8 +176,6 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
         }
     }
 }
-
-const ONE_VCPU: u32 = coldstart::cpu_share::ONE_VCPU_MB;
 
 /// A row's medians at one size.
 #[derive(Debug, Clone, Copy)]
@@ -304,13 +300,7 @@ async fn aws_round_trips(fixture: &Fixture, provider: Provider) -> Duration {
     let body = requests::numbered(provider, 0).to_string();
     for _ in 0..11 {
         let started = Instant::now();
-        fixture
-            .secrets
-            .get_secret_value()
-            .secret_id(&fixture.secret_id)
-            .send()
-            .await
-            .unwrap();
+        fixture.current_secret().await;
         secret.push(started.elapsed());
         let started = Instant::now();
         fixture

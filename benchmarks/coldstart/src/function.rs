@@ -82,8 +82,14 @@ pub struct Tls {
 }
 
 impl Tls {
+    /// Starts both fronts with their roots in a fresh temporary directory
+    /// named after `label` and this process.
+    pub fn start_for(label: &str) -> Tls {
+        Tls::start(&std::env::temp_dir().join(format!("{label}-{}", std::process::id())))
+    }
+
     /// Starts both fronts before moto, writing their roots under `dir`.
-    pub fn start(dir: &Path) -> Tls {
+    fn start(dir: &Path) -> Tls {
         let sqs = TlsFront::start(&moto::server().endpoint, &dir.join("sqs"));
         let secrets_manager = TlsFront::start(&moto::server().endpoint, &dir.join("secrets-manager"));
         let mut endpoint_roots = Vec::new();

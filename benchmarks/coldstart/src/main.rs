@@ -82,9 +82,7 @@ fn main() {
     let requests: usize = args.next().map_or(1000, |n| n.parse().unwrap());
     let other_build = args.next().map(PathBuf::from);
     let other_build_label = args.next().unwrap_or_else(|| "another build".to_owned());
-    let tls = Arc::new(Tls::start(
-        &std::env::temp_dir().join(format!("coldstart-{}", std::process::id())),
-    ));
+    let tls = Arc::new(Tls::start_for("coldstart"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -64,7 +64,7 @@ async fn fixture(name: &str) -> Fixture {
 }
 
 fn fronts(name: &str) -> Tls {
-    Tls::start(&std::env::temp_dir().join(format!("receiver-tls-{name}-{}", std::process::id())))
+    Tls::start_for(&format!("receiver-tls-{name}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
