@@ -17,7 +17,7 @@ use webhook_receiver::encoding::{decode_base64, decode_hex};
 use webhook_receiver::keys::{KeyRing, SecretText};
 use webhook_receiver::pem::decode_pem;
 use webhook_receiver::schemes::Scheme;
-use webhook_receiver::{Provider, Settings};
+use webhook_receiver::Settings;
 
 /// The signing time of every case (Codat checks it against "now").
 pub const NOW_SECS: u64 = 1_795_406_400;
@@ -53,7 +53,7 @@ pub struct Case {
 /// A provider's cryptography alone, keyed and ready, over exactly the bytes
 /// its scheme verifies.
 pub enum Primitive {
-    /// HMAC-SHA256 of `message` (Kaunt, Smart KYC: the body; Codat: `id.timestamp.body`).
+    /// HMAC-SHA256 of `message` (preset("kaunt"), Smart KYC: the body; Codat: `id.timestamp.body`).
     HmacSha256 {
         /// The MAC key.
         key: Vec<u8>,
@@ -148,7 +148,8 @@ pub fn kravia_many_keys(creditors: usize, body_bytes: usize) -> ManyKeys {
             id: "",
             timestamp: NOW_SECS,
         };
-        let signed = sign_event::sign(Provider::Kravia, key, &data, &options).expect("signing");
+        let kravia = sign_event::preset_scheme("kravia", "").expect("the kravia preset");
+        let signed = sign_event::sign(&kravia, key, &data, &options).expect("signing");
         let options = EventOptions {
             tenant: None,
             base64_body: false,
@@ -160,7 +161,7 @@ pub fn kravia_many_keys(creditors: usize, body_bytes: usize) -> ManyKeys {
         keys,
         genuine: event(&last),
         forged: event("a-key-no-creditor-has"),
-        settings: case(Provider::Kravia, ReceeveKey::Rsa2048, 1024).settings,
+        settings: case("kravia", ReceeveKey::Rsa2048, 1024).settings,
     }
 }
 
@@ -182,21 +183,22 @@ pub fn key_ring<S: Scheme>(scheme: &S, secret: &str) -> KeyRing<S::Key> {
 ///
 /// # Panics
 /// When a test key or the signing fails: the benchmark setup is broken.
-pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> Case {
+pub fn case(provider: &str, receeve_key: ReceeveKey, body_bytes: usize) -> Case {
     let keys = test_keys();
+    let scheme = sign_event::preset_scheme(provider, sign_event::SAMPLE_SIGNED_URL).expect("a preset");
     let input_with = |padding: &str| match provider {
-        Provider::Kravia => format!(r#"{{"timestamp":1,"eventType":"CaseUpdate","claimId":7,"note":"{padding}"}}"#),
-        Provider::Receeve => {
+        "kravia" => format!(r#"{{"timestamp":1,"eventType":"CaseUpdate","claimId":7,"note":"{padding}"}}"#),
+        "receeve" => {
             format!(r#"{{"details":{{"messageType":"event.claim.updated.v1"}},"messageId":"m-1","note":"{padding}"}}"#)
         }
-        Provider::SmartKyc => {
+        "smartkyc" => {
             format!(r#"{{"event":"submission.updated","data":{{"submissionId":"s-1","note":"{padding}"}}}}"#)
         }
-        Provider::Codat => format!(r#"{{"eventType":"read.completed","id":"c-1","note":"{padding}"}}"#),
+        "codat" => format!(r#"{{"eventType":"read.completed","id":"c-1","note":"{padding}"}}"#),
         _ => format!(r#"{{"Id":"k-1","EventType":"ModelReady","Note":"{padding}"}}"#),
     };
     let (signing_key, secret) = match (provider, receeve_key) {
-        (Provider::Receeve, ReceeveKey::P256) => (
+        ("receeve", ReceeveKey::P256) => (
             include_str!("../../shared/testdata/ec-private.pem").to_owned(),
             include_str!("../../shared/testdata/ec-public.pem").to_owned(),
         ),
@@ -209,13 +211,13 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
         id: "msg_bench_1",
         timestamp: NOW_SECS,
     };
-    let sign = |input: &str| sign_event::sign(provider, &signing_key, input, &options).expect("signing");
+    let sign = |input: &str| sign_event::sign(&scheme, &signing_key, input, &options).expect("signing");
     // receeve's body carries the payload twice (as JSON and as a string).
-    let copies = if provider == Provider::Receeve { 2 } else { 1 };
+    let copies = if provider == "receeve" { 2 } else { 1 };
     let bare = sign(&input_with("")).body.len();
     let input = input_with(&"x".repeat(body_bytes.saturating_sub(bare) / copies));
     let signed = sign(&input);
-    let tenant = (provider == Provider::Kravia).then_some("acme");
+    let tenant = (provider == "kravia").then_some("acme");
     let event = api_gateway_event(
         &signed,
         &EventOptions {
@@ -235,7 +237,7 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
     };
     let hex = |text: &str| decode_hex(text).expect("hex signature");
     let primitive = match provider {
-        Provider::Kravia => {
+        "kravia" => {
             let mut message = input.clone().into_bytes();
             message.extend_from_slice(b":KRAVIA::");
             message.extend_from_slice(signing_key.as_bytes());
@@ -243,7 +245,7 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
             let expected = hex(body["signature"].as_str().expect("Kravia signature"));
             Primitive::Md5 { message, expected }
         }
-        Provider::Receeve => {
+        "receeve" => {
             let labels = ["PUBLIC KEY"];
             let der = decode_pem(&secret, &labels).expect("public key PEM");
             let algorithm: &'static dyn aws_lc_rs::signature::VerificationAlgorithm = match receeve_key {
@@ -258,7 +260,7 @@ pub fn case(provider: Provider, receeve_key: ReceeveKey, body_bytes: usize) -> C
                 signature,
             }
         }
-        Provider::Codat => {
+        "codat" => {
             let key = decode_base64(signing_key.trim_start_matches("whsec_")).expect("Codat key");
             let message = format!("msg_bench_1.{NOW_SECS}.{input}").into_bytes();
             let signature = signature_header();

@@ -2,11 +2,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhook_receiver::schemes::Kaunt;
-use webhook_receiver_fuzz::{check_delivery, key_ring, secrets, sign, SchemeInput};
+use webhook_receiver_fuzz::{check_delivery, key_ring, preset, secrets, sign, SchemeInput};
 
 fuzz_target!(|input: SchemeInput| {
     let signed = sign::kaunt(&input);
-    let keys = key_ring(&Kaunt, secrets::KAUNT);
-    let _ = check_delivery(&Kaunt, &keys, signed.origin, &signed.body, &signed.headers);
+    let keys = key_ring(&preset("kaunt"), secrets::KAUNT);
+    let _ = check_delivery(&preset("kaunt"), &keys, signed.origin, &signed.body, &signed.headers);
 });

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, SmartKyc};
-use webhook_receiver_fuzz::{key_ring, receive_request, request_from_event, secrets, settings};
+use webhook_receiver::schemes::{Kravia, Receeve};
+use webhook_receiver_fuzz::{key_ring, preset, receive_request, request_from_event, secrets, settings};
 
 fuzz_target!(|data: &[u8]| {
     let Some(request) = std::str::from_utf8(data).ok().and_then(request_from_event) else {
@@ -17,8 +17,23 @@ fuzz_target!(|data: &[u8]| {
         &[("ALLOWED_SOURCE_IPS", "203.0.113.0/24, 2001:db8::/32")],
     );
     receive_request(&Kravia, &key_ring(&Kravia, secrets::KRAVIA), &settings, &request);
-    receive_request(&Kaunt, &key_ring(&Kaunt, secrets::KAUNT), &settings, &request);
+    receive_request(
+        &preset("kaunt"),
+        &key_ring(&preset("kaunt"), secrets::KAUNT),
+        &settings,
+        &request,
+    );
     receive_request(&Receeve, &key_ring(&Receeve, secrets::RECEEVE_RSA), &settings, &request);
-    receive_request(&SmartKyc, &key_ring(&SmartKyc, secrets::SMARTKYC), &settings, &request);
-    receive_request(&Codat, &key_ring(&Codat, secrets::CODAT), &settings, &request);
+    receive_request(
+        &preset("smartkyc"),
+        &key_ring(&preset("smartkyc"), secrets::SMARTKYC),
+        &settings,
+        &request,
+    );
+    receive_request(
+        &preset("codat"),
+        &key_ring(&preset("codat"), secrets::CODAT),
+        &settings,
+        &request,
+    );
 });

@@ -2,11 +2,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhook_receiver::schemes::SmartKyc;
-use webhook_receiver_fuzz::{check_delivery, key_ring, secrets, sign, SchemeInput};
+use webhook_receiver_fuzz::{check_delivery, key_ring, preset, secrets, sign, SchemeInput};
 
 fuzz_target!(|input: SchemeInput| {
     let signed = sign::smartkyc(&input);
-    let keys = key_ring(&SmartKyc, secrets::SMARTKYC);
-    let _ = check_delivery(&SmartKyc, &keys, signed.origin, &signed.body, &signed.headers);
+    let keys = key_ring(&preset("smartkyc"), secrets::SMARTKYC);
+    let _ = check_delivery(&preset("smartkyc"), &keys, signed.origin, &signed.body, &signed.headers);
 });

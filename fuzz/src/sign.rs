@@ -3,10 +3,10 @@
 //! signer, which the unit tests check against published vectors).
 
 use lambda_http::http::HeaderMap;
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use webhook_receiver::schemes::{Kravia, Receeve, Scheme};
 use webhook_receiver::signing::{Message, Sign, SignedDelivery, NO_MESSAGE};
 
-use crate::{header_map, secrets, Origin, SchemeInput, NOW_SECS, TOLERANCE_SECS};
+use crate::{header_map, preset, secrets, Origin, SchemeInput, NOW_SECS, TOLERANCE_SECS};
 
 /// A delivery ready for a verifier.
 pub struct Signed {
@@ -21,19 +21,27 @@ pub struct Signed {
 /// The fuzzer's headers but those named like one the scheme reads its
 /// signature from: a second signature header is refused on purpose
 /// (ambiguous), which is not what is being tested.
-fn other_headers<'i>(input: &'i SchemeInput, scheme: &impl Scheme) -> impl Iterator<Item = (&'i str, &'i [u8])> {
+fn other_headers<'i>(input: &'i SchemeInput, scheme: &impl Scheme) -> Vec<(&'i str, &'i [u8])> {
     let signature_headers = scheme.signature_headers();
     input
         .headers
         .iter()
-        .filter(move |(name, _)| !signature_headers.iter().any(|signed| name.eq_ignore_ascii_case(signed)))
+        .filter(|(name, _)| !signature_headers.iter().any(|signed| name.eq_ignore_ascii_case(signed)))
         .map(|(name, value)| (name.as_str(), value.as_slice()))
+        .collect()
 }
 
 /// The fuzzer's other headers beside the signature's.
-fn with_signature<'i>(input: &'i SchemeInput, scheme: &impl Scheme, signed: &'i SignedDelivery) -> HeaderMap {
-    let signature = signed.headers.iter().map(|(name, value)| (*name, value.as_bytes()));
-    header_map(other_headers(input, scheme).chain(signature))
+pub(crate) fn with_signature<'i>(
+    input: &'i SchemeInput,
+    scheme: &impl Scheme,
+    signed: &'i SignedDelivery,
+) -> HeaderMap {
+    let signature = signed
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    header_map(other_headers(input, scheme).into_iter().chain(signature))
 }
 
 /// The fuzzer's delivery exactly as it made it up.
@@ -67,12 +75,12 @@ fn header_signed(input: &SchemeInput, scheme: &impl Sign, secret: &str) -> Signe
 
 /// Kaunt: HMAC-SHA256 of the body in hex, in its header.
 pub fn kaunt(input: &SchemeInput) -> Signed {
-    header_signed(input, &Kaunt, secrets::KAUNT.trim())
+    header_signed(input, &preset("kaunt"), secrets::KAUNT.trim())
 }
 
 /// Smart KYC: HMAC-SHA256 of the body in hex, in its header.
 pub fn smartkyc(input: &SchemeInput) -> Signed {
-    header_signed(input, &SmartKyc, secrets::SMARTKYC.trim())
+    header_signed(input, &preset("smartkyc"), secrets::SMARTKYC.trim())
 }
 
 /// Codat (Standard Webhooks): id, timestamp and body signed together. A
@@ -84,10 +92,11 @@ pub fn codat(input: &SchemeInput) -> Signed {
         id: &input.message_id,
         timestamp,
     };
-    let (Ok(signed), true) = (Codat.sign(secrets::CODAT.trim(), &input.body, &message), input.genuine) else {
+    let codat = preset("codat");
+    let (Ok(signed), true) = (codat.sign(secrets::CODAT.trim(), &input.body, &message), input.genuine) else {
         return forged(input);
     };
-    let headers = with_signature(input, &Codat, &signed);
+    let headers = with_signature(input, &codat, &signed);
     // Standard Webhooks ids are short visible-ASCII tokens such as
     // `msg_2KWPBgLlAfxdpx2AI54pPJ85f4W`. One with a dot must be refused:
     // the signed content could be split another way.

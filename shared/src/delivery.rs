@@ -17,8 +17,9 @@ pub struct Delivery<'r> {
     pub headers: &'r HeaderMap,
     /// The time to judge signed timestamps against.
     pub now: SystemTime,
-    /// How far a signed timestamp may be from `now`.
-    pub timestamp_tolerance: Duration,
+    /// How far a signed timestamp may be from `now`, when the operator set
+    /// it (`TIMESTAMP_TOLERANCE_SECS`); `None`: each scheme's own.
+    pub timestamp_tolerance: Option<Duration>,
 }
 
 impl<'r> Delivery<'r> {
@@ -26,11 +27,11 @@ impl<'r> Delivery<'r> {
     /// signature header is ambiguous, so it is refused rather than guessed
     /// at. `Ok(None)` when absent; a value that is not visible ASCII can't
     /// hold a signature and counts as absent-and-wrong (`BadEncoding`).
-    pub fn single_header(&self, name: &'static str) -> Result<Option<&'r str>, VerifyError> {
+    pub fn single_header(&self, name: &str) -> Result<Option<&'r str>, VerifyError> {
         let mut values = self.headers.get_all(name).iter();
         let Some(value) = values.next() else { return Ok(None) };
         if values.next().is_some() {
-            return Err(VerifyError::DuplicateHeader(name));
+            return Err(VerifyError::DuplicateHeader(name.to_owned()));
         }
         value
             .to_str()
@@ -39,8 +40,9 @@ impl<'r> Delivery<'r> {
     }
 
     /// Like [`Delivery::single_header`], but absence is an error too.
-    pub fn required_header(&self, name: &'static str) -> Result<&'r str, VerifyError> {
-        self.single_header(name)?.ok_or(VerifyError::MissingHeader(name))
+    pub fn required_header(&self, name: &str) -> Result<&'r str, VerifyError> {
+        self.single_header(name)?
+            .ok_or_else(|| VerifyError::MissingHeader(name.to_owned()))
     }
 }
 

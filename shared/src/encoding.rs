@@ -3,7 +3,7 @@
 //! Providers disagree on how they spell a digest, so the verifiers decode
 //! whatever spelling they accept into bytes and compare bytes, never text.
 
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 
 /// Decodes hex in either case. `None` for odd length or a non-hex character.
@@ -19,6 +19,17 @@ pub fn encode_hex(bytes: &[u8]) -> String {
 /// Decodes standard base64, with or without its `=` padding.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     STANDARD.decode(text).or_else(|_| STANDARD_NO_PAD.decode(text)).ok()
+}
+
+/// Decodes URL-safe base64 (`-` and `_`), with or without padding.
+pub fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE.decode(text).or_else(|_| URL_SAFE_NO_PAD.decode(text)).ok()
+}
+
+/// Encodes URL-safe base64 without padding, as JOSE and most URL-safe
+/// senders write it.
+pub fn encode_base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Encodes standard base64 with padding, as every provider here sends it.
@@ -51,6 +62,10 @@ mod tests {
         assert_eq!(decode_base64("aGk="), Some(b"hi".to_vec()));
         assert_eq!(decode_base64("aGk"), Some(b"hi".to_vec()));
         assert_eq!(decode_base64("a*k="), None);
+        assert_eq!(decode_base64url("-_8"), Some(vec![0xfb, 0xff]));
+        assert_eq!(decode_base64url("-_8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(decode_base64url("+/8="), None);
+        assert_eq!(encode_base64url(&[0xfb, 0xff]), "-_8");
     }
 
     #[test]

@@ -4,8 +4,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::provider::Provider;
-
 /// Room the envelope needs beyond the body: its own fields, the ids and the
 /// message attributes. `MAX_BODY_BYTES` plus this must fit the queue's
 /// `MaximumMessageSize`. It holds because ids are capped (see
@@ -25,8 +23,9 @@ pub const MAX_ID_CHARS: usize = 256;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
-    /// Who sent it: also the `provider` message attribute.
-    pub provider: Provider,
+    /// Who sent it: the preset's name (`kaunt`, `stripe`), or a custom
+    /// provider's `PROVIDER_NAME`; also the `provider` message attribute.
+    pub provider: String,
     /// The provider's own event type, when its body names one.
     pub event_type: Option<String>,
     /// The provider's event id, or the lowercase hex SHA-256 of the raw body
@@ -39,7 +38,7 @@ pub struct Envelope {
     /// When the receiver accepted it, RFC 3339 in UTC.
     pub received_at: String,
     /// What the signature covers: the request body unchanged, when it is
-    /// signed whole (Kaunt, Smart KYC, Codat); the signed members alone,
+    /// signed whole (every described scheme); the signed members alone,
     /// rebuilt, when only some are (Kravia, receeve).
     pub payload: Box<RawValue>,
 }
@@ -97,7 +96,7 @@ mod tests {
 
     fn envelope(payload: &str) -> Envelope {
         Envelope {
-            provider: Provider::SmartKyc,
+            provider: "smartkyc".to_owned(),
             event_type: Some("submission.created".into()),
             event_id: "abc".into(),
             tenant: None,

@@ -60,19 +60,22 @@ pub enum ReceiveError {
 /// ever hears "signature missing or invalid".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyError {
-    /// A header the scheme needs is absent.
+    /// A header the scheme needs is absent. (Header names are the
+    /// scheme's, never the caller's text.)
     #[error("header {0} is missing")]
-    MissingHeader(&'static str),
+    MissingHeader(String),
     /// A header the scheme needs appears more than once.
     #[error("header {0} appears more than once")]
-    DuplicateHeader(&'static str),
+    DuplicateHeader(String),
     /// The signature is not in any encoding the scheme allows.
     #[error("signature is not valid {0}")]
     BadEncoding(&'static str),
-    /// A Standard Webhooks message id with a `.` in it (Codat): the signed
-    /// content could be split more than one way.
-    #[error("the message id contains a dot")]
-    DottedMessageId,
+    /// The signed content could be split into its parts more than one way
+    /// (an id holding the separator after it, say: see
+    /// [`crate::schemes::described::Template`]), or a part it signs
+    /// appears twice.
+    #[error("the signed parts could be read more than one way")]
+    Ambiguous,
     /// The signed timestamp is not a number of seconds.
     #[error("timestamp is not a Unix time")]
     BadTimestamp,
@@ -151,7 +154,7 @@ impl ReceiveError {
                 | VerifyError::DuplicateHeader(_)
                 | VerifyError::BadEncoding(_)
                 | VerifyError::BadTimestamp
-                | VerifyError::DottedMessageId => "signature-unreadable",
+                | VerifyError::Ambiguous => "signature-unreadable",
             },
             ReceiveError::KeysUnavailable(_) => "keys-unavailable",
             ReceiveError::QueueUnavailable(_) => "queue-unavailable",

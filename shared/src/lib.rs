@@ -2,7 +2,8 @@
 //! bytes, put it on SQS, and answer at once.
 //!
 //! One binary (`functions/receiver`) serves every provider: [`run_receiver`]
-//! picks the scheme `PROVIDER` names (see [`schemes::AnyScheme`]).
+//! picks the scheme `PROVIDER` names, a preset or a described custom one
+//! (see [`provider`] and [`schemes`]).
 //!
 //! ```no_run
 //! #[tokio::main]
@@ -45,7 +46,6 @@ pub mod tls_roots;
 
 pub use envelope::Envelope;
 pub use error::{ReceiveError, VerifyError};
-pub use provider::Provider;
 pub use receiver::Receiver;
 pub use runtime::{run, run_receiver, Respond, Served};
 pub use settings::Settings;

@@ -40,7 +40,6 @@ use lambda_http::{Body, Request, RequestExt};
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::{decode_base64, encode_base64, sha256_hex};
-use crate::provider::Provider;
 use crate::source_ip::source_ip;
 use crate::time::unix_millis;
 
@@ -83,8 +82,8 @@ pub enum BodyEncoding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QuarantinedDelivery {
-    /// Whose receiver refused it.
-    pub provider: Provider,
+    /// Whose receiver refused it: the provider's name.
+    pub provider: String,
     /// Why.
     pub reason: RefusalReason,
     /// When it arrived, in Unix milliseconds: what signed timestamps are
@@ -108,8 +107,8 @@ impl QuarantinedDelivery {
     /// What `request` held that its scheme's `signature_headers` name,
     /// refused for `reason` at `received_at`.
     pub fn of(
-        provider: Provider,
-        signature_headers: &[&str],
+        provider: &str,
+        signature_headers: &[String],
         request: &Request,
         reason: RefusalReason,
         received_at: SystemTime,
@@ -117,12 +116,12 @@ impl QuarantinedDelivery {
         let headers = signature_headers
             .iter()
             .filter_map(|name| {
-                let value = request.headers().get(*name)?.to_str().ok()?;
-                Some(((*name).to_owned(), value.to_owned()))
+                let value = request.headers().get(name.as_str())?.to_str().ok()?;
+                Some((name.clone(), value.to_owned()))
             })
             .collect();
         QuarantinedDelivery {
-            provider,
+            provider: provider.to_owned(),
             reason,
             received_at_ms: unix_millis(received_at),
             tenant: crate::delivery::route_tenant(request),
@@ -349,8 +348,8 @@ mod tests {
         let body = vec![0xFF, 0x00, b'{', 0xC3];
         let at = UNIX_EPOCH + Duration::from_millis(1_795_406_400_123);
         let kept = QuarantinedDelivery::of(
-            Provider::Kaunt,
-            &["x-signature-sha256"],
+            "kaunt",
+            &["x-signature-sha256".to_owned()],
             &request(Body::Binary(body.clone())),
             RefusalReason::Mismatch,
             at,
@@ -371,8 +370,8 @@ mod tests {
         let at = |ms| UNIX_EPOCH + Duration::from_millis(ms);
         let keep = |body: &str, ms| {
             QuarantinedDelivery::of(
-                Provider::Kaunt,
-                &["x-signature-sha256"],
+                "kaunt",
+                &["x-signature-sha256".to_owned()],
                 &request(Body::Text(body.to_owned())),
                 RefusalReason::Mismatch,
                 at(ms),

@@ -128,7 +128,7 @@ impl OutgoingMessage {
             .to_message_body()
             .map_err(|_| ReceiveError::Misconfigured("the envelope could not be serialized".into()))?;
         let mut attributes = vec![
-            ("provider", envelope.provider.as_str().to_owned()),
+            ("provider", envelope.provider.clone()),
             ("eventId", sendable(&envelope.event_id)),
         ];
         if let Some(event_type) = envelope.event_type.as_ref().filter(|t| !t.is_empty()) {
@@ -145,7 +145,7 @@ impl OutgoingMessage {
         let fifo = fifo.then(|| FifoIds {
             group_id: fifo_token(&match &envelope.tenant {
                 Some(tenant) => format!("{}/{}", envelope.provider, tenant),
-                None => envelope.provider.to_string(),
+                None => envelope.provider.clone(),
             }),
             deduplication_id: sha256_hex(envelope.deduplication_key().as_bytes()),
         });
@@ -191,7 +191,7 @@ mod tests {
 
     fn envelope(event_type: &str, payload: String) -> Envelope {
         Envelope {
-            provider: crate::Provider::Kaunt,
+            provider: "kaunt".to_owned(),
             event_type: Some(event_type.to_owned()),
             event_id: "e-1".into(),
             tenant: Some("acme".into()),

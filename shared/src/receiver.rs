@@ -16,7 +16,6 @@ use crate::error::{self, ReceiveError, VerifyError};
 use crate::json::reader::without_bom;
 use crate::keys::{KeyRing, Stage};
 use crate::metrics::request_line;
-use crate::provider::Provider;
 use crate::quarantine::{Kept, Quarantine, QuarantinedDelivery};
 use crate::queue::{OutgoingMessage, QueuePublisher};
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
@@ -83,7 +82,7 @@ impl<S: Scheme> Receiver<S> {
             return;
         }
         let started = Instant::now();
-        let provider = self.scheme.provider().as_str();
+        let provider = self.scheme.provider();
         let keys = self.keys.prefetch(|text| self.scheme.parse_key(text));
         let header_values = async {
             match &self.required_header {
@@ -124,7 +123,7 @@ impl<S: Scheme> Receiver<S> {
         let line = |outcome, level_message, kept| {
             request_line(
                 namespace,
-                self.scheme.provider().as_str(),
+                self.scheme.provider(),
                 outcome,
                 level_message,
                 received,
@@ -183,7 +182,7 @@ impl<S: Scheme> Receiver<S> {
         let time_left = self.settings.request_deadline.saturating_sub(started.elapsed());
         let kept = quarantine.keep(&delivery, time_left).await;
         if let Kept::Failed(problem) = &kept {
-            tracing::error!(provider = self.scheme.provider().as_str(), error = %problem, "quarantine write failed");
+            tracing::error!(provider = self.scheme.provider(), error = %problem, "quarantine write failed");
         }
         Some(kept)
     }
@@ -346,14 +345,14 @@ pub fn seal<S: Scheme>(
 /// a header-signed body is verified before it is parsed, so this is where a
 /// signed non-JSON body becomes a 400), or the signed parts the scheme
 /// rebuilt. A leading byte order mark is not JSON and is not kept.
-pub fn envelope_for(provider: Provider, verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
+pub fn envelope_for(provider: &str, verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
     let not_json = |_| ReceiveError::Malformed("body is not JSON");
     let payload: Box<RawValue> = match verified.facts.signed_payload {
         Some(signed) => RawValue::from_string(signed).map_err(not_json)?,
         None => serde_json::from_slice(without_bom(delivery.body)).map_err(not_json)?,
     };
     Ok(Envelope {
-        provider,
+        provider: provider.to_owned(),
         event_type: verified.facts.event_type,
         event_id: verified.facts.event_id.unwrap_or_else(|| sha256_hex(delivery.body)),
         tenant: verified.tenant,

@@ -13,9 +13,8 @@ use serde_json::value::RawValue;
 use crate::aws::sdk_config_loader;
 use crate::error::ReceiveError;
 use crate::lambda_event::{self, Converted};
-use crate::provider::Provider;
 use crate::receiver::Receiver;
-use crate::schemes::{AnyScheme, Scheme};
+use crate::schemes::Scheme;
 use crate::settings::{ConfigError, Settings};
 
 /// Runs the receiver of the provider `PROVIDER` names under the Lambda
@@ -24,8 +23,8 @@ use crate::settings::{ConfigError, Settings};
 /// bad setting like any other (see [`run`]): every request gets a logged
 /// 500.
 pub async fn run_receiver() -> Result<(), lambda_http::Error> {
-    match Provider::from_setting(crate::settings::process_env) {
-        Ok(provider) => run(AnyScheme::for_provider(provider)).await,
+    match crate::provider::scheme_from_settings(crate::settings::process_env) {
+        Ok(scheme) => run(scheme).await,
         Err(error) => {
             start_process();
             tracing::error!(error = %error, "misconfigured: every request will get a 500");
@@ -42,7 +41,7 @@ pub async fn run_receiver() -> Result<(), lambda_http::Error> {
 /// connection ([`Receiver::warm_up`]), so the first request pays for neither.
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     start_process();
-    let provider = scheme.provider();
+    let provider = scheme.provider().to_owned();
     let receiver = match Settings::from_env() {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
@@ -51,7 +50,7 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
             Ok(receiver)
         }
         Err(error) => {
-            tracing::error!(provider = provider.as_str(), error = %error, "misconfigured: every request will get a 500");
+            tracing::error!(provider, error = %error, "misconfigured: every request will get a 500");
             Err(error)
         }
     };
@@ -76,7 +75,7 @@ fn start_process() {
 /// one from being built.
 pub trait Respond: Send + Sync + 'static {
     /// The provider's name for the request's log line and metrics.
-    fn provider_name(&self) -> &'static str;
+    fn provider_name(&self) -> &str;
 
     /// The answer to one request: the receiver's, or, when the settings
     /// were unusable, a logged 500 naming what is wrong (in the log only).
@@ -85,33 +84,33 @@ pub trait Respond: Send + Sync + 'static {
 
 /// A provider's receiver, or the setting that kept it from being built.
 pub struct Served<S: Scheme> {
-    /// Whose deliveries these are.
-    pub provider: Provider,
+    /// Whose deliveries these are: the provider's name.
+    pub provider: String,
     /// The receiver, when its settings were usable.
     pub receiver: Result<Receiver<S>, ConfigError>,
 }
 
 impl<S: Scheme> Respond for Served<S> {
-    fn provider_name(&self) -> &'static str {
-        self.provider.as_str()
+    fn provider_name(&self) -> &str {
+        &self.provider
     }
 
     async fn respond(&self, request: Request) -> Response<Body> {
         match &self.receiver {
             Ok(receiver) => receiver.handle(request).await,
-            Err(error) => refuse_misconfigured(self.provider.as_str(), error),
+            Err(error) => refuse_misconfigured(&self.provider, error),
         }
     }
 }
 
-/// A process whose `PROVIDER` names no provider.
+/// A process whose `PROVIDER` names no provider it can serve.
 struct Unconfigured(ConfigError);
 
 /// The provider dimension of a process that doesn't know its provider.
 const UNKNOWN_PROVIDER: &str = "unknown";
 
 impl Respond for Unconfigured {
-    fn provider_name(&self) -> &'static str {
+    fn provider_name(&self) -> &str {
         UNKNOWN_PROVIDER
     }
 

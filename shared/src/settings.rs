@@ -76,6 +76,15 @@ impl NumberSetting {
         }
     }
 
+    /// The value `lookup` gives, `None` when it gives none: for a setting
+    /// whose default is not one number.
+    pub fn read_if_set(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<u64>, ConfigError> {
+        match value(lookup, self.name) {
+            None => Ok(None),
+            Some(_) => self.read(lookup).map(Some),
+        }
+    }
+
     /// [`NumberSetting::read`] as seconds.
     fn seconds(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
         self.read(lookup).map(Duration::from_secs)
@@ -100,7 +109,9 @@ pub const MAX_BODY_BYTES: NumberSetting = NumberSetting {
 };
 
 /// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
-/// from now, either way; the Standard Webhooks five minutes by default.
+/// from now, either way. Unset, each scheme's own tolerance applies (its
+/// description's `tolerance_secs`: the Standard Webhooks five minutes,
+/// `default` here, in every preset); set, it overrides them all.
 pub const TIMESTAMP_TOLERANCE_SECS: NumberSetting = NumberSetting {
     name: "TIMESTAMP_TOLERANCE_SECS",
     default: 300,
@@ -214,8 +225,9 @@ pub struct Settings {
     /// `MAX_BODY_BYTES`: larger bodies are answered 413 before any work.
     pub max_body_bytes: usize,
     /// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
-    /// from now (either way) for schemes that sign one.
-    pub timestamp_tolerance: Duration,
+    /// from now (either way) for schemes that sign one; `None`, each
+    /// scheme's own.
+    pub timestamp_tolerance: Option<Duration>,
     /// `SECRET_CACHE_TTL_SECS`: how long fetched keys are trusted before the
     /// next fetch.
     pub secret_cache_ttl: Duration,
@@ -285,6 +297,14 @@ pub enum ConfigError {
         /// What it holds (never a secret: only numeric settings are checked).
         value: String,
     },
+    /// A scheme description (a preset's, or `SCHEME`) can't be used.
+    #[error("{of} is not a usable scheme description: {problem}")]
+    Scheme {
+        /// Whose description: `SCHEME`, or the preset's name.
+        of: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl Settings {
@@ -301,7 +321,7 @@ impl Settings {
             secret_id: required("SECRET_ID")?,
             queue_url: required("QUEUE_URL")?,
             max_body_bytes: usize::try_from(MAX_BODY_BYTES.read(&lookup)?).unwrap_or(usize::MAX),
-            timestamp_tolerance: TIMESTAMP_TOLERANCE_SECS.seconds(&lookup)?,
+            timestamp_tolerance: TIMESTAMP_TOLERANCE_SECS.read_if_set(&lookup)?.map(Duration::from_secs),
             secret_cache_ttl: SECRET_CACHE_TTL_SECS.seconds(&lookup)?,
             key_refresh_interval: KEY_REFRESH_INTERVAL_SECS.seconds(&lookup)?,
             previous_key_grace: PREVIOUS_KEY_GRACE_SECS.seconds(&lookup)?,
@@ -409,7 +429,7 @@ mod tests {
     fn defaults_apply_when_only_required_settings_are_given() {
         let s = settings(&REQUIRED).unwrap();
         assert_eq!(s.max_body_bytes, 262_144);
-        assert_eq!(s.timestamp_tolerance, Duration::from_secs(300));
+        assert_eq!(s.timestamp_tolerance, None);
         assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
         assert_eq!(s.key_refresh_interval, Duration::from_secs(5));
         assert_eq!(s.previous_key_grace, Duration::from_secs(86_400));

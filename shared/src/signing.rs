@@ -7,7 +7,6 @@
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{EcdsaKeyPair, RsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING, RSA_PKCS1_SHA256};
 
-use crate::encoding::decode_base64;
 use crate::pem::decode_pem;
 use crate::schemes::Scheme;
 
@@ -30,16 +29,16 @@ pub struct SignedDelivery {
     /// The exact body.
     pub body: Vec<u8>,
     /// The signature's headers; the scheme names them, nobody else.
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
 }
 
-/// What a provider signs beside the body (Standard Webhooks' message id
-/// and timestamp); the others ignore it.
+/// What a provider signs beside the body (a message id, a timestamp); a
+/// scheme that signs neither ignores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
-    /// `webhook-id`.
+    /// The message id (`webhook-id`).
     pub id: &'a str,
-    /// `webhook-timestamp`, Unix seconds.
+    /// The timestamp, Unix seconds (written in the scheme's unit).
     pub timestamp: u64,
 }
 
@@ -48,14 +47,14 @@ pub struct Message<'a> {
 /// header's name is written once.
 pub trait Sign: Scheme {
     /// Signs `input` with `key` as the provider does. `input` is the whole
-    /// body for Kaunt, Smart KYC and Codat; the `data` object for Kravia and
-    /// the `payload` object for receeve, around which the provider builds
-    /// the body. `key` is the secret's text (receeve: the PKCS#8 PEM
-    /// private key).
+    /// body for described schemes; the `data` object for Kravia and the
+    /// `payload` object for receeve, around which the provider builds the
+    /// body. `key` is the secret's text for an HMAC, a PKCS#8 PEM private
+    /// key for a public-key scheme.
     fn sign(&self, key: &str, input: &[u8], message: &Message<'_>) -> Result<SignedDelivery, SigningError>;
 }
 
-/// A message for schemes that sign none (all but Standard Webhooks').
+/// A message for schemes that sign neither id nor timestamp.
 pub const NO_MESSAGE: Message<'static> = Message { id: "", timestamp: 0 };
 
 /// `input` as the JSON text a provider builds its body around.
@@ -86,17 +85,12 @@ pub fn receeve_signature(message: &[u8], private_key_pem: &str) -> Result<Vec<u8
         .map_err(|_| SigningError::InvalidKey("ECDSA signing failed".into()))
 }
 
-/// Whether `text` is a Codat signing secret (`whsec_` and base64).
-pub fn is_codat_secret(text: &str) -> bool {
-    decode_base64(text.strip_prefix("whsec_").unwrap_or(text)).is_some_and(|key| !key.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::encoding::encode_base64;
     use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
-    use crate::schemes::{Codat, Kaunt, Kravia, Receeve};
+    use crate::schemes::{AnyScheme, Kravia, Preset, Receeve};
     use crate::VerifyError;
 
     /// A receeve body of `payload` signed with `private`.
@@ -126,13 +120,17 @@ mod tests {
         );
     }
 
+    fn preset(name: &str) -> AnyScheme {
+        Preset::named(name).unwrap().scheme(|_| None).unwrap()
+    }
+
     #[test]
     fn codat_signing_reproduces_the_published_vector() {
         let message = Message {
             id: "msg_p5jXN8AQM9LWM0D4loKWxJek",
             timestamp: 1_614_265_330,
         };
-        let signed = Codat
+        let signed = preset("codat")
             .sign(
                 "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
                 br#"{"test": 2432232314}"#,
@@ -142,10 +140,10 @@ mod tests {
         assert_eq!(
             signed.headers,
             [
-                ("webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek".to_owned()),
-                ("webhook-timestamp", "1614265330".to_owned()),
+                ("webhook-id".to_owned(), "msg_p5jXN8AQM9LWM0D4loKWxJek".to_owned()),
+                ("webhook-timestamp".to_owned(), "1614265330".to_owned()),
                 (
-                    "webhook-signature",
+                    "webhook-signature".to_owned(),
                     "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=".to_owned()
                 ),
             ]
@@ -214,8 +212,8 @@ mod tests {
     fn signing_refuses_keys_it_cannot_use() {
         assert!(receeve_body("{}", RSA_PUBLIC).is_err());
         let message = Message { id: "id", timestamp: 1 };
-        assert!(Codat.sign("whsec_***", b"{}", &message).is_err());
-        assert!(Kaunt.sign("", b"{}", &NO_MESSAGE).is_err());
+        assert!(preset("codat").sign("whsec_***", b"{}", &message).is_err());
+        assert!(preset("kaunt").sign("", b"{}", &NO_MESSAGE).is_err());
         assert_eq!(Kravia.sign("k", b"\xff", &NO_MESSAGE), Err(SigningError::NotJsonText));
     }
 }

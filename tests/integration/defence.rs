@@ -2,12 +2,11 @@
 //! static header from a secret. Both off by default; both beside the
 //! signature, never instead of it.
 
-use integration_tests::{requests, Fixture};
+use integration_tests::{preset, requests, Fixture};
 use lambda_http::http::HeaderValue;
-use webhook_receiver::schemes::{Codat, SmartKyc};
+
 use webhook_receiver::settings::RequiredHeader;
 use webhook_receiver::source_ip::parse_list;
-use webhook_receiver::Provider;
 
 use crate::answer;
 
@@ -16,14 +15,14 @@ const SMARTKYC_BODY: &str = r#"{"event":"submission.created","data":{"submission
 #[tokio::test]
 async fn only_listed_source_addresses_get_through() {
     let fixture = Fixture::new("allow-list").await;
-    fixture.put_test_keys(Provider::Codat).await;
-    let signed = requests::signed(Provider::Codat, r#"{"eventType":"read.completed"}"#, None);
+    fixture.put_test_keys("codat").await;
+    let signed = requests::signed("codat", r#"{"eventType":"read.completed"}"#, None);
     // The sample events come from 203.0.113.10.
-    let open = fixture.receiver_with(Codat, |s| s.allowed_source_ips = parse_list("203.0.113.0/24"));
+    let open = fixture.receiver_with(preset("codat"), |s| s.allowed_source_ips = parse_list("203.0.113.0/24"));
     assert_eq!(answer(&open.handle(requests::http_api(&signed, None)).await).0, 200);
     assert_eq!(answer(&open.handle(requests::rest_api(&signed, "t")).await).0, 200);
 
-    let codat_only = fixture.receiver_with(Codat, |s| {
+    let codat_only = fixture.receiver_with(preset("codat"), |s| {
         s.allowed_source_ips = parse_list("4.159.114.108,20.117.190.191")
     });
     let (status, body) = answer(&codat_only.handle(requests::http_api(&signed, None)).await);
@@ -52,7 +51,7 @@ async fn only_listed_source_addresses_get_through() {
 #[tokio::test]
 async fn a_required_header_must_carry_an_accepted_value() {
     let fixture = Fixture::new("required-header").await;
-    fixture.put_test_keys(Provider::SmartKyc).await;
+    fixture.put_test_keys("smartkyc").await;
     let header_secret = format!("{}-api-key", fixture.secret_id);
     let put_header_value = |value: &'static str| {
         let secrets = fixture.secrets.clone();
@@ -78,7 +77,7 @@ async fn a_required_header_must_carry_an_accepted_value() {
     };
     put_header_value("static-key-1").await;
     let receiver = || {
-        fixture.receiver_with(SmartKyc, |s| {
+        fixture.receiver_with(preset("smartkyc"), |s| {
             s.required_header = Some(RequiredHeader {
                 name: "x-smart-kyc-api-key".into(),
                 secret_id: header_secret.clone(),
@@ -86,7 +85,7 @@ async fn a_required_header_must_carry_an_accepted_value() {
         })
     };
     let with_header = |value: Option<&'static str>| {
-        let mut request = requests::http_api(&requests::signed(Provider::SmartKyc, SMARTKYC_BODY, None), None);
+        let mut request = requests::http_api(&requests::signed("smartkyc", SMARTKYC_BODY, None), None);
         if let Some(value) = value {
             request
                 .headers_mut()

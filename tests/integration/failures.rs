@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use integration_tests::hanging_endpoint;
-use integration_tests::{requests, sdk_config, Fixture};
+use integration_tests::{preset, requests, sdk_config, Fixture};
 use lambda_http::http::Method;
 use webhook_receiver::receiver::AwsClients;
-use webhook_receiver::schemes::Kaunt;
-use webhook_receiver::{Provider, Receiver, Respond, Served, Settings};
+use webhook_receiver::schemes::AnyScheme;
+use webhook_receiver::{Receiver, Respond, Served, Settings};
 
 use crate::answer;
 
@@ -18,7 +18,7 @@ const BODY: &str = r#"{"Id":"a1","EventType":"ModelReady"}"#;
 const KEY: &str = "kaunt-test-secret";
 
 fn kaunt_request(body: &str) -> lambda_http::Request {
-    requests::http_api(&requests::signed_with(Provider::Kaunt, KEY, body, ""), None)
+    requests::http_api(&requests::signed_with("kaunt", KEY, body, ""), None)
 }
 
 async fn fixture_with_key(name: &str) -> Fixture {
@@ -30,7 +30,9 @@ async fn fixture_with_key(name: &str) -> Fixture {
 #[tokio::test]
 async fn missing_queue_is_a_503_to_retry() {
     let fixture = fixture_with_key("no-queue").await;
-    let receiver = fixture.receiver_with(Kaunt, |s| s.queue_url = format!("{}-does-not-exist", s.queue_url));
+    let receiver = fixture.receiver_with(preset("kaunt"), |s| {
+        s.queue_url = format!("{}-does-not-exist", s.queue_url)
+    });
     let response = receiver.handle(kaunt_request(BODY)).await;
     assert_eq!(response.headers()["retry-after"], "5");
     let (status, body) = answer(&response);
@@ -46,7 +48,7 @@ async fn answer_within(endpoint: &str, budget: Duration) -> u16 {
         _ => None,
     })
     .unwrap();
-    let receiver = Receiver::new(Kaunt, settings, &aws);
+    let receiver = Receiver::new(preset("kaunt"), settings, &aws);
     let started = Instant::now();
     let status = answer(&receiver.handle(kaunt_request(BODY)).await).0;
     let elapsed = started.elapsed();
@@ -76,7 +78,7 @@ async fn keys_then_a_hanging_queue_is_still_answered_in_time() {
         sqs: aws_sdk_sqs::Client::new(&hanging),
         ..AwsClients::new(&fixture.aws)
     };
-    let receiver = Receiver::with_clients(Kaunt, fixture.settings(), clients);
+    let receiver = Receiver::with_clients(preset("kaunt"), fixture.settings(), clients);
     let started = Instant::now();
     assert_eq!(answer(&receiver.handle(kaunt_request(BODY)).await).0, 503);
     assert!(
@@ -90,8 +92,8 @@ async fn keys_then_a_hanging_queue_is_still_answered_in_time() {
 async fn missing_setting_is_a_500_for_every_request() {
     let error = Settings::from_lookup(|name| (name == "SECRET_ID").then(|| "x".to_owned())).unwrap_err();
     assert_eq!(error.to_string(), "QUEUE_URL is not set");
-    let misconfigured: Served<Kaunt> = Served {
-        provider: Provider::Kaunt,
+    let misconfigured: Served<AnyScheme> = Served {
+        provider: "kaunt".to_owned(),
         receiver: Err(error),
     };
     let (status, body) = answer(&misconfigured.respond(kaunt_request(BODY)).await);
@@ -110,7 +112,7 @@ async fn envelope_too_large_for_the_queue_is_a_413_not_a_retry() {
     fixture.put_secret(KEY).await;
     let padding = "x".repeat(1500);
     let body = format!(r#"{{"Id":"big","EventType":"ModelReady","Padding":"{padding}"}}"#);
-    let (status, answer_body) = answer(&fixture.receiver(Kaunt).handle(kaunt_request(&body)).await);
+    let (status, answer_body) = answer(&fixture.receiver(preset("kaunt")).handle(kaunt_request(&body)).await);
     assert_eq!(status, 413, "{answer_body}");
     assert!(fixture.drain().await.is_empty());
 }
@@ -118,7 +120,7 @@ async fn envelope_too_large_for_the_queue_is_a_413_not_a_retry() {
 #[tokio::test]
 async fn bad_requests_get_their_4xx_and_queue_nothing() {
     let fixture = fixture_with_key("bad-requests").await;
-    let receiver = fixture.receiver_with(Kaunt, |s| s.max_body_bytes = 1024);
+    let receiver = fixture.receiver_with(preset("kaunt"), |s| s.max_body_bytes = 1024);
 
     let mut get = kaunt_request(BODY);
     *get.method_mut() = Method::GET;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
-use integration_tests::{moto, requests, sdk_config, Fixture};
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
+use integration_tests::{moto, preset, requests, sdk_config, Fixture};
+use webhook_receiver::schemes::{AnyScheme, Kravia, Receeve, Scheme};
 use webhook_receiver::settings::INIT_WARM_UP_MS;
-use webhook_receiver::{Provider, Receiver, Settings};
+use webhook_receiver::{Receiver, Settings};
 
 use crate::answer;
 
@@ -27,7 +27,7 @@ async fn through<S: Scheme>(
 
 fn kaunt_delivery(n: usize) -> lambda_http::Request {
     let body = format!(r#"{{"Id":"{n}","EventType":"ModelReady"}}"#);
-    requests::http_api(&requests::signed(Provider::Kaunt, &body, None), None)
+    requests::http_api(&requests::signed("kaunt", &body, None), None)
 }
 
 #[tokio::test]
@@ -35,7 +35,10 @@ async fn secrets_manager_down_with_a_warm_cache_accepts_until_the_ttl_then_recov
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("sm-down").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, |s| s.secret_cache_ttl = Duration::from_secs(2)).await;
+    let receiver = through(&proxy, &fixture, preset("kaunt"), |s| {
+        s.secret_cache_ttl = Duration::from_secs(2)
+    })
+    .await;
     assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
 
     proxy.set_rules(vec![Rule {
@@ -72,13 +75,13 @@ async fn secrets_manager_down_with_a_warm_cache_accepts_until_the_ttl_then_recov
 
 /// 1,000 forgeries at once, each signed with a key the secret doesn't hold:
 /// their answers' statuses.
-async fn forgery_flood(receiver: &Arc<Receiver<Kaunt>>) -> Vec<u16> {
+async fn forgery_flood(receiver: &Arc<Receiver<AnyScheme>>) -> Vec<u16> {
     let mut flood = tokio::task::JoinSet::new();
     for n in 0..1000 {
         let receiver = Arc::clone(receiver);
         flood.spawn(async move {
             let body = format!(r#"{{"Id":"forged-{n}"}}"#);
-            let forged = requests::http_api(&requests::signed_with(Provider::Kaunt, "guessed", &body, ""), None);
+            let forged = requests::http_api(&requests::signed_with("kaunt", "guessed", &body, ""), None);
             answer(&receiver.handle(forged).await).0
         });
     }
@@ -91,9 +94,12 @@ const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
 /// A Kaunt receiver through `proxy` that has fetched its keys and accepted
 /// a delivery, longer than its refresh interval ago: the next forgery may
 /// refetch the keys.
-async fn warm_receiver_past_its_refresh_interval(proxy: &FaultProxy, fixture: &Fixture) -> Arc<Receiver<Kaunt>> {
+async fn warm_receiver_past_its_refresh_interval(proxy: &FaultProxy, fixture: &Fixture) -> Arc<Receiver<AnyScheme>> {
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(proxy, fixture, Kaunt, |s| s.key_refresh_interval = REFRESH_INTERVAL).await;
+    let receiver = through(proxy, fixture, preset("kaunt"), |s| {
+        s.key_refresh_interval = REFRESH_INTERVAL
+    })
+    .await;
     assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
     tokio::time::sleep(REFRESH_INTERVAL).await;
     Arc::new(receiver)
@@ -173,7 +179,7 @@ async fn forgeries_while_secrets_manager_fails_cost_no_more_fetches() {
 
 /// What one provider's part of the soak saw.
 struct Soaked {
-    provider: Provider,
+    provider: &'static str,
     accepted: HashSet<String>,
     /// `(message id, event id)` of everything read from the queue.
     queued: Vec<(String, String)>,
@@ -189,7 +195,7 @@ async fn read_queue(fixture: &Fixture) -> Vec<(String, String)> {
 /// `count` deliveries of one provider through a faulty AWS, each retried
 /// by the "provider", with backoff, until it gets a 2xx.
 async fn soak<S: Scheme>(scheme: S, count: usize, proxy: &FaultProxy) -> Soaked {
-    let provider = scheme.provider();
+    let provider = integration_tests::preset_name(scheme.provider());
     let fixture = Fixture::new(&format!("soak-{provider}")).await;
     fixture.put_test_keys(provider).await;
     let receiver = through(proxy, &fixture, scheme, |s| s.secret_cache_ttl = Duration::from_secs(1)).await;
@@ -307,10 +313,10 @@ async fn a_retrying_provider_loses_nothing_while_a_third_of_aws_calls_fail() {
     // The five providers deliver at the same time, as they would.
     let (kravia, kaunt, receeve, smartkyc, codat) = tokio::join!(
         soak(Kravia, count, &proxy),
-        soak(Kaunt, count, &proxy),
+        soak(preset("kaunt"), count, &proxy),
         soak(Receeve, count, &proxy),
-        soak(SmartKyc, count, &proxy),
-        soak(Codat, count, &proxy),
+        soak(preset("smartkyc"), count, &proxy),
+        soak(preset("codat"), count, &proxy),
     );
     let elapsed = started.elapsed();
     drop(guard);
@@ -339,7 +345,7 @@ async fn a_retrying_provider_loses_nothing_while_a_third_of_aws_calls_fail() {
         let queued: HashMap<&String, &String> = result.queued.iter().map(|(message, event)| (message, event)).collect();
         let answered: Vec<_> = answered_2xx
             .iter()
-            .filter(|(provider, _, _)| provider == result.provider.as_str())
+            .filter(|(provider, _, _)| provider == result.provider)
             .collect();
         assert_eq!(answered.len(), count, "{}: one 2xx per delivery", result.provider);
         for (_, message_id, event_id) in answered {
@@ -373,7 +379,7 @@ async fn refreshes_cut_short_by_the_deadline_still_count_against_the_interval() 
     let fixture = Fixture::new("flood-cut-short").await;
     fixture.put_secret("kaunt-test-secret").await;
     let interval = Duration::from_secs(2);
-    let receiver = through(&proxy, &fixture, Kaunt, |s| {
+    let receiver = through(&proxy, &fixture, preset("kaunt"), |s| {
         s.key_refresh_interval = interval;
         s.request_deadline = Duration::from_secs(1);
     })
@@ -389,7 +395,7 @@ async fn refreshes_cut_short_by_the_deadline_still_count_against_the_interval() 
         fraction: 1.0,
     }]);
     let before = proxy.calls(Service::SecretsManager);
-    let forged = || requests::http_api(&requests::signed_with(Provider::Kaunt, "guessed", "{}", ""), None);
+    let forged = || requests::http_api(&requests::signed_with("kaunt", "guessed", "{}", ""), None);
     for _ in 0..20 {
         assert_eq!(answer(&receiver.handle(forged()).await).0, 503);
     }
@@ -410,7 +416,7 @@ async fn a_hung_queue_is_answered_503_within_the_budget() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("hung-proxy").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
+    let receiver = through(&proxy, &fixture, preset("kaunt"), |_| {}).await;
     // Keys cached first, so the time measured is the queue's alone.
     assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
     proxy.set_rules(vec![Rule {
@@ -434,7 +440,7 @@ async fn a_slow_aws_is_answered_503_at_the_request_deadline() {
     let fixture = Fixture::new("deadline").await;
     fixture.put_secret("kaunt-test-secret").await;
     let deadline = Duration::from_secs(1);
-    let receiver = through(&proxy, &fixture, Kaunt, |s| s.request_deadline = deadline).await;
+    let receiver = through(&proxy, &fixture, preset("kaunt"), |s| s.request_deadline = deadline).await;
     assert_eq!(answer(&receiver.handle(kaunt_delivery(0)).await).0, 200);
     // Slow, but inside the SDK's 2 s attempt timeout: only the deadline
     // can cut this short.
@@ -466,7 +472,7 @@ async fn init_warm_up_fetches_the_keys_and_opens_sqs_so_the_first_request_needs_
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let fixture = Fixture::new("warm-up").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
+    let receiver = through(&proxy, &fixture, preset("kaunt"), |_| {}).await;
     receiver.warm_up().await;
     let fetches = proxy.calls(Service::SecretsManager);
     assert_eq!(fetches, 2, "one fetch: AWSCURRENT and AWSPREVIOUS");
@@ -487,7 +493,7 @@ async fn init_warm_up_never_fails_or_overruns_when_aws_is_unreachable() {
     fixture.put_secret("kaunt-test-secret").await;
     for (n, fault) in [Fault::Refuse, Fault::Hang].into_iter().enumerate() {
         // A fresh cold start for each fault.
-        let receiver = through(&proxy, &fixture, Kaunt, |_| {}).await;
+        let receiver = through(&proxy, &fixture, preset("kaunt"), |_| {}).await;
         let every_call = |service| Rule {
             service,
             fault,
@@ -535,7 +541,7 @@ async fn a_faulty_s3_never_changes_the_401_and_each_refused_delivery_is_kept_or_
     let mut settings = fixture.settings();
     settings.request_deadline = deadline;
     integration_tests::quarantine_in(&bucket, 1000)(&mut settings);
-    let receiver = Arc::new(Receiver::with_clients(Kaunt, settings, clients));
+    let receiver = Arc::new(Receiver::with_clients(preset("kaunt"), settings, clients));
     let deliveries = 40;
     let (lines, guard) = integration_tests::logs::capture();
     let mut sent = tokio::task::JoinSet::new();
@@ -589,10 +595,10 @@ async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_que
     // Kept while the secret held another key: ten genuine, one forged.
     fixture.put_secret("wrong-key").await;
     let bucket = fixture.quarantine_bucket().await;
-    let keeper = fixture.receiver_with(Kaunt, integration_tests::quarantine_in(&bucket, 100));
+    let keeper = fixture.receiver_with(preset("kaunt"), integration_tests::quarantine_in(&bucket, 100));
     let signed = |key: &str, n: usize| {
         let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
-        requests::http_api(&requests::signed_with(Provider::Kaunt, key, &body, ""), None)
+        requests::http_api(&requests::signed_with("kaunt", key, &body, ""), None)
     };
     for n in 0..10 {
         assert_eq!(answer(&keeper.handle(signed("right-key", n)).await).0, 401);

@@ -4,17 +4,16 @@
 use integration_tests::{requests, Fixture};
 use webhook_receiver::encoding::sha256_hex;
 use webhook_receiver::schemes::Kravia;
-use webhook_receiver::Provider;
 
 use crate::answer;
 
 #[tokio::test]
 async fn fifo_groups_by_tenant_and_deduplicates_retries() {
     let fixture = Fixture::with_queue("fifo", true, &[]).await;
-    fixture.put_test_keys(Provider::Kravia).await;
+    fixture.put_test_keys("kravia").await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
-    let signed = requests::signed(Provider::Kravia, data, Some("acme"));
+    let signed = requests::signed("kravia", data, Some("acme"));
     for _ in 0..3 {
         assert_eq!(
             answer(&receiver.handle(requests::http_api(&signed, Some("acme"))).await).0,
@@ -33,7 +32,7 @@ async fn fifo_groups_by_tenant_and_deduplicates_retries() {
 #[tokio::test]
 async fn identical_events_from_two_tenants_are_both_kept() {
     let fixture = Fixture::with_queue("fifo-tenants", true, &[]).await;
-    fixture.put_test_keys(Provider::Kravia).await;
+    fixture.put_test_keys("kravia").await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":9}"#;
     // Two creditors, one route without a tenant: each key verifies its own.

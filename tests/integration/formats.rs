@@ -1,10 +1,9 @@
 //! The same receiver behind every front door `lambda_http` supports.
 
-use integration_tests::{requests, Fixture};
+use integration_tests::{preset, requests, Fixture};
 use serde_json::json;
 use webhook_receiver::encoding::sha256_hex;
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, SmartKyc};
-use webhook_receiver::Provider;
+use webhook_receiver::schemes::Kravia;
 
 use crate::answer;
 
@@ -12,17 +11,14 @@ const KRAVIA_DATA: &str = r#"{"timestamp":1795406400,"eventType":"CaseUpdate","c
 
 async fn kravia_fixture(name: &str) -> Fixture {
     let fixture = Fixture::new(name).await;
-    fixture.put_test_keys(Provider::Kravia).await;
+    fixture.put_test_keys("kravia").await;
     fixture
 }
 
 #[tokio::test]
 async fn rest_api_event_with_base64_body_and_uppercase_headers() {
     let fixture = kravia_fixture("rest").await;
-    let request = requests::rest_api(
-        &requests::signed(Provider::Kravia, KRAVIA_DATA, Some("globex")),
-        "globex",
-    );
+    let request = requests::rest_api(&requests::signed("kravia", KRAVIA_DATA, Some("globex")), "globex");
     assert_eq!(answer(&fixture.receiver(Kravia).handle(request).await).0, 200);
     assert_eq!(fixture.drain().await[0].envelope.tenant.as_deref(), Some("globex"));
 }
@@ -30,7 +26,7 @@ async fn rest_api_event_with_base64_body_and_uppercase_headers() {
 #[tokio::test]
 async fn function_url_event_selects_the_tenant_by_query() {
     let fixture = kravia_fixture("url").await;
-    let signed = requests::signed(Provider::Kravia, KRAVIA_DATA, Some("acme"));
+    let signed = requests::signed("kravia", KRAVIA_DATA, Some("acme"));
     let receiver = fixture.receiver(Kravia);
     assert_eq!(
         answer(&receiver.handle(requests::function_url(&signed, Some("acme"))).await).0,
@@ -51,10 +47,13 @@ async fn function_url_event_selects_the_tenant_by_query() {
 #[tokio::test]
 async fn alb_event() {
     let fixture = Fixture::new("alb").await;
-    fixture.put_test_keys(Provider::SmartKyc).await;
+    fixture.put_test_keys("smartkyc").await;
     let body = r#"{"event":"invitation.sent","timestamp":"2026-11-23T04:00:00Z","data":{"invitationId":"inv_1"}}"#;
-    let request = requests::alb(&requests::signed(Provider::SmartKyc, body, None));
-    assert_eq!(answer(&fixture.receiver(SmartKyc).handle(request).await).0, 200);
+    let request = requests::alb(&requests::signed("smartkyc", body, None));
+    assert_eq!(
+        answer(&fixture.receiver(preset("smartkyc")).handle(request).await).0,
+        200
+    );
     assert_eq!(
         fixture.drain().await[0].envelope.event_type.as_deref(),
         Some("invitation.sent")
@@ -64,11 +63,11 @@ async fn alb_event() {
 #[tokio::test]
 async fn http_api_event_with_base64_binary_body() {
     let fixture = Fixture::new("base64").await;
-    fixture.put_test_keys(Provider::Codat).await;
+    fixture.put_test_keys("codat").await;
     let body = "{\"eventType\":\"read.completed\",\"note\":\"caf\u{e9} \u{1F600}\"}";
-    let signed = requests::signed(Provider::Codat, body, None);
+    let signed = requests::signed("codat", body, None);
     let request = requests::from_event(&requests::http_api_json(&signed, None, true));
-    assert_eq!(answer(&fixture.receiver(Codat).handle(request).await).0, 200);
+    assert_eq!(answer(&fixture.receiver(preset("codat")).handle(request).await).0, 200);
     let queued = fixture.drain().await;
     assert_eq!(queued[0].envelope.payload.get(), body);
     assert_eq!(queued[0].envelope.event_id, "msg_test_1");
@@ -78,10 +77,10 @@ async fn http_api_event_with_base64_binary_body() {
 async fn a_repeated_signature_header_is_refused_at_every_front_door() {
     let fixture = Fixture::new("repeated").await;
     fixture.put_secret("kaunt-test-secret").await;
-    let receiver = fixture.receiver(Kaunt);
+    let receiver = fixture.receiver(preset("kaunt"));
     let body = r#"{"Id":"r-1","EventType":"ModelReady"}"#;
-    let right = requests::signed_with(Provider::Kaunt, "kaunt-test-secret", body, "");
-    let wrong = requests::signed_with(Provider::Kaunt, "another-key", body, "");
+    let right = requests::signed_with("kaunt", "kaunt-test-secret", body, "");
+    let wrong = requests::signed_with("kaunt", "another-key", body, "");
     let signature = |signed: &sign_event::SignedRequest| {
         signed
             .headers
@@ -119,8 +118,13 @@ async fn a_signed_body_with_a_byte_order_mark_is_queued_without_it() {
     fixture.put_secret("kaunt-test-secret").await;
     let body = r#"{"Id":"b-1","EventType":"ModelReady"}"#;
     let with_bom = format!("\u{FEFF}{body}");
-    let signed = requests::signed_with(Provider::Kaunt, "kaunt-test-secret", &with_bom, "");
-    let (status, answer) = answer(&fixture.receiver(Kaunt).handle(requests::http_api(&signed, None)).await);
+    let signed = requests::signed_with("kaunt", "kaunt-test-secret", &with_bom, "");
+    let (status, answer) = answer(
+        &fixture
+            .receiver(preset("kaunt"))
+            .handle(requests::http_api(&signed, None))
+            .await,
+    );
     assert_eq!(status, 200, "{answer}");
     let queued = fixture.drain().await;
     assert_eq!(queued[0].envelope.payload.get(), body);

@@ -5,27 +5,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use integration_tests::{requests, Fixture};
+use integration_tests::{preset, requests, Fixture};
 use webhook_receiver::delivery::Delivery;
-use webhook_receiver::schemes::{EventFacts, Kaunt, Kravia, Receeve, Scheme};
-use webhook_receiver::{Provider, ReceiveError};
+use webhook_receiver::schemes::{AnyScheme, EventFacts, Kravia, Receeve, Scheme};
+use webhook_receiver::ReceiveError;
 
 use crate::answer;
 
 const BODY: &str = r#"{"Id":"a1","EventType":"ModelReady"}"#;
 
 fn kaunt(key: &str) -> lambda_http::Request {
-    requests::http_api(&requests::signed_with(Provider::Kaunt, key, BODY, ""), None)
+    requests::http_api(&requests::signed_with("kaunt", key, BODY, ""), None)
 }
 
 #[tokio::test]
 async fn previous_key_keeps_working_during_rotation() {
     let fixture = Fixture::new("rotation").await;
     fixture.put_secret("old-key").await;
-    assert_eq!(answer(&fixture.receiver(Kaunt).handle(kaunt("old-key")).await).0, 200);
+    assert_eq!(
+        answer(&fixture.receiver(preset("kaunt")).handle(kaunt("old-key")).await).0,
+        200
+    );
 
     fixture.put_secret("new-key").await;
-    let receiver = fixture.receiver(Kaunt);
+    let receiver = fixture.receiver(preset("kaunt"));
     assert_eq!(answer(&receiver.handle(kaunt("new-key")).await).0, 200);
     assert_eq!(
         answer(&receiver.handle(kaunt("old-key")).await).0,
@@ -35,7 +38,7 @@ async fn previous_key_keeps_working_during_rotation() {
     assert_eq!(answer(&receiver.handle(kaunt("oldest-key")).await).0, 401);
 
     fixture.put_secret("newest-key").await;
-    let receiver = fixture.receiver(Kaunt);
+    let receiver = fixture.receiver(preset("kaunt"));
     assert_eq!(
         answer(&receiver.handle(kaunt("old-key")).await).0,
         401,
@@ -48,11 +51,11 @@ async fn previous_key_keeps_working_during_rotation() {
 async fn named_keys_are_chosen_by_the_route_tenant() {
     let fixture = Fixture::new("tenants").await;
     let keys = requests::test_keys();
-    fixture.put_secret(&keys.secret(Provider::Kravia).unwrap()).await;
+    fixture.put_secret(&keys.secret("kravia").unwrap()).await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1795406400,"eventType":"CaseUpdate","claimId":1}"#;
-    let by_acme = requests::signed(Provider::Kravia, data, Some("acme"));
-    let by_globex = requests::signed(Provider::Kravia, data, Some("globex"));
+    let by_acme = requests::signed("kravia", data, Some("acme"));
+    let by_globex = requests::signed("kravia", data, Some("globex"));
 
     let cases = [
         (&by_acme, Some("acme"), 200, Some("acme")),
@@ -75,7 +78,7 @@ async fn named_keys_are_chosen_by_the_route_tenant() {
 async fn cached_keys_serve_until_the_ttl_and_forgeries_cost_no_fetch() {
     let fixture = Fixture::new("cache").await;
     fixture.put_secret("cached-key").await;
-    let receiver = fixture.receiver_with(Kaunt, |s| s.secret_cache_ttl = Duration::from_secs(2));
+    let receiver = fixture.receiver_with(preset("kaunt"), |s| s.secret_cache_ttl = Duration::from_secs(2));
     assert_eq!(answer(&receiver.handle(kaunt("cached-key")).await).0, 200);
 
     // With the secret gone, any fetch would fail: every answer below comes
@@ -109,7 +112,7 @@ async fn cached_keys_serve_until_the_ttl_and_forgeries_cost_no_fetch() {
 #[tokio::test]
 async fn missing_secret_is_a_500_and_nothing_is_queued() {
     let fixture = Fixture::new("no-secret").await;
-    let (status, body) = answer(&fixture.receiver(Kaunt).handle(kaunt("any")).await);
+    let (status, body) = answer(&fixture.receiver(preset("kaunt")).handle(kaunt("any")).await);
     assert_eq!(status, 500);
     assert_eq!(body["error"], "internal error");
     assert!(fixture.drain().await.is_empty());
@@ -122,7 +125,7 @@ async fn a_secret_without_a_usable_key_is_a_500() {
         .put_secret("-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----")
         .await;
     let request = requests::http_api(
-        &requests::signed(Provider::Receeve, r#"{"messageId":"m","details":{}}"#, None),
+        &requests::signed("receeve", r#"{"messageId":"m","details":{}}"#, None),
         None,
     );
     assert_eq!(answer(&fixture.receiver(Receeve).handle(request).await).0, 500);
@@ -133,7 +136,7 @@ async fn a_secret_without_a_usable_key_is_a_500() {
 async fn a_key_rotated_under_a_running_receiver_works_after_the_refresh_interval() {
     let fixture = Fixture::new("refresh").await;
     fixture.put_secret("old-key").await;
-    let receiver = fixture.receiver_with(Kaunt, |s| s.key_refresh_interval = Duration::from_secs(1));
+    let receiver = fixture.receiver_with(preset("kaunt"), |s| s.key_refresh_interval = Duration::from_secs(1));
     assert_eq!(answer(&receiver.handle(kaunt("old-key")).await).0, 200);
 
     fixture.put_secret("new-key").await;
@@ -155,7 +158,7 @@ async fn a_flood_of_forgeries_costs_at_most_one_fetch_per_refresh_interval() {
     let fixture = Fixture::new("flood").await;
     fixture.put_secret("real-key").await;
     let interval = Duration::from_secs(1);
-    let receiver = fixture.receiver_with(Kaunt, |s| s.key_refresh_interval = interval);
+    let receiver = fixture.receiver_with(preset("kaunt"), |s| s.key_refresh_interval = interval);
     assert_eq!(answer(&receiver.handle(kaunt("real-key")).await).0, 200);
     tokio::time::sleep(interval).await;
 
@@ -185,15 +188,18 @@ async fn a_rotated_key_serves_for_its_grace_period_then_is_revoked() {
     fixture.put_secret("new-key").await;
     // The default grace (a day): a provider still signing with the old key
     // keeps working.
-    assert_eq!(answer(&fixture.receiver(Kaunt).handle(kaunt("old-key")).await).0, 200);
+    assert_eq!(
+        answer(&fixture.receiver(preset("kaunt")).handle(kaunt("old-key")).await).0,
+        200
+    );
     // None at all: only the current key.
-    let no_grace = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = Duration::ZERO);
+    let no_grace = fixture.receiver_with(preset("kaunt"), |s| s.previous_key_grace = Duration::ZERO);
     assert_eq!(answer(&no_grace.handle(kaunt("old-key")).await).0, 401);
     assert_eq!(answer(&no_grace.handle(kaunt("new-key")).await).0, 200);
     // Measured from the current version's creation date, as Secrets
     // Manager reports it: the same cached keys stop serving when it ends.
     let grace = Duration::from_secs(5);
-    let short = fixture.receiver_with(Kaunt, |s| s.previous_key_grace = grace);
+    let short = fixture.receiver_with(preset("kaunt"), |s| s.previous_key_grace = grace);
     assert_eq!(answer(&short.handle(kaunt("old-key")).await).0, 200);
     let current = fixture.current_secret().await;
     let created = std::time::SystemTime::try_from(*current.created_date().unwrap()).unwrap();
@@ -209,7 +215,7 @@ async fn a_leaked_key_is_revoked_by_removing_its_previous_label() {
     let fixture = Fixture::new("revoke").await;
     fixture.put_secret("leaked-key").await;
     fixture.put_secret("new-key").await;
-    let receiver = fixture.receiver_with(Kaunt, |s| s.secret_cache_ttl = Duration::from_secs(1));
+    let receiver = fixture.receiver_with(preset("kaunt"), |s| s.secret_cache_ttl = Duration::from_secs(1));
     assert_eq!(answer(&receiver.handle(kaunt("leaked-key")).await).0, 200);
 
     // The README's revocation: take AWSPREVIOUS off the leaked version.
@@ -232,7 +238,7 @@ async fn a_leaked_key_is_revoked_by_removing_its_previous_label() {
         .unwrap();
     // A cold receiver refuses it at once; a warm one once its cache expires.
     assert_eq!(
-        answer(&fixture.receiver(Kaunt).handle(kaunt("leaked-key")).await).0,
+        answer(&fixture.receiver(preset("kaunt")).handle(kaunt("leaked-key")).await).0,
         401
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -241,36 +247,36 @@ async fn a_leaked_key_is_revoked_by_removing_its_previous_label() {
     assert_eq!(fixture.drain().await.len(), 2);
 }
 
-/// Kaunt, counting the keys it is asked to try.
-struct CountingKaunt(Arc<AtomicUsize>);
+/// Kaunt's scheme, counting the keys it is asked to try.
+struct CountingKaunt(AnyScheme, Arc<AtomicUsize>);
 
 impl Scheme for CountingKaunt {
-    type Key = <Kaunt as Scheme>::Key;
-    type Claim<'r> = <Kaunt as Scheme>::Claim<'r>;
+    type Key = <AnyScheme as Scheme>::Key;
+    type Claim<'r> = <AnyScheme as Scheme>::Claim<'r>;
 
-    fn provider(&self) -> Provider {
-        Kaunt.provider()
+    fn provider(&self) -> &str {
+        self.0.provider()
     }
 
-    fn signature_headers(&self) -> &'static [&'static str] {
-        Kaunt.signature_headers()
+    fn signature_headers(&self) -> &[String] {
+        self.0.signature_headers()
     }
 
     fn parse_key(&self, text: &str) -> Result<Self::Key, String> {
-        Kaunt.parse_key(text)
+        self.0.parse_key(text)
     }
 
     fn claim<'r>(&self, delivery: &Delivery<'r>) -> Result<Self::Claim<'r>, ReceiveError> {
-        Kaunt.claim(delivery)
+        self.0.claim(delivery)
     }
 
     fn verify(&self, claim: &Self::Claim<'_>, key: &Self::Key) -> bool {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Kaunt.verify(claim, key)
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.verify(claim, key)
     }
 
     fn describe(&self, claim: &Self::Claim<'_>, body: &[u8]) -> Result<EventFacts, ReceiveError> {
-        Kaunt.describe(claim, body)
+        self.0.describe(claim, body)
     }
 }
 
@@ -280,7 +286,9 @@ async fn a_refresh_that_finds_the_same_versions_tries_no_key_again() {
     fixture.put_secret(r#"{"a":"key-a","b":"key-b","c":"key-c"}"#).await;
     let tried = Arc::new(AtomicUsize::new(0));
     let interval = Duration::from_secs(1);
-    let receiver = fixture.receiver_with(CountingKaunt(Arc::clone(&tried)), |s| s.key_refresh_interval = interval);
+    let receiver = fixture.receiver_with(CountingKaunt(preset("kaunt"), Arc::clone(&tried)), |s| {
+        s.key_refresh_interval = interval
+    });
     assert_eq!(answer(&receiver.handle(kaunt("key-c")).await).0, 200);
     tokio::time::sleep(interval).await;
 

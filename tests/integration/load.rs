@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use integration_tests::fault_proxy::{FaultProxy, Service};
-use integration_tests::{memory_kib, moto, requests, sdk_config, Fixture};
+use integration_tests::{memory_kib, moto, preset, requests, sdk_config, Fixture};
 use lambda_http::{Body, Request, Response};
 use tokio::sync::Semaphore;
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Receeve, Scheme, SmartKyc};
-use webhook_receiver::{Envelope, Provider, Receiver};
+use webhook_receiver::schemes::{Kravia, Receeve, Scheme};
+use webhook_receiver::{Envelope, Receiver};
 
 use crate::answer;
 
@@ -44,7 +44,7 @@ type Handler = Arc<dyn Fn(Request) -> Answer + Send + Sync>;
 
 /// One provider's warm function: its receiver and its queue.
 struct Function {
-    provider: Provider,
+    provider: &'static str,
     handle: Handler,
     fixture: Arc<Fixture>,
 }
@@ -52,7 +52,7 @@ struct Function {
 /// A receiver reaching AWS through `proxy` (faithful: it only counts the
 /// calls).
 async fn function<S: Scheme>(scheme: S, proxy: &FaultProxy) -> Function {
-    let provider = scheme.provider();
+    let provider = integration_tests::preset_name(scheme.provider());
     let fixture = Fixture::new(&format!("load-{provider}")).await;
     fixture.put_test_keys(provider).await;
     let aws = sdk_config(&proxy.endpoint).await;
@@ -124,10 +124,10 @@ async fn sixty_four_in_flight_every_delivery_lands_exactly_once() {
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let functions = Arc::new([
         function(Kravia, &proxy).await,
-        function(Kaunt, &proxy).await,
+        function(preset("kaunt"), &proxy).await,
         function(Receeve, &proxy).await,
-        function(SmartKyc, &proxy).await,
-        function(Codat, &proxy).await,
+        function(preset("smartkyc"), &proxy).await,
+        function(preset("codat"), &proxy).await,
     ]);
     // Signed up front, so the run measures the receivers, not the signing.
     let events: Vec<(usize, serde_json::Value)> = (0..total)
@@ -156,7 +156,7 @@ async fn sixty_four_in_flight_every_delivery_lands_exactly_once() {
     }
     let baseline = memory_kib(None, "VmRSS");
     let checkpoints = Arc::new(Mutex::new(Vec::new()));
-    let accepted = Arc::new(Mutex::new(HashMap::<String, Provider>::new()));
+    let accepted = Arc::new(Mutex::new(HashMap::<String, &'static str>::new()));
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     let started = Instant::now();
     // Finished deliveries are reaped as new ones start, so the test's own

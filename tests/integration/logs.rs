@@ -1,31 +1,30 @@
 //! Logs carry ids, outcomes and timings; never a key, a signature or a
 //! payload, at any level, from any crate (the AWS SDK's included).
 
-use integration_tests::{logs, requests, Fixture};
-use webhook_receiver::schemes::{Kravia, SmartKyc};
-use webhook_receiver::Provider;
+use integration_tests::{logs, preset, requests, Fixture};
+use webhook_receiver::schemes::Kravia;
 
 const BODY: &str = r#"{"event":"aml.match.found","data":{"submissionId":"sub_9","customerEmail":"jane.doe.secretive@example.com","matchedName":"Jane Q. Doe"}}"#;
 
 #[tokio::test]
 async fn no_key_signature_or_payload_reaches_the_logs() {
     let fixture = Fixture::new("logs").await;
-    let secret = requests::test_keys().secret(Provider::SmartKyc).unwrap();
+    let secret = requests::test_keys().secret("smartkyc").unwrap();
     fixture.put_secret(&secret).await;
     // Only the receiver's own work is captured: a consumer reading the queue
     // with the SDK at TRACE would log message bodies, which is the
     // consumer's business (the README warns about it).
     let (captured, guard) = logs::capture();
-    let receiver = fixture.receiver(SmartKyc);
-    let genuine = requests::signed(Provider::SmartKyc, BODY, None);
-    let forged = requests::signed_with(Provider::SmartKyc, "not-the-key", BODY, "");
+    let receiver = fixture.receiver(preset("smartkyc"));
+    let genuine = requests::signed("smartkyc", BODY, None);
+    let forged = requests::signed_with("smartkyc", "not-the-key", BODY, "");
     assert_eq!(receiver.handle(requests::http_api(&genuine, None)).await.status(), 200);
     assert_eq!(receiver.handle(requests::http_api(&forged, None)).await.status(), 401);
-    let not_json = requests::signed(Provider::SmartKyc, "jane.doe.secretive@example.com", None);
+    let not_json = requests::signed("smartkyc", "jane.doe.secretive@example.com", None);
     assert_eq!(receiver.handle(requests::http_api(&not_json, None)).await.status(), 400);
-    let no_queue = fixture.receiver_with(SmartKyc, |s| s.queue_url = format!("{}-missing", s.queue_url));
+    let no_queue = fixture.receiver_with(preset("smartkyc"), |s| s.queue_url = format!("{}-missing", s.queue_url));
     assert_eq!(no_queue.handle(requests::http_api(&genuine, None)).await.status(), 503);
-    let no_secret = fixture.receiver_with(SmartKyc, |s| s.secret_id = format!("{}-missing", s.secret_id));
+    let no_secret = fixture.receiver_with(preset("smartkyc"), |s| s.secret_id = format!("{}-missing", s.secret_id));
     assert_eq!(no_secret.handle(requests::http_api(&genuine, None)).await.status(), 500);
     drop(guard);
     assert_eq!(fixture.drain().await.len(), 1);
@@ -60,10 +59,10 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
 #[tokio::test]
 async fn no_caller_text_reaches_the_logs_of_a_refusal() {
     let fixture = Fixture::new("logs-caller").await;
-    fixture.put_test_keys(Provider::Kravia).await;
+    fixture.put_test_keys("kravia").await;
     let receiver = fixture.receiver(Kravia);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":1}"#;
-    let genuine = requests::signed(Provider::Kravia, data, Some("acme"));
+    let genuine = requests::signed("kravia", data, Some("acme"));
     let (captured, guard) = logs::capture();
     // An algorithm the caller named.
     let mut algorithm = genuine.clone();

@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use integration_tests::{hanging_endpoint, quarantine_in, requests, sdk_config, Fixture};
+use integration_tests::{hanging_endpoint, preset, quarantine_in, requests, sdk_config, Fixture};
 use webhook_receiver::encoding::encode_base64;
 use webhook_receiver::quarantine::{BodyEncoding, RefusalReason};
 use webhook_receiver::receiver::AwsClients;
-use webhook_receiver::schemes::{Codat, Kaunt, Kravia, Scheme};
-use webhook_receiver::{Provider, Receiver};
+use webhook_receiver::schemes::{Kravia, Scheme};
+use webhook_receiver::Receiver;
 
 use crate::answer;
 
@@ -29,7 +29,7 @@ fn with_quarantine<S: Scheme>(fixture: &Fixture, scheme: S, bucket: &str, writes
 /// A genuine Kaunt delivery of `body` signed with `key`, with headers no
 /// quarantine may keep beside the signature.
 fn kaunt(key: &str, body: &str) -> lambda_http::Request {
-    let mut signed = requests::signed_with(Provider::Kaunt, key, body, "");
+    let mut signed = requests::signed_with("kaunt", key, body, "");
     signed
         .headers
         .push(("authorization".into(), "Bearer do-not-keep".into()));
@@ -40,7 +40,7 @@ fn kaunt(key: &str, body: &str) -> lambda_http::Request {
 #[tokio::test]
 async fn a_delivery_no_key_verifies_is_kept_exactly_and_still_refused() {
     let (fixture, bucket) = kept_in("quarantine-kept", "the-wrong-key").await;
-    let receiver = with_quarantine(&fixture, Kaunt, &bucket, 10);
+    let receiver = with_quarantine(&fixture, preset("kaunt"), &bucket, 10);
     let before = SystemTime::now();
     let (lines, guard) = integration_tests::logs::capture();
     let (status, body) = answer(&receiver.handle(kaunt("the-right-key", BODY)).await);
@@ -65,7 +65,7 @@ async fn a_delivery_no_key_verifies_is_kept_exactly_and_still_refused() {
     assert_eq!(kept.len(), 1);
     let (name, record) = &kept[0];
     assert!(name.starts_with("kaunt/"), "{name}");
-    assert_eq!(record.provider, Provider::Kaunt);
+    assert_eq!(record.provider, "kaunt");
     assert_eq!(record.reason, RefusalReason::Mismatch);
     assert_eq!(record.body, encode_base64(BODY.as_bytes()));
     assert_eq!(record.body_encoding, BodyEncoding::Text);
@@ -81,7 +81,7 @@ async fn a_delivery_no_key_verifies_is_kept_exactly_and_still_refused() {
 #[tokio::test]
 async fn retries_of_one_delivery_are_kept_once_with_the_first_arrival() {
     let (fixture, bucket) = kept_in("quarantine-retries", "the-wrong-key").await;
-    let receiver = with_quarantine(&fixture, Kaunt, &bucket, 10);
+    let receiver = with_quarantine(&fixture, preset("kaunt"), &bucket, 10);
     for _ in 0..3 {
         assert_eq!(answer(&receiver.handle(kaunt("the-right-key", BODY)).await).0, 401);
     }
@@ -99,26 +99,17 @@ async fn retries_of_one_delivery_are_kept_once_with_the_first_arrival() {
 #[tokio::test]
 async fn only_refusals_a_key_could_turn_around_are_kept() {
     let (fixture, bucket) = kept_in("quarantine-which", "kaunt-key").await;
-    let receiver = with_quarantine(&fixture, Kaunt, &bucket, 100);
+    let receiver = with_quarantine(&fixture, preset("kaunt"), &bucket, 100);
     // No signature, an unreadable one, a malformed signed body, a method
     // and a size: nothing a key could change.
-    let mut unsigned = requests::signed_with(Provider::Kaunt, "kaunt-key", BODY, "");
+    let mut unsigned = requests::signed_with("kaunt", "kaunt-key", BODY, "");
     unsigned.headers.retain(|(name, _)| name != "x-signature-sha256");
     let mut garbled = unsigned.clone();
     garbled.headers.push(("x-signature-sha256".into(), "not hex".into()));
-    let not_json = requests::signed_with(Provider::Kaunt, "kaunt-key", "not json", "");
-    let mut get = requests::http_api_json(
-        &requests::signed_with(Provider::Kaunt, "kaunt-key", BODY, ""),
-        None,
-        false,
-    );
+    let not_json = requests::signed_with("kaunt", "kaunt-key", "not json", "");
+    let mut get = requests::http_api_json(&requests::signed_with("kaunt", "kaunt-key", BODY, ""), None, false);
     get["requestContext"]["http"]["method"] = "GET".into();
-    let large = requests::signed_with(
-        Provider::Kaunt,
-        "other-key",
-        &format!("\"{}\"", "x".repeat(300_000)),
-        "",
-    );
+    let large = requests::signed_with("kaunt", "other-key", &format!("\"{}\"", "x".repeat(300_000)), "");
     for (request, status) in [
         (requests::http_api(&unsigned, None), 401),
         (requests::http_api(&garbled, None), 401),
@@ -130,12 +121,12 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
     }
     assert!(fixture.quarantined(&bucket).await.is_empty());
 
-    // An unknown tenant (Kravia) and a stale timestamp (Codat) are kept.
-    let kravia_keys = requests::test_keys().secret(Provider::Kravia).unwrap();
+    // An unknown tenant (Kravia) and a stale timestamp (preset("codat")) are kept.
+    let kravia_keys = requests::test_keys().secret("kravia").unwrap();
     let (kravia_fixture, kravia_bucket) = kept_in("quarantine-tenant", &kravia_keys).await;
     let kravia = with_quarantine(&kravia_fixture, Kravia, &kravia_bucket, 10);
     let data = r#"{"timestamp":1,"eventType":"CaseUpdate","claimId":1}"#;
-    let signed = requests::signed(Provider::Kravia, data, Some("acme"));
+    let signed = requests::signed("kravia", data, Some("acme"));
     assert_eq!(
         answer(&kravia.handle(requests::http_api(&signed, Some("initech"))).await).0,
         401
@@ -145,9 +136,9 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
     assert_eq!(kept[0].1.tenant.as_deref(), Some("initech"));
     assert!(kept[0].1.headers.is_empty());
 
-    let codat_key = requests::test_keys().secret(Provider::Codat).unwrap();
+    let codat_key = requests::test_keys().secret("codat").unwrap();
     let (codat_fixture, codat_bucket) = kept_in("quarantine-stale", &codat_key).await;
-    let codat = with_quarantine(&codat_fixture, Codat, &codat_bucket, 10);
+    let codat = with_quarantine(&codat_fixture, preset("codat"), &codat_bucket, 10);
     let stale = requests::codat_signed_at("msg_stale", requests::now() - 3600, r#"{"eventType":"read.completed"}"#);
     assert_eq!(answer(&codat.handle(requests::http_api(&stale, None)).await).0, 401);
     let kept = codat_fixture.quarantined(&codat_bucket).await;
@@ -168,7 +159,7 @@ async fn a_hanging_s3_still_gets_the_401_within_the_deadline() {
     let mut settings = fixture.settings();
     settings.request_deadline = Duration::from_millis(1500);
     quarantine_in("nowhere", 10)(&mut settings);
-    let receiver = Receiver::with_clients(Kaunt, settings, clients);
+    let receiver = Receiver::with_clients(preset("kaunt"), settings, clients);
     let (captured, guard) = integration_tests::logs::capture();
     let started = Instant::now();
     assert_eq!(answer(&receiver.handle(kaunt("the-right-key", BODY)).await).0, 401);
@@ -189,7 +180,7 @@ async fn a_hanging_s3_still_gets_the_401_within_the_deadline() {
 #[tokio::test]
 async fn a_flood_of_forgeries_is_kept_no_faster_than_the_cap() {
     let (fixture, bucket) = kept_in("quarantine-flood", "the-key").await;
-    let receiver = with_quarantine(&fixture, Kaunt, &bucket, 3);
+    let receiver = with_quarantine(&fixture, preset("kaunt"), &bucket, 3);
     let started = Instant::now();
     for n in 0..40 {
         let body = format!(r#"{{"Id":"forged-{n}","EventType":"ModelReady"}}"#);

@@ -4,14 +4,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use integration_tests::{quarantine_in, requests, Fixture};
+use integration_tests::{preset, quarantine_in, requests, Fixture};
 use release::{Counts, Release};
 use serde_json::json;
 use webhook_receiver::encoding::sha256_hex;
 use webhook_receiver::quarantine::{QuarantinedDelivery, RefusalReason};
 use webhook_receiver::receiver::AwsClients;
-use webhook_receiver::schemes::{Codat, Kaunt, Scheme};
-use webhook_receiver::Provider;
+use webhook_receiver::schemes::Scheme;
 
 use crate::answer;
 
@@ -20,7 +19,7 @@ use crate::answer;
 /// receivers' source addresses limited to a block no delivery came from,
 /// as a release sharing the receivers' settings might be: a check passed
 /// on arrival must not refuse what is released.
-fn release_for(fixture: &Fixture, provider: Provider, bucket: &str, queue_url: Option<&str>) -> Release {
+fn release_for(fixture: &Fixture, provider: &'static str, bucket: &str, queue_url: Option<&str>) -> Release {
     let (secret, queue, bucket) = (
         fixture.secret_id.clone(),
         queue_url.unwrap_or(&fixture.queue_url).to_owned(),
@@ -37,13 +36,13 @@ fn release_for(fixture: &Fixture, provider: Provider, bucket: &str, queue_url: O
     .unwrap()
 }
 
-async fn released(release: &Release, provider: Provider) -> Counts {
-    release.run(&json!({ "provider": provider.as_str() })).await.unwrap()[provider.as_str()]
+async fn released(release: &Release, provider: &str) -> Counts {
+    release.run(&json!({ "provider": provider })).await.unwrap()[provider]
 }
 
 fn kaunt(key: &str, n: usize) -> lambda_http::Request {
     let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
-    requests::http_api(&requests::signed_with(Provider::Kaunt, key, &body, ""), None)
+    requests::http_api(&requests::signed_with("kaunt", key, &body, ""), None)
 }
 
 /// Three genuine deliveries (signed with `right-key`) and a forgery, all
@@ -52,7 +51,7 @@ async fn three_held_and_a_forgery(name: &str) -> (Fixture, String) {
     let fixture = Fixture::new(name).await;
     fixture.put_secret("wrong-key").await;
     let bucket = fixture.quarantine_bucket().await;
-    let receiver = fixture.receiver_with(Kaunt, quarantine_in(&bucket, 10));
+    let receiver = fixture.receiver_with(preset("kaunt"), quarantine_in(&bucket, 10));
     for request in (0..3).map(|n| kaunt("right-key", n)).chain([kaunt("a-guess", 9)]) {
         assert_eq!(answer(&receiver.handle(request).await).0, 401);
     }
@@ -69,17 +68,13 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
         .iter()
         .map(|(_, r)| r.received_at_ms)
         .collect();
-    let release = release_for(&fixture, Provider::Kaunt, &bucket, None);
+    let release = release_for(&fixture, "kaunt", &bucket, None);
     let before = Counts {
         released: 0,
         refused: 4,
         failed: 0,
     };
-    assert_eq!(
-        released(&release, Provider::Kaunt).await,
-        before,
-        "nothing verifies yet"
-    );
+    assert_eq!(released(&release, "kaunt").await, before, "nothing verifies yet");
     assert!(fixture.drain().await.is_empty());
 
     fixture.put_secret("right-key").await;
@@ -89,7 +84,7 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
         failed: 0,
     };
     let (lines, guard) = integration_tests::logs::capture();
-    assert_eq!(released(&release, Provider::Kaunt).await, after);
+    assert_eq!(released(&release, "kaunt").await, after);
     drop(guard);
     // Its line carries the counts as metrics, and how long the forgery,
     // still kept, has waited.
@@ -128,13 +123,13 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
         refused: 1,
         failed: 0,
     };
-    assert_eq!(released(&release, Provider::Kaunt).await, again);
+    assert_eq!(released(&release, "kaunt").await, again);
 }
 
 /// What the receiver, with the key fixed, queues for delivery 0 now.
 async fn fixed_receiver_message(fixture: &Fixture) -> integration_tests::Queued {
     assert_eq!(
-        answer(&fixture.receiver(Kaunt).handle(kaunt("right-key", 0)).await).0,
+        answer(&fixture.receiver(preset("kaunt")).handle(kaunt("right-key", 0)).await).0,
         200
     );
     fixture.drain().await.remove(0)
@@ -164,12 +159,12 @@ async fn a_release_whose_queue_fails_deletes_nothing() {
     let (fixture, bucket) = three_held_and_a_forgery("release-no-queue").await;
     fixture.put_secret("right-key").await;
     let missing = format!("{}-missing", fixture.queue_url);
-    let broken = release_for(&fixture, Provider::Kaunt, &bucket, Some(&missing));
-    let counts = released(&broken, Provider::Kaunt).await;
+    let broken = release_for(&fixture, "kaunt", &bucket, Some(&missing));
+    let counts = released(&broken, "kaunt").await;
     assert_eq!((counts.released, counts.failed, counts.refused), (0, 3, 1));
     assert_eq!(fixture.quarantined(&bucket).await.len(), 4, "nothing deleted");
-    let working = release_for(&fixture, Provider::Kaunt, &bucket, None);
-    assert_eq!(released(&working, Provider::Kaunt).await.released, 3);
+    let working = release_for(&fixture, "kaunt", &bucket, None);
+    assert_eq!(released(&working, "kaunt").await.released, 3);
     assert_eq!(fixture.drain().await.len(), 3);
 }
 
@@ -178,10 +173,10 @@ async fn two_releases_at_once_lose_nothing() {
     let (fixture, bucket) = three_held_and_a_forgery("release-twice").await;
     fixture.put_secret("right-key").await;
     let (one, two) = (
-        release_for(&fixture, Provider::Kaunt, &bucket, None),
-        release_for(&fixture, Provider::Kaunt, &bucket, None),
+        release_for(&fixture, "kaunt", &bucket, None),
+        release_for(&fixture, "kaunt", &bucket, None),
     );
-    let (a, b) = tokio::join!(released(&one, Provider::Kaunt), released(&two, Provider::Kaunt));
+    let (a, b) = tokio::join!(released(&one, "kaunt"), released(&two, "kaunt"));
     assert!(a.released + b.released >= 3, "{a:?} {b:?}");
     let mut ids: Vec<String> = fixture.drain().await.into_iter().map(|m| m.envelope.event_id).collect();
     ids.sort();
@@ -193,7 +188,7 @@ async fn two_releases_at_once_lose_nothing() {
 #[tokio::test]
 async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     let fixture = Fixture::new("release-codat").await;
-    let key = requests::test_keys().secret(Provider::Codat).unwrap();
+    let key = requests::test_keys().secret("codat").unwrap();
     fixture.put_secret(&key).await;
     let bucket = fixture.quarantine_bucket().await;
     // Signed an hour ago, and kept on arrival then (the test writes what a
@@ -204,16 +199,16 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     let request = requests::http_api(&signed, None);
     let arrival = SystemTime::UNIX_EPOCH + Duration::from_secs(signed_at + 10);
     let on_time = QuarantinedDelivery::of(
-        Provider::Codat,
-        Codat.signature_headers(),
+        "codat",
+        preset("codat").signature_headers(),
         &request,
         RefusalReason::Mismatch,
         arrival,
     );
     // The same signed an hour before it arrived: refused then, and now.
     let late = QuarantinedDelivery::of(
-        Provider::Codat,
-        Codat.signature_headers(),
+        "codat",
+        preset("codat").signature_headers(),
         &request,
         RefusalReason::StaleTimestamp,
         SystemTime::now(),
@@ -231,8 +226,8 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
             .await
             .unwrap();
     }
-    let release = release_for(&fixture, Provider::Codat, &bucket, None);
-    let counts = released(&release, Provider::Codat).await;
+    let release = release_for(&fixture, "codat", &bucket, None);
+    let counts = released(&release, "codat").await;
     assert_eq!((counts.released, counts.refused), (1, 1));
     let queued = fixture.drain().await;
     assert_eq!(queued[0].envelope.event_id, "msg_held");
@@ -252,19 +247,19 @@ fn tried(lines: &integration_tests::logs::Captured) -> Vec<u64> {
 #[tokio::test]
 async fn with_the_same_keys_a_release_reads_only_what_came_since_its_last_pass() {
     let (fixture, bucket) = three_held_and_a_forgery("release-bounded").await;
-    let release = release_for(&fixture, Provider::Kaunt, &bucket, None);
+    let release = release_for(&fixture, "kaunt", &bucket, None);
     // Past the margin a pass leaves for writes under way while it lists,
     // the same keys find nothing new to read: four refused, none read again.
     tokio::time::sleep(webhook_receiver::aws::OPERATION_TIMEOUT + Duration::from_millis(1500)).await;
     let (lines, guard) = integration_tests::logs::capture();
-    assert_eq!(released(&release, Provider::Kaunt).await.refused, 4);
-    assert_eq!(released(&release, Provider::Kaunt).await.refused, 4);
+    assert_eq!(released(&release, "kaunt").await.refused, 4);
+    assert_eq!(released(&release, "kaunt").await.refused, 4);
     // A new arrival is read; then a new key reads everything again.
-    let receiver = fixture.receiver_with(Kaunt, quarantine_in(&bucket, 10));
+    let receiver = fixture.receiver_with(preset("kaunt"), quarantine_in(&bucket, 10));
     assert_eq!(answer(&receiver.handle(kaunt("right-key", 7)).await).0, 401);
-    assert_eq!(released(&release, Provider::Kaunt).await.refused, 5);
+    assert_eq!(released(&release, "kaunt").await.refused, 5);
     fixture.put_secret("right-key").await;
-    let counts = released(&release, Provider::Kaunt).await;
+    let counts = released(&release, "kaunt").await;
     drop(guard);
     assert_eq!((counts.released, counts.refused), (4, 1));
     assert_eq!(tried(&lines), [4, 0, 1, 5]);
@@ -274,7 +269,7 @@ async fn with_the_same_keys_a_release_reads_only_what_came_since_its_last_pass()
 async fn a_release_out_of_time_goes_on_where_it_stopped() {
     let (fixture, bucket) = three_held_and_a_forgery("release-resumed").await;
     fixture.put_secret("right-key").await;
-    let release = release_for(&fixture, Provider::Kaunt, &bucket, None);
+    let release = release_for(&fixture, "kaunt", &bucket, None);
     let (lines, guard) = integration_tests::logs::capture();
     let mut total = Counts::default();
     // Each run's time is up at once: it handles one delivery, and the

@@ -17,8 +17,19 @@ use aws_config::SdkConfig;
 use aws_sdk_sqs::config::{Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use webhook_receiver::quarantine::QuarantinedDelivery;
-use webhook_receiver::schemes::Scheme;
-use webhook_receiver::{Envelope, Provider, Receiver, Settings};
+use webhook_receiver::schemes::{AnyScheme, Scheme};
+use webhook_receiver::{Envelope, Receiver, Settings};
+
+/// The preset `name`'s own name, for as long as the tests run.
+pub fn preset_name(name: &str) -> &'static str {
+    webhook_receiver::schemes::Preset::named(name).unwrap().name
+}
+
+/// The preset `name`'s scheme, as a receiver makes it (with `SIGNED_URL`
+/// the samples are signed for).
+pub fn preset(name: &str) -> AnyScheme {
+    sign_event::preset_scheme(name, sign_event::SAMPLE_SIGNED_URL).unwrap()
+}
 
 /// A memory figure of a process in KiB, from `/proc/<pid>/status` (Linux):
 /// `field` is `VmRSS` (resident now) or `VmHWM` (peak resident); `pid`
@@ -204,7 +215,7 @@ impl Fixture {
 
     /// Puts `provider`'s test keys (as the sample events are signed) in the
     /// secret.
-    pub async fn put_test_keys(&self, provider: Provider) {
+    pub async fn put_test_keys(&self, provider: &str) {
         self.put_secret(&requests::test_keys().secret(provider).unwrap()).await;
     }
 

@@ -4,10 +4,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use lambda_http::Request;
 use serde_json::{json, Value};
-use sign_event::{api_gateway_event, refresh_codat_event, EventOptions, Message, Sample, SignedRequest, TestKeys};
+use sign_event::{api_gateway_event, render_at, EventOptions, Message, Sample, SignedRequest, TestKeys};
 use webhook_receiver::encoding::encode_base64;
 use webhook_receiver::lambda_event;
-use webhook_receiver::Provider;
+
+use super::preset;
 
 /// The documented test keys.
 pub fn test_keys() -> TestKeys {
@@ -24,16 +25,15 @@ pub fn from_event(event: &Value) -> Request {
     lambda_event::read(&event.to_string()).unwrap().into_request().unwrap()
 }
 
-/// A sample event from `events/`, with Codat's timestamp refreshed to now.
+/// A sample event from `events/`, signed now (as `scripts/local-run` sends
+/// it), so that a signed timestamp is fresh.
 pub fn sample(sample: &Sample) -> Request {
-    let path = super::workspace_dir().join("events").join(sample.relative_path());
-    let event: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let secret = test_keys().secret(Provider::Codat).unwrap();
-    from_event(&refresh_codat_event(event, secret.trim(), now()).unwrap())
+    let event: Value = serde_json::from_str(&render_at(sample, &test_keys(), now()).unwrap()).unwrap();
+    from_event(&event)
 }
 
 /// `input` signed with the provider's test key, as an HTTP API event.
-pub fn signed(provider: Provider, input: &str, tenant: Option<&str>) -> SignedRequest {
+pub fn signed(provider: &str, input: &str, tenant: Option<&str>) -> SignedRequest {
     let key = test_keys().signing_key(provider, tenant).unwrap();
     signed_with(provider, &key, input, "msg_test_1")
 }
@@ -42,24 +42,25 @@ pub fn signed(provider: Provider, input: &str, tenant: Option<&str>) -> SignedRe
 /// `globex`, each signed with its own key, on a route without a tenant:
 /// two events with one event id.
 pub fn same_data_from_two_creditors(data: &str) -> [Request; 2] {
-    ["acme", "globex"].map(|tenant| http_api(&signed(Provider::Kravia, data, Some(tenant)), None))
+    ["acme", "globex"].map(|tenant| http_api(&signed("kravia", data, Some(tenant)), None))
 }
 
-/// `input` signed with `key` (Codat: with this id, timestamped now).
-pub fn signed_with(provider: Provider, key: &str, input: &str, codat_id: &str) -> SignedRequest {
+/// `input` signed with `key` (with this message id, timestamped now,
+/// where the scheme signs those).
+pub fn signed_with(provider: &str, key: &str, input: &str, message_id: &str) -> SignedRequest {
     let options = Message {
-        id: codat_id,
+        id: message_id,
         timestamp: now(),
     };
-    sign_event::sign(provider, key, input, &options).unwrap()
+    sign_event::sign(&preset(provider), key, input, &options).unwrap()
 }
 
 /// A Codat delivery of `body` with message id `id`, signed at `timestamp`
 /// with the test key.
 pub fn codat_signed_at(id: &str, timestamp: u64, body: &str) -> SignedRequest {
-    let key = test_keys().secret(Provider::Codat).unwrap();
+    let key = test_keys().secret("codat").unwrap();
     let options = Message { id, timestamp };
-    sign_event::sign(Provider::Codat, key.trim(), body, &options).unwrap()
+    sign_event::sign(&preset("codat"), key.trim(), body, &options).unwrap()
 }
 
 /// An API Gateway HTTP API (2.0) event for `request`.
@@ -181,17 +182,17 @@ pub fn alb_json(request: &SignedRequest) -> Value {
 
 /// Delivery `n` of `provider`: a genuine one with its own event id, as
 /// API Gateway event JSON, for tests that send thousands.
-pub fn numbered(provider: Provider, n: usize) -> Value {
+pub fn numbered(provider: &str, n: usize) -> Value {
     let keys = test_keys();
-    let tenant = (provider == Provider::Kravia).then_some("acme");
+    let tenant = (provider == "kravia").then_some("acme");
     let key = keys.signing_key(provider, tenant).unwrap();
     let input = match provider {
-        Provider::Kravia => format!(r#"{{"timestamp":{n},"eventType":"CaseUpdate","claimId":{n}}}"#),
-        Provider::Receeve => {
+        "kravia" => format!(r#"{{"timestamp":{n},"eventType":"CaseUpdate","claimId":{n}}}"#),
+        "receeve" => {
             format!(r#"{{"details":{{"messageType":"event.claim.updated.v1"}},"messageId":"soak-{n}"}}"#)
         }
-        Provider::SmartKyc => format!(r#"{{"event":"submission.updated","data":{{"submissionId":"soak-{n}"}}}}"#),
-        Provider::Codat => format!(r#"{{"eventType":"read.completed","n":{n}}}"#),
+        "smartkyc" => format!(r#"{{"event":"submission.updated","data":{{"submissionId":"soak-{n}"}}}}"#),
+        "codat" => format!(r#"{{"eventType":"read.completed","n":{n}}}"#),
         _ => format!(r#"{{"Id":"soak-{n}","EventType":"ModelReady"}}"#),
     };
     let signed = signed_with(provider, &key, &input, &format!("msg_soak_{n}"));

@@ -29,7 +29,6 @@ use coldstart::cold_start::{cold_start, median, ms, ratio, ColdStart};
 use coldstart::function::{Launch, Measured, Tls};
 use coldstart::runtime_api::RuntimeApi;
 use integration_tests::{memory_kib, requests, Fixture};
-use webhook_receiver::Provider;
 
 /// Resident memory through `requests` requests in one process, in KiB.
 struct Memory {
@@ -97,7 +96,7 @@ fn main() {
     }];
     let mut without_warm_up = Vec::new();
     let mut over_tls = Vec::new();
-    for provider in Provider::ALL {
+    for provider in coldstart::function::MEASURED_PROVIDERS {
         let fixture = Arc::new(runtime.block_on(async {
             let fixture = Fixture::new(&format!("coldstart-{provider}")).await;
             fixture
@@ -112,7 +111,7 @@ fn main() {
             env,
             tls: tls.map(Arc::clone),
         };
-        functions.push(measured(provider.as_str().to_owned(), vec![], None));
+        functions.push(measured(provider.to_owned(), vec![], None));
         // The same binary told not to warm up in init, to show what the
         // warm-up moves from the first request into init.
         let no_warm_up = || vec![("INIT_WARM_UP_MS", "0".to_owned())];
@@ -123,7 +122,7 @@ fn main() {
             no_warm_up(),
             Some(&tls),
         ));
-        if provider == Provider::Kaunt {
+        if provider == "kaunt" {
             let system_roots = tls.system_and_endpoint_roots_file.display().to_string();
             over_tls.push(measured(
                 format!("{provider}, TLS, trusting the system's roots too (SSL_CERT_FILE)"),
@@ -131,7 +130,7 @@ fn main() {
                 Some(&tls),
             ));
         }
-        if let (Provider::Kaunt, Some(other)) = (provider, &other_build) {
+        if let ("kaunt", Some(other)) = (provider, &other_build) {
             over_tls.push(Measured {
                 launch: Launch::Binary(other.join("receiver")),
                 ..measured(format!("{provider}, TLS, {other_build_label}"), vec![], Some(&tls))

@@ -9,7 +9,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use webhook_receiver::{Envelope, Provider};
+use webhook_receiver::Envelope;
 
 /// Why a handler could not process an event.
 #[derive(Debug, thiserror::Error)]
@@ -17,8 +17,8 @@ pub enum HandlerError {
     /// The payload lacks what the handler needs.
     #[error("{provider} payload does not have the expected shape")]
     UnexpectedPayload {
-        /// Whose payload.
-        provider: Provider,
+        /// Whose payload: the provider's name.
+        provider: String,
     },
     /// Your logic failed; the message will be retried.
     #[error("handler failed: {0}")]
@@ -30,18 +30,16 @@ pub enum HandlerError {
 /// adding an event type must not fill the dead-letter queue.
 pub async fn dispatch(envelope: &Envelope) -> Result<(), HandlerError> {
     let event_type = envelope.event_type.as_deref().unwrap_or_default();
-    match (envelope.provider, event_type) {
-        (Provider::Kravia, _) => kravia_update(envelope),
-        (Provider::Kaunt, "InvoiceCodingProposalProcessingCompleted" | "InvoiceCodingProposalProcessingFailed") => {
+    match (envelope.provider.as_str(), event_type) {
+        ("kravia", _) => kravia_update(envelope),
+        ("kaunt", "InvoiceCodingProposalProcessingCompleted" | "InvoiceCodingProposalProcessingFailed") => {
             kaunt_proposal(envelope)
         }
-        (Provider::Kaunt, "DocumentAIDocumentResultReady" | "DocumentAIDocumentResultFailed") => {
-            kaunt_document(envelope)
-        }
-        (Provider::Receeve, _) if event_type.starts_with("event.claim.") => receeve_claim(envelope),
-        (Provider::SmartKyc, _) if event_type.starts_with("submission.") => smartkyc_submission(envelope),
-        (Provider::SmartKyc, _) if event_type.starts_with("aml.") => smartkyc_aml(envelope),
-        (Provider::Codat, _) => codat_event(envelope),
+        ("kaunt", "DocumentAIDocumentResultReady" | "DocumentAIDocumentResultFailed") => kaunt_document(envelope),
+        ("receeve", _) if event_type.starts_with("event.claim.") => receeve_claim(envelope),
+        ("smartkyc", _) if event_type.starts_with("submission.") => smartkyc_submission(envelope),
+        ("smartkyc", _) if event_type.starts_with("aml.") => smartkyc_aml(envelope),
+        ("codat", _) => codat_event(envelope),
         (provider, _) => {
             tracing::info!(%provider, event_type, event_id = %envelope.event_id, "no handler for this event type: acknowledged");
             Ok(())
@@ -52,7 +50,7 @@ pub async fn dispatch(envelope: &Envelope) -> Result<(), HandlerError> {
 /// The payload as `T`, or `UnexpectedPayload`.
 fn payload<T: DeserializeOwned>(envelope: &Envelope) -> Result<T, HandlerError> {
     serde_json::from_str(envelope.payload.get()).map_err(|_| HandlerError::UnexpectedPayload {
-        provider: envelope.provider,
+        provider: envelope.provider.clone(),
     })
 }
 

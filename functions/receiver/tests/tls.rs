@@ -13,9 +13,8 @@ use coldstart::function::{as_lambda_starts_it, Tls};
 use coldstart::runtime_api::RuntimeApi;
 use integration_tests::{requests, Fixture};
 use serde_json::Value;
-use webhook_receiver::Provider;
 
-const PROVIDER: Provider = Provider::Kaunt;
+const PROVIDER: &str = "kaunt";
 
 /// The binary started as Lambda starts it, AWS behind `tls`, with
 /// `settings` beside the runtime's own variables.
@@ -25,7 +24,7 @@ fn start(api: &RuntimeApi, tls: &Tls, fixture: &Fixture, settings: &[(&str, &str
     command
         .env("AWS_ENDPOINT_URL_SQS", &tls.sqs.endpoint)
         .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", &tls.secrets_manager.endpoint)
-        .env("PROVIDER", PROVIDER.as_str())
+        .env("PROVIDER", PROVIDER)
         .env("SECRET_ID", &fixture.secret_id)
         .env("QUEUE_URL", &fixture.queue_url)
         .envs(settings.iter().copied())

@@ -1,37 +1,38 @@
 //! Which providers an invocation asks to release.
 
 use serde_json::Value;
-use webhook_receiver::Provider;
+use webhook_receiver::schemes::Preset;
 
 use crate::ReleaseError;
 
-/// The providers `event` asks for, among `served` (each with its secret's
-/// id):
+/// The providers `event` asks for, by name, among `served` (each a name
+/// and its secret's id):
 /// - `{"provider": "kaunt"}`: that one (it must be served);
 /// - `{}`, or the schedule's event: every one;
 /// - a Secrets Manager API call as EventBridge delivers it
 ///   (`detail.requestParameters.secretId`): the one whose secret changed,
 ///   or every one when the secret is none of theirs (releasing costs
 ///   little when the quarantine is empty).
-pub fn providers_asked(event: &Value, served: &[(Provider, String)]) -> Result<Vec<Provider>, ReleaseError> {
-    let every = || served.iter().map(|(provider, _)| *provider).collect();
+pub fn providers_asked(event: &Value, served: &[(&str, &str)]) -> Result<Vec<String>, ReleaseError> {
+    let every = || served.iter().map(|(provider, _)| (*provider).to_owned()).collect();
     if let Some(name) = event.get("provider") {
         let name = name.as_str().ok_or(ReleaseError::BadEvent)?;
-        let provider = Provider::from_name(name).ok_or(ReleaseError::UnknownProvider)?;
-        return if served.iter().any(|(served, _)| *served == provider) {
-            Ok(vec![provider])
+        return if served.iter().any(|(served, _)| *served == name) {
+            Ok(vec![name.to_owned()])
+        } else if Preset::named(name).is_some() {
+            Err(ReleaseError::NotServed(name.to_owned()))
         } else {
-            Err(ReleaseError::NotServed(provider))
+            Err(ReleaseError::UnknownProvider)
         };
     }
     let changed = event
         .pointer("/detail/requestParameters/secretId")
         .and_then(Value::as_str);
     let Some(changed) = changed else { return Ok(every()) };
-    let matching: Vec<Provider> = served
+    let matching: Vec<String> = served
         .iter()
         .filter(|(_, secret_id)| same_secret(changed, secret_id))
-        .map(|(provider, _)| *provider)
+        .map(|(provider, _)| (*provider).to_owned())
         .collect();
     Ok(if matching.is_empty() { every() } else { matching })
 }
@@ -58,13 +59,14 @@ mod tests {
 
     use super::*;
 
-    fn served() -> Vec<(Provider, String)> {
+    fn served() -> Vec<(&'static str, &'static str)> {
         vec![
-            (Provider::Kaunt, "webhooks/kaunt".to_owned()),
+            ("kaunt", "webhooks/kaunt"),
             (
-                Provider::Codat,
-                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks/codat-AbCdEf".to_owned(),
+                "codat",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks/codat-AbCdEf",
             ),
+            ("acme-pay", "webhooks/acme-pay"),
         ]
     }
 
@@ -73,25 +75,26 @@ mod tests {
         let served = served();
         assert_eq!(
             providers_asked(&json!({"provider": "kaunt"}), &served).unwrap(),
-            [Provider::Kaunt]
+            ["kaunt"]
+        );
+        assert_eq!(
+            providers_asked(&json!({"provider": "acme-pay"}), &served).unwrap(),
+            ["acme-pay"]
         );
         assert_eq!(
             providers_asked(&json!({}), &served).unwrap(),
-            [Provider::Kaunt, Provider::Codat]
+            ["kaunt", "codat", "acme-pay"]
         );
         let scheduled = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
-        assert_eq!(providers_asked(&scheduled, &served).unwrap().len(), 2);
+        assert_eq!(providers_asked(&scheduled, &served).unwrap().len(), 3);
         let put = |secret_id: &str| {
             json!({"source": "aws.secretsmanager", "detail-type": "AWS API Call via CloudTrail",
                    "detail": {"eventName": "PutSecretValue", "requestParameters": {"secretId": secret_id}}})
         };
         let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webhooks/kaunt-XyZ123";
-        assert_eq!(providers_asked(&put(arn), &served).unwrap(), [Provider::Kaunt]);
-        assert_eq!(
-            providers_asked(&put("webhooks/codat"), &served).unwrap(),
-            [Provider::Codat]
-        );
-        assert_eq!(providers_asked(&put("someone-elses"), &served).unwrap().len(), 2);
+        assert_eq!(providers_asked(&put(arn), &served).unwrap(), ["kaunt"]);
+        assert_eq!(providers_asked(&put("webhooks/codat"), &served).unwrap(), ["codat"]);
+        assert_eq!(providers_asked(&put("someone-elses"), &served).unwrap().len(), 3);
     }
 
     #[test]
@@ -99,7 +102,7 @@ mod tests {
         let served = served();
         assert!(matches!(
             providers_asked(&json!({"provider": "kravia"}), &served),
-            Err(ReleaseError::NotServed(Provider::Kravia))
+            Err(ReleaseError::NotServed(name)) if name == "kravia"
         ));
         assert!(matches!(
             providers_asked(&json!({"provider": "no-such-provider"}), &served),

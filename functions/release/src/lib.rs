@@ -19,9 +19,13 @@
 //! of what verification depends on, and a run stops before its deadline,
 //! the next going on where it stopped ([`progress`]).
 //!
-//! Settings: `QUEUE_URL`, `QUARANTINE_BUCKET`, and per provider served
-//! `<PROVIDER>_SECRET_ID` (`KAUNT_SECRET_ID`, …); the receivers' settings
-//! that verification depends on (`TIMESTAMP_TOLERANCE_SECS`,
+//! Settings: `QUEUE_URL`, `QUARANTINE_BUCKET`; per preset served
+//! `<PRESET>_SECRET_ID` (`KAUNT_SECRET_ID`, `STANDARD_WEBHOOKS_SECRET_ID`,
+//! …) and, for one that signs its URL, `<PRESET>_SIGNED_URL`; for a custom
+//! provider, `CUSTOM_PROVIDER_NAME`, `CUSTOM_SCHEME`, `CUSTOM_SECRET_ID`
+//! (and `CUSTOM_SIGNED_URL`), what its receiver has as `PROVIDER_NAME`,
+//! `SCHEME`, `SECRET_ID` and `SIGNED_URL`. The receivers' settings that
+//! verification depends on (`TIMESTAMP_TOLERANCE_SECS`,
 //! `PREVIOUS_KEY_GRACE_SECS`, `MAX_BODY_BYTES`) apply as they do to the
 //! receivers. `ALLOWED_SOURCE_IPS` and `REQUIRED_HEADER` don't: a kept
 //! delivery passed them on arrival, and the record keeps neither the
@@ -41,14 +45,15 @@ use serde_json::Value;
 use webhook_receiver::encoding::sha256_hex;
 use webhook_receiver::keys::KeyRing;
 use webhook_receiver::metrics::{Line, Unit};
+use webhook_receiver::provider::scheme_from_settings;
 use webhook_receiver::quarantine::QuarantinedDelivery;
 use webhook_receiver::queue::QueuePublisher;
 use webhook_receiver::receiver::{receive_offline, AwsClients};
-use webhook_receiver::schemes::{AnyScheme, Scheme};
+use webhook_receiver::schemes::{AnyScheme, Scheme, PRESETS};
 use webhook_receiver::secret_cache::{SecretCache, Versions};
 use webhook_receiver::settings::ConfigError;
 use webhook_receiver::time::unix_millis;
-use webhook_receiver::{Provider, Settings};
+use webhook_receiver::Settings;
 
 use crate::progress::Progress;
 
@@ -64,9 +69,9 @@ pub enum ReleaseError {
     /// The event names no provider we know.
     #[error("the event names no known provider")]
     UnknownProvider,
-    /// The event names a provider whose `<PROVIDER>_SECRET_ID` is not set.
-    #[error("{0} is not served: set {env}", env = secret_setting(*.0))]
-    NotServed(Provider),
+    /// The event names a preset whose `<PRESET>_SECRET_ID` is not set.
+    #[error("{0} is not served: set {env}", env = secret_setting(.0))]
+    NotServed(String),
     /// The event is not one this function takes.
     #[error("the event is not {{\"provider\": \"<name>\"}}, {{}}, a schedule's or a Secrets Manager change's")]
     BadEvent,
@@ -84,22 +89,36 @@ pub struct Counts {
     pub failed: u64,
 }
 
-/// The environment variable naming `provider`'s secret.
-pub fn secret_setting(provider: Provider) -> String {
-    format!("{}_SECRET_ID", provider.as_str().to_ascii_uppercase())
+/// The prefix of a preset's settings: its name in upper case, `-` as `_`.
+fn setting_prefix(preset: &str) -> String {
+    preset.to_ascii_uppercase().replace('-', "_")
+}
+
+/// The environment variable naming `preset`'s secret.
+pub fn secret_setting(preset: &str) -> String {
+    format!("{}_SECRET_ID", setting_prefix(preset))
+}
+
+/// The environment variable giving the URL `preset` signs, if it signs one.
+fn signed_url_setting(preset: &str) -> String {
+    format!("{}_SIGNED_URL", setting_prefix(preset))
 }
 
 /// A setting from `variables` (the environment, in Lambda): by its exact
-/// name, else, for a `<PROVIDER>_SECRET_ID`, by its name in any case. The
-/// template generates those variables in a loop over the providers'
-/// logical-id prefixes (`SmartKyc_SECRET_ID`), which no intrinsic function
-/// can upper-case; `SMARTKYC_SECRET_ID` works as it always did. Variables
-/// that are not Unicode are passed over, never a panic.
+/// name, else, for a `<PRESET>_SECRET_ID` or `<PRESET>_SIGNED_URL`, by its
+/// name in any case and with or without underscores. The template
+/// generates those variables in a loop over the presets' logical-id
+/// prefixes (`SmartKyc_SECRET_ID`, `StandardWebhooks_SECRET_ID`), which no
+/// intrinsic function can upper-case; `SMARTKYC_SECRET_ID` works as it
+/// always did. Variables that are not Unicode are passed over, never a
+/// panic.
 pub fn setting_in_any_case(
     variables: impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
     name: &str,
 ) -> Option<String> {
-    let any_case = name.ends_with("_SECRET_ID");
+    let loose = name.ends_with("_SECRET_ID") || name.ends_with("_SIGNED_URL");
+    let squeezed = |text: &str| text.replace('_', "").to_ascii_uppercase();
+    let wanted = squeezed(name);
     let mut found = None;
     for (key, value) in variables {
         let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) else {
@@ -108,11 +127,45 @@ pub fn setting_in_any_case(
         if key == name {
             return Some(value);
         }
-        if any_case && found.is_none() && key.eq_ignore_ascii_case(name) {
+        if loose && found.is_none() && squeezed(&key) == wanted {
             found = Some(value);
         }
     }
     found
+}
+
+/// The schemes this release serves, each with its secret's id, read
+/// through `lookup`: every preset whose `<PRESET>_SECRET_ID` is set, and the
+/// custom provider `CUSTOM_PROVIDER_NAME` names. Each is made exactly as its
+/// receiver makes it (the same description, the same `SIGNED_URL`), so that
+/// what verifies here is what would have verified there.
+fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnyScheme, String)>, ConfigError> {
+    let set = |name: &str| webhook_receiver::settings::value(lookup, name);
+    let mut served = Vec::new();
+    for preset in PRESETS {
+        let Some(secret_id) = set(&secret_setting(preset.name)) else {
+            continue;
+        };
+        let signed_url = signed_url_setting(preset.name);
+        let scheme = scheme_from_settings(|name| match name {
+            "PROVIDER" => Some(preset.name.to_owned()),
+            "SIGNED_URL" => lookup(&signed_url),
+            _ => None,
+        })?;
+        served.push((scheme, secret_id));
+    }
+    if let Some(name) = set("CUSTOM_PROVIDER_NAME") {
+        let scheme = scheme_from_settings(|setting| match setting {
+            "PROVIDER" => Some("custom".to_owned()),
+            "PROVIDER_NAME" => Some(name.clone()),
+            "SCHEME" => lookup("CUSTOM_SCHEME"),
+            "SIGNED_URL" => lookup("CUSTOM_SIGNED_URL"),
+            _ => None,
+        })?;
+        let secret_id = set("CUSTOM_SECRET_ID").ok_or(ConfigError::Missing("CUSTOM_SECRET_ID"))?;
+        served.push((scheme, secret_id));
+    }
+    Ok(served)
 }
 
 /// How long before the invocation's deadline a run stops taking new
@@ -123,8 +176,9 @@ pub const STOP_MARGIN: Duration = Duration::from_secs(20);
 pub struct Release {
     clients: AwsClients,
     bucket: String,
-    /// The providers served, each with its settings as its receiver has them.
-    served: Vec<(Provider, Settings)>,
+    /// The providers served, each with its scheme and settings as its
+    /// receiver has them.
+    served: Vec<(AnyScheme, Settings)>,
 }
 
 impl Release {
@@ -132,10 +186,7 @@ impl Release {
     pub fn new(clients: AwsClients, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ReleaseError> {
         let mut served = Vec::new();
         let mut bucket = None;
-        for provider in Provider::ALL {
-            let Some(secret_id) = lookup(&secret_setting(provider)).filter(|id| !id.trim().is_empty()) else {
-                continue;
-            };
+        for (scheme, secret_id) in schemes_served(&lookup)? {
             let mut settings = Settings::from_lookup(|name| match name {
                 "SECRET_ID" => Some(secret_id.clone()),
                 other => lookup(other),
@@ -144,11 +195,11 @@ impl Release {
             settings.allowed_source_ips = None;
             settings.required_header = None;
             bucket = settings.quarantine.as_ref().map(|quarantine| quarantine.bucket.clone());
-            served.push((provider, settings));
+            served.push((scheme, settings));
         }
         let bucket = match bucket {
             Some(bucket) => bucket,
-            None if served.is_empty() => return Err(ConfigError::Missing("<PROVIDER>_SECRET_ID").into()),
+            None if served.is_empty() => return Err(ConfigError::Missing("<PRESET>_SECRET_ID").into()),
             None => return Err(ReleaseError::NoBucket),
         };
         Ok(Release {
@@ -160,7 +211,7 @@ impl Release {
 
     /// Releases what `event` asks for, with no deadline; the counts by
     /// provider name.
-    pub async fn run(&self, event: &Value) -> Result<BTreeMap<&'static str, Counts>, ReleaseError> {
+    pub async fn run(&self, event: &Value) -> Result<BTreeMap<String, Counts>, ReleaseError> {
         self.run_until(event, None).await
     }
 
@@ -170,11 +221,11 @@ impl Release {
         &self,
         event: &Value,
         deadline: Option<Instant>,
-    ) -> Result<BTreeMap<&'static str, Counts>, ReleaseError> {
-        let secrets: Vec<(Provider, String)> = self
+    ) -> Result<BTreeMap<String, Counts>, ReleaseError> {
+        let secrets: Vec<(&str, &str)> = self
             .served
             .iter()
-            .map(|(provider, settings)| (*provider, settings.secret_id.clone()))
+            .map(|(scheme, settings)| (scheme.provider(), settings.secret_id.as_str()))
             .collect();
         let asked = event::providers_asked(event, &secrets)?;
         let from_scratch = event.get("all").and_then(Value::as_bool).unwrap_or(false);
@@ -192,22 +243,22 @@ impl Release {
             };
             // Boxed: inline, one pass's future makes the whole run's type
             // deeper than the compiler follows.
-            let (counts, oldest_kept) = Box::pin(self.release(AnyScheme::for_provider(*provider), pass)).await;
-            release_line(&self.served, *provider, &counts, oldest_kept).write();
-            answer.insert(provider.as_str(), counts);
+            let Some((scheme, settings)) = self.served.iter().find(|(scheme, _)| scheme.provider() == provider) else {
+                continue;
+            };
+            let (counts, oldest_kept) = Box::pin(self.release(scheme, settings, pass)).await;
+            release_line(&self.served, provider, &counts, oldest_kept).write();
+            answer.insert(provider.clone(), counts);
         }
         Ok(answer)
     }
 
     /// One run over one provider's quarantine: the counts, and the arrival
     /// of the oldest delivery seen still kept.
-    async fn release<S: Scheme>(&self, scheme: S, run: Run) -> (Counts, Option<SystemTime>) {
-        let provider = scheme.provider().as_str();
+    async fn release<S: Scheme>(&self, scheme: &S, settings: &Settings, run: Run) -> (Counts, Option<SystemTime>) {
+        let provider = scheme.provider();
         let mut counts = Counts::default();
         let mut oldest_kept: Option<SystemTime> = None;
-        let Some(settings) = self.settings_of(scheme.provider()) else {
-            return (counts, oldest_kept);
-        };
         let keys = SecretCache::for_settings(self.clients.secrets.clone(), settings.secret_id.clone(), settings);
         let ring = match keys.keys(|text| scheme.parse_key(text)).await {
             Ok(ring) => ring,
@@ -261,7 +312,7 @@ impl Release {
                     Outcome::Refused
                 } else {
                     tried += 1;
-                    self.release_one(&scheme, settings, &ring, &queue, name).await
+                    self.release_one(scheme, settings, &ring, &queue, name).await
                 };
                 match outcome {
                     Outcome::Released => counts.released += 1,
@@ -292,7 +343,7 @@ impl Release {
         queue: &QueuePublisher,
         name: &str,
     ) -> Outcome {
-        let provider = scheme.provider().as_str();
+        let provider = scheme.provider();
         let record = match self.read(name).await {
             Ok(record) => record,
             Err(Unusable::Gone) => return Outcome::Gone,
@@ -355,13 +406,6 @@ impl Release {
             "released"
         );
         Outcome::Released
-    }
-
-    fn settings_of(&self, provider: Provider) -> Option<&Settings> {
-        self.served
-            .iter()
-            .find(|(served, _)| *served == provider)
-            .map(|(_, settings)| settings)
     }
 
     /// The progress stored for `provider`, if any can be read.
@@ -433,7 +477,7 @@ struct Run {
 fn fingerprint(versions: &Versions, settings: &Settings) -> String {
     let judged_by = serde_json::json!([
         versions,
-        settings.timestamp_tolerance.as_secs(),
+        settings.timestamp_tolerance.map(|tolerance| tolerance.as_secs()),
         settings.previous_key_grace.as_secs(),
         settings.max_body_bytes,
         env!("CARGO_PKG_VERSION"),
@@ -455,8 +499,8 @@ fn progress_key(provider: &str) -> String {
 /// the oldest delivery seen still kept has waited (0 when none), which the
 /// stack alarms on after an hour.
 fn release_line(
-    served: &[(Provider, Settings)],
-    provider: Provider,
+    served: &[(AnyScheme, Settings)],
+    provider: &str,
     counts: &Counts,
     oldest_kept: Option<SystemTime>,
 ) -> Line {
@@ -471,7 +515,7 @@ fn release_line(
         .unwrap_or_default();
     let count = |n: u64| n as f64;
     Line::new(namespace, "INFO", "release done", now)
-        .dimension("Provider", provider.as_str())
+        .dimension("Provider", provider)
         .metrics(
             &["Provider"],
             &[
@@ -559,8 +603,12 @@ mod tests {
 
     #[test]
     fn a_secret_setting_is_found_in_any_case_and_the_exact_name_wins() {
-        let name = secret_setting(Provider::SmartKyc);
+        let name = secret_setting("smartkyc");
         assert_eq!(name, "SMARTKYC_SECRET_ID");
+        let dashed = secret_setting("standard-webhooks");
+        assert_eq!(dashed, "STANDARD_WEBHOOKS_SECRET_ID");
+        let looped = variables(&[("StandardWebhooks_SECRET_ID", "stack/sw")]);
+        assert_eq!(setting_in_any_case(looped, &dashed).as_deref(), Some("stack/sw"));
         let looped = variables(&[("QUEUE_URL", "q"), ("SmartKyc_SECRET_ID", "stack/smartkyc")]);
         assert_eq!(setting_in_any_case(looped, &name).as_deref(), Some("stack/smartkyc"));
         let both = variables(&[("SmartKyc_SECRET_ID", "looped"), ("SMARTKYC_SECRET_ID", "exact")]);

@@ -41,44 +41,71 @@ pub fn without_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
-/// What a body is, as far as one field goes.
+/// A JSON pointer (RFC 6901) to a value inside a body: where a described
+/// scheme reads an event's id or type. Kept as its unescaped segments
+/// (`~1` is `/`, `~0` is `~`); a segment that is a decimal number also
+/// indexes an array.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TopLevel {
-    /// A JSON object, with the field's value when it is a string.
-    Object(Option<String>),
-    /// JSON, but not an object.
-    NotObject,
-}
+pub struct JsonPointer(Vec<String>);
 
-/// Checks the whole of `body` and reads its top-level string `field` on
-/// the way, in one pass.
-pub fn string_field(body: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
-    read_field(without_bom(body), field)
-}
+impl JsonPointer {
+    /// Parses `/a/b~1c`. `None` for text that isn't a pointer to a value
+    /// below the root (the empty pointer, the whole body, is no id or type),
+    /// or that escapes wrongly.
+    pub fn parse(text: &str) -> Option<JsonPointer> {
+        let rest = text.strip_prefix('/')?;
+        rest.split('/')
+            .map(|segment| {
+                let mut unescaped = String::with_capacity(segment.len());
+                let mut chars = segment.chars();
+                while let Some(c) = chars.next() {
+                    match (c, c == '~') {
+                        (_, false) => unescaped.push(c),
+                        (_, true) => match chars.next() {
+                            Some('0') => unescaped.push('~'),
+                            Some('1') => unescaped.push('/'),
+                            _ => return None,
+                        },
+                    }
+                }
+                Some(unescaped)
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(JsonPointer)
+    }
 
-/// A string field of a body that must be a JSON object (400 otherwise), or
-/// `None` when absent or not a string: event types are informative, and a
-/// provider adding a new shape must not cost an event. The whole body is
-/// read as strictly as this module says.
-pub fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveError> {
-    match string_field(body, field)? {
-        TopLevel::Object(value) => Ok(value),
-        TopLevel::NotObject => Err(ReceiveError::Malformed("body is not a JSON object")),
+    /// The pointer to a top-level member.
+    pub fn member(name: &str) -> JsonPointer {
+        JsonPointer(vec![name.to_owned()])
     }
 }
 
-/// [`string_field`] of a body without a byte order mark.
-fn read_field(body: &[u8], field: &str) -> Result<TopLevel, ReceiveError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let read = if first_token(body) == Some(b'{') {
-        deserializer.deserialize_map(FieldReader { field })
-    } else {
-        Checked::at(0)
-            .deserialize(&mut deserializer)
-            .map(|_| TopLevel::NotObject)
+/// Checks the whole of `body` and, on the way, in the same pass, reads the
+/// string `pointer` points at: `None` when there is no pointer, nothing
+/// there, or something other than a string (event ids and types are
+/// informative, and a provider adding a new shape must not cost an
+/// event). Any JSON is accepted; only objects and arrays have members.
+pub fn string_at(body: &[u8], pointer: Option<&JsonPointer>) -> Result<Option<String>, ReceiveError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(without_bom(body));
+    let checked = Checked {
+        depth: 0,
+        path: pointer.map(|pointer| pointer.0.as_slice()),
     };
-    read.and_then(|top| deserializer.end().map(|()| top))
+    checked
+        .deserialize(&mut deserializer)
+        .and_then(|value| deserializer.end().map(|()| value))
         .map_err(|_| malformed_json())
+}
+
+/// A top-level string field of a body that must be a JSON object (400
+/// otherwise), or `None` when absent or not a string, read as
+/// [`string_at`] reads.
+pub fn optional_string(body: &[u8], field: &str) -> Result<Option<String>, ReceiveError> {
+    let value = string_at(body, Some(&JsonPointer::member(field)))?;
+    if first_token(without_bom(body)) != Some(b'{') {
+        return Err(ReceiveError::Malformed("body is not a JSON object"));
+    }
+    Ok(value)
 }
 
 /// The top-level members of a body that must be a JSON object, each value
@@ -99,7 +126,7 @@ impl<'a> Members<'a> {
         let body = without_bom(body);
         if first_token(body) != Some(b'{') {
             // Still checked, so that broken JSON is told apart.
-            read_field(body, "")?;
+            string_at(body, None)?;
             return Err(ReceiveError::Malformed("body is not a JSON object"));
         }
         let Entries(members) = serde_json::from_slice(body).map_err(|_| malformed_json())?;
@@ -155,6 +182,12 @@ fn first_token(body: &[u8]) -> Option<u8> {
     body.iter()
         .copied()
         .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// Whether `segment` is `index` in canonical decimal (no sign, no leading
+/// zero), as RFC 6901 spells an array index.
+fn is_index(segment: &str, index: usize) -> bool {
+    segment.parse::<usize>().is_ok_and(|parsed| parsed == index) && (segment == "0" || !segment.starts_with('0'))
 }
 
 /// Checks one value's text, found `depth` levels down.
@@ -230,69 +263,42 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// Reads a JSON object for one of its fields, checking the rest.
-struct FieldReader<'f> {
-    field: &'f str,
-}
-
-impl<'de> Visitor<'de> for FieldReader<'_> {
-    type Value = TopLevel;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
-        let mut found = None;
-        let mut keys = Vec::new();
-        while let Some(key) = map.next_key_seed(Key)? {
-            if key == self.field {
-                found = map.next_value_seed(Checked {
-                    depth: 1,
-                    keep_string: true,
-                })?;
-            } else {
-                map.next_value_seed(Checked::at(1))?;
-            }
-            keys.push(key);
-        }
-        refuse_repeats(&mut keys).map_err(|()| serde::de::Error::custom("repeated key"))?;
-        Ok(TopLevel::Object(found))
-    }
-}
-
-/// Reads any JSON value and checks it, keeping its text only when it is a
-/// string and `keep_string` is set. Unlike `serde::de::IgnoredAny` or a
+/// Reads any JSON value and checks it, keeping the string `path` leads to
+/// (`Some(&[])`: this value). Unlike `serde::de::IgnoredAny` or a
 /// `RawValue`, which serde_json skips without decoding strings or counting
 /// depth, this goes through `deserialize_any`, so every string is decoded
 /// (a lone surrogate escape is refused), every object's keys are compared,
 /// and depth is counted from the body's root.
 #[derive(Clone, Copy)]
-struct Checked {
+struct Checked<'p> {
     depth: usize,
-    keep_string: bool,
+    path: Option<&'p [String]>,
 }
 
-impl Checked {
+impl<'p> Checked<'p> {
     /// A value `depth` levels below the root, read, checked and dropped.
     const fn at(depth: usize) -> Self {
-        Checked {
-            depth,
-            keep_string: false,
-        }
+        Checked { depth, path: None }
     }
 
-    /// A container's members, one level down; `Err` past [`MAX_DEPTH`].
-    fn inner<E: serde::de::Error>(self) -> Result<Checked, E> {
+    /// A member one level down, named `name` (an object's key, or an
+    /// array's index written in decimal); `Err` past [`MAX_DEPTH`].
+    fn inner<E: serde::de::Error>(self, name: impl FnOnce(&str) -> bool) -> Result<Checked<'p>, E> {
         if self.depth >= MAX_DEPTH {
-            Err(E::custom("nested too deeply"))
-        } else {
-            Ok(Checked::at(self.depth + 1))
+            return Err(E::custom("nested too deeply"));
         }
+        let path = match self.path {
+            Some([first, rest @ ..]) if name(first) => Some(rest),
+            _ => None,
+        };
+        Ok(Checked {
+            depth: self.depth + 1,
+            path,
+        })
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Checked {
+impl<'de> DeserializeSeed<'de> for Checked<'_> {
     type Value = Option<String>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<String>, D::Error> {
@@ -300,7 +306,7 @@ impl<'de> DeserializeSeed<'de> for Checked {
     }
 }
 
-impl<'de> Visitor<'de> for Checked {
+impl<'de> Visitor<'de> for Checked<'_> {
     type Value = Option<String>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -308,24 +314,29 @@ impl<'de> Visitor<'de> for Checked {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
-        let inner = self.inner()?;
+        let mut found = None;
         let mut keys = Vec::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            map.next_value_seed(inner)?;
+            let value = map.next_value_seed(self.inner(|name| name == key)?)?;
+            found = found.or(value);
             keys.push(key);
         }
         refuse_repeats(&mut keys).map_err(|()| serde::de::Error::custom("repeated key"))?;
-        Ok(None)
+        Ok(found)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
-        let inner = self.inner()?;
-        while seq.next_element_seed(inner)?.is_some() {}
-        Ok(None)
+        let mut found = None;
+        let mut index = 0_usize;
+        while let Some(value) = seq.next_element_seed(self.inner(|name| is_index(name, index))?)? {
+            found = found.or(value);
+            index += 1;
+        }
+        Ok(found)
     }
 
     fn visit_str<E>(self, text: &str) -> Result<Option<String>, E> {
-        Ok(self.keep_string.then(|| text.to_owned()))
+        Ok(matches!(self.path, Some([])).then(|| text.to_owned()))
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Option<String>, E> {
@@ -353,8 +364,8 @@ impl<'de> Visitor<'de> for Checked {
 mod tests {
     use super::*;
 
-    fn read(body: &str) -> Result<TopLevel, ReceiveError> {
-        string_field(body.as_bytes(), "type")
+    fn read(body: &str) -> Result<Option<String>, ReceiveError> {
+        string_at(body.as_bytes(), Some(&JsonPointer::member("type")))
     }
 
     fn is_malformed<T: fmt::Debug>(result: &Result<T, ReceiveError>) -> bool {
@@ -375,14 +386,15 @@ mod tests {
         ] {
             let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).unwrap();
             let expected = map.get("type").and_then(|v| v.as_str()).map(str::to_owned);
-            assert_eq!(read(body).unwrap(), TopLevel::Object(expected), "{body}");
+            assert_eq!(read(body).unwrap(), expected, "{body}");
         }
     }
 
     #[test]
-    fn other_json_is_not_an_object_and_broken_json_is_malformed() {
+    fn other_json_has_no_field_and_broken_json_is_malformed() {
         for body in ["[1,2]", "\"type\"", "7", "-1.5", "true", "null", "[]"] {
-            assert_eq!(read(body).unwrap(), TopLevel::NotObject, "{body}");
+            assert_eq!(read(body).unwrap(), None, "{body}");
+            assert!(is_malformed(&optional_string(body.as_bytes(), "type")), "{body}");
         }
         for body in [
             "",
@@ -419,7 +431,7 @@ mod tests {
         // MAX_DEPTH levels are fine: the body's object and the arrays
         // inside it. One more is not.
         let body = deep(MAX_DEPTH - 1);
-        assert_eq!(read(&body).unwrap(), TopLevel::Object(Some("t".to_owned())));
+        assert_eq!(read(&body).unwrap(), Some("t".to_owned()));
         assert!(is_malformed(&read(&deep(MAX_DEPTH))));
     }
 
@@ -463,9 +475,39 @@ mod tests {
     #[test]
     fn a_leading_byte_order_mark_is_skipped() {
         let body = "\u{FEFF}{\"type\":\"t\"}";
-        assert_eq!(read(body).unwrap(), TopLevel::Object(Some("t".to_owned())));
+        assert_eq!(read(body).unwrap(), Some("t".to_owned()));
         assert_eq!(without_bom(body.as_bytes()), br#"{"type":"t"}"#);
         assert!(is_malformed(&read("\u{FEFF}\u{FEFF}{}")), "only one, only first");
+    }
+
+    #[test]
+    fn pointers_reach_nested_members_and_array_elements() {
+        let body = br#"{"event":{"type":"message","ids":["a","b"]},"a/b":{"~":"escaped"},"n":7}"#;
+        let at = |pointer: &str| string_at(body, Some(&JsonPointer::parse(pointer).unwrap())).unwrap();
+        assert_eq!(at("/event/type").as_deref(), Some("message"));
+        assert_eq!(at("/event/ids/1").as_deref(), Some("b"));
+        assert_eq!(at("/a~1b/~0").as_deref(), Some("escaped"));
+        for nothing in [
+            "/event",
+            "/event/ids/2",
+            "/event/ids/01",
+            "/event/ids/-1",
+            "/n",
+            "/missing/x",
+            "/event/type/x",
+        ] {
+            assert_eq!(at(nothing), None, "{nothing}");
+        }
+        assert_eq!(string_at(body, None).unwrap(), None);
+        for bad in ["", "event", "/a~2", "/a~"] {
+            assert_eq!(JsonPointer::parse(bad), None, "{bad}");
+        }
+        // Nested reads are as strict as the rest.
+        let repeated = br#"{"event":{"type":"a","type":"b"}}"#;
+        assert!(is_malformed(&string_at(
+            repeated,
+            Some(&JsonPointer::parse("/event/type").unwrap())
+        )));
     }
 
     const KNOWN: [&str; 2] = ["data", "signature"];

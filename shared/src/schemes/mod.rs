@@ -1,23 +1,24 @@
-//! One verifier per provider, behind one trait, and the loop that tries a
-//! request against the keys.
+//! Every provider's scheme behind one trait: two in code (Kravia and
+//! receeve, whose signatures live in the body), every other one described
+//! as data ([`described`]); the presets that name them ([`presets`]); and
+//! the loop that tries a request against the keys.
 
 mod any;
-mod codat;
-pub(crate) mod hmac_sha256;
-mod kaunt;
+pub mod described;
 mod kravia;
+pub mod presets;
 mod receeve;
-mod smartkyc;
 
+#[cfg(test)]
+mod preset_tests;
 #[cfg(test)]
 mod properties;
 
 pub use any::{AnyClaim, AnyKey, AnyScheme};
-pub use codat::Codat;
-pub use kaunt::Kaunt;
+pub use described::Described;
 pub use kravia::Kravia;
+pub use presets::{Preset, PRESETS};
 pub use receeve::Receeve;
-pub use smartkyc::SmartKyc;
 
 use std::time::Instant;
 
@@ -25,7 +26,6 @@ use crate::delivery::Delivery;
 use crate::envelope::MAX_ID_CHARS;
 use crate::error::{ReceiveError, VerifyError};
 use crate::keys::{KeyRing, Stage};
-use crate::provider::Provider;
 
 /// A provider's signature scheme, split in the three steps every scheme
 /// shares so that the receiver can try several keys without re-reading the
@@ -39,14 +39,16 @@ pub trait Scheme: Send + Sync + 'static {
     /// What a request claims: signature and signed bytes, borrowed from it.
     type Claim<'r>: Send + Sync;
 
-    /// The provider this scheme belongs to. A method, not a constant, so
-    /// that [`AnyScheme`] (whichever `PROVIDER` names) is a scheme too.
-    fn provider(&self) -> Provider;
+    /// The name of the provider this scheme belongs to: the envelope's
+    /// `provider`. A method, not a constant, so that [`AnyScheme`]
+    /// (whichever `PROVIDER` names) and a custom provider's scheme
+    /// (`PROVIDER_NAME`) are schemes too.
+    fn provider(&self) -> &str;
 
     /// The headers that carry the signature and what it signs beside the
     /// body, lower case: what a refused delivery's quarantine record keeps
     /// of its headers (and nothing else).
-    fn signature_headers(&self) -> &'static [&'static str];
+    fn signature_headers(&self) -> &[String];
 
     /// Parses one key's text from the secret. The error says what is wrong
     /// and never repeats the text.
@@ -187,11 +189,11 @@ mod tests {
         type Key = ();
         type Claim<'r> = ();
 
-        fn provider(&self) -> Provider {
-            Provider::Kaunt
+        fn provider(&self) -> &str {
+            "slow"
         }
 
-        fn signature_headers(&self) -> &'static [&'static str] {
+        fn signature_headers(&self) -> &[String] {
             &[]
         }
 
@@ -226,7 +228,7 @@ mod tests {
             body: b"{}",
             headers: &headers,
             now: system_time(NOW),
-            timestamp_tolerance: Duration::from_secs(300),
+            timestamp_tolerance: None,
         };
         let deadline = Deadline::after(Instant::now(), Duration::from_millis(200));
         let result = verify_claim(&scheme, &(), &delivery, &ring, None, deadline);
@@ -289,7 +291,7 @@ pub(crate) mod test_support {
             body,
             headers,
             now: UNIX_EPOCH + Duration::from_secs(now),
-            timestamp_tolerance: Duration::from_secs(300),
+            timestamp_tolerance: None,
         };
         verify_delivery(scheme, &delivery, &ring, None)
     }

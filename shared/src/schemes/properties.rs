@@ -1,24 +1,38 @@
-//! Property tests for every verifier: a genuine delivery verifies, any
-//! single changed byte of body, signature, timestamp or id is refused, a
-//! different key is refused, an unsigned member added to a body signed in
-//! part never reaches the queue, and no input of any shape makes a
-//! verifier panic.
+//! Property tests for every preset's verifier: a genuine delivery
+//! verifies, any single changed byte of body, signature, timestamp or id
+//! is refused, a different key is refused, an unsigned member added to a
+//! body signed in part never reaches the queue, and no input of any shape
+//! makes a verifier panic. (These sign with the library's own signer; the
+//! integration tests prove the verifiers against the providers' signers.)
 
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 
 use super::test_support::{check, NOW};
-use super::{AnyScheme, Scheme, Verified};
+use super::{AnyScheme, Preset, Scheme, Verified, PRESETS};
+use crate::encoding::encode_base64;
 use crate::error::ReceiveError;
 use crate::json::reader::same_ignoring_case;
 use crate::keys::{KeyRing, SecretText};
-use crate::provider::Provider;
+use crate::pem::decode_pem;
 use crate::receiver::receive_offline;
 use crate::signing::{self, Sign};
 
 const RSA_PRIVATE: &str = include_str!("../../testdata/rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("../../testdata/rsa-public.pem");
+const OTHER_RSA_PUBLIC: &str = include_str!("../../../events/test-keys/receeve-public.pem");
+const EC_PRIVATE: &str = include_str!("../../testdata/ec-private.pem");
 const EC_PUBLIC: &str = include_str!("../../testdata/ec-public.pem");
+const OTHER_EC_PUBLIC: &str = include_str!("../../testdata/ec-other-public.pem");
+
+/// The URL the `{url}` presets are given.
+const SIGNED_URL: &str = "https://hooks.example.com/webhooks/square";
+
+/// A preset's scheme, as a receiver with `SIGNED_URL` set makes it.
+fn scheme(name: &str) -> AnyScheme {
+    let lookup = |setting: &str| (setting == "SIGNED_URL").then(|| SIGNED_URL.to_owned());
+    Preset::named(name).unwrap().scheme(lookup).unwrap()
+}
 
 /// A delivery as its provider sends it.
 #[derive(Debug, Clone)]
@@ -30,47 +44,49 @@ struct Signed {
     case_free: Vec<std::ops::Range<usize>>,
 }
 
-/// The secret a receiver holds for `provider`, derived from `seed`.
-fn secret(provider: Provider, seed: &str) -> String {
-    match provider {
-        Provider::Codat => format!(
-            "whsec_{}",
-            crate::encoding::encode_base64(format!("key-{seed}").as_bytes())
-        ),
-        // receeve signs with the RSA test key; any other seed is a P-256 key.
-        Provider::Receeve if seed == "a" => RSA_PUBLIC.to_owned(),
-        Provider::Receeve => EC_PUBLIC.to_owned(),
+/// The secret a receiver holds for `preset`, derived from `seed`.
+fn secret(preset: &str, seed: &str) -> String {
+    let der_base64 = |pem: &str| encode_base64(&decode_pem(pem, &["PUBLIC KEY"]).unwrap());
+    match (preset, seed) {
+        ("codat" | "standard-webhooks" | "svix", _) => {
+            format!("whsec_{}", encode_base64(format!("key-{seed}").as_bytes()))
+        }
+        // receeve and Wise sign with the RSA test key; the other seed is
+        // another key of the same kind.
+        ("receeve", "a") => RSA_PUBLIC.to_owned(),
+        ("receeve", _) => EC_PUBLIC.to_owned(),
+        ("wise", "a") => RSA_PUBLIC.to_owned(),
+        ("wise", _) => OTHER_RSA_PUBLIC.to_owned(),
+        ("sendgrid", "a") => der_base64(EC_PUBLIC),
+        ("sendgrid", _) => der_base64(OTHER_EC_PUBLIC),
         _ => format!("secret-{seed}"),
     }
 }
 
-/// A genuine delivery of `provider` carrying `note`, signed with `seed`'s
+/// A genuine delivery of `preset` carrying `note`, signed with `seed`'s
 /// key by the scheme's own signer.
-fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
-    let key = match provider {
-        Provider::Receeve => RSA_PRIVATE.to_owned(),
-        _ => secret(provider, seed),
+fn sign(preset: &str, seed: &str, note: &str, id: u32) -> Signed {
+    let key = match preset {
+        "receeve" | "wise" => RSA_PRIVATE.to_owned(),
+        "sendgrid" => EC_PRIVATE.to_owned(),
+        _ => secret(preset, seed),
     };
     let note = serde_json::to_string(note).unwrap();
-    let input = match provider {
-        Provider::Kravia => format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#),
-        Provider::Receeve => format!(r#"{{"details":{{"messageType":"t"}},"messageId":"m-{id}","note":{note}}}"#),
-        Provider::Kaunt => format!(r#"{{"Id":"{id}","EventType":"ModelReady","Note":{note}}}"#),
-        Provider::SmartKyc => format!(r#"{{"event":"submission.created","data":{{"note":{note}}}}}"#),
-        _ => format!(r#"{{"eventType":"read.completed","note":{note}}}"#),
+    let input = match preset {
+        "kravia" => format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#),
+        "receeve" => format!(r#"{{"details":{{"messageType":"t"}},"messageId":"m-{id}","note":{note}}}"#),
+        _ => format!(r#"{{"id":"evt_{id}","type":"t","event":"e","data":{{"note":{note}}}}}"#),
     };
     let msg_id = format!("msg_{id}");
     let message = signing::Message {
         id: &msg_id,
         timestamp: NOW,
     };
-    let signed = AnyScheme::for_provider(provider)
-        .sign(&key, input.as_bytes(), &message)
-        .unwrap();
+    let signed = scheme(preset).sign(&key, input.as_bytes(), &message).unwrap();
     let body = String::from_utf8(signed.body).unwrap();
     // Kravia's hex digest and `MD5` are read in any letter case.
-    let case_free = match provider {
-        Provider::Kravia => {
+    let case_free = match preset {
+        "kravia" => {
             let value_of = |field: &str| {
                 let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
                 let value = parsed.pointer(field).unwrap().as_str().unwrap().to_owned();
@@ -83,11 +99,7 @@ fn sign(provider: Provider, seed: &str, note: &str, id: u32) -> Signed {
     };
     Signed {
         body: body.into_bytes(),
-        headers: signed
-            .headers
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect(),
+        headers: signed.headers,
         case_free,
     }
 }
@@ -105,11 +117,11 @@ fn header_map(headers: &[(String, String)]) -> HeaderMap {
     map
 }
 
-/// Verifies with `provider`'s scheme and the secret of `seed`.
-fn verify(provider: Provider, seed: &str, body: &[u8], headers: &[(String, String)]) -> Result<Verified, ReceiveError> {
-    let secret = secret(provider, seed);
+/// Verifies with `preset`'s scheme and the secret of `seed`.
+fn verify(preset: &str, seed: &str, body: &[u8], headers: &[(String, String)]) -> Result<Verified, ReceiveError> {
+    let secret = secret(preset, seed);
     let headers = header_map(headers);
-    check(&AnyScheme::for_provider(provider), &secret, body, &headers, NOW)
+    check(&scheme(preset), &secret, body, &headers, NOW)
 }
 
 /// `request` through `scheme`'s whole path but the network, with the
@@ -129,39 +141,68 @@ fn receive<S: Scheme>(
 /// flipping the letter case of the hex digest or of `MD5` spells the same
 /// proof (accepted on purpose); and Kravia's .NET ASCII encoding folds
 /// every non-ASCII character to `?`, so a byte inside one is not covered by
-/// its digest (the scheme's documented blind spot). Every other provider
+/// its digest (the scheme's documented blind spot). Every other preset
 /// signs the whole body, byte for byte.
-fn same_proof_in_body(provider: Provider, signed: &Signed, at: usize, new: u8) -> bool {
+fn same_proof_in_body(preset: &str, signed: &Signed, at: usize, new: u8) -> bool {
     let old = signed.body[at];
     let case_flip = old != new && old.eq_ignore_ascii_case(&new);
     let case_free = signed.case_free.iter().any(|range| range.contains(&at));
-    provider == Provider::Kravia && (!old.is_ascii() || (case_flip && case_free))
+    preset == "kravia" && (!old.is_ascii() || (case_flip && case_free))
 }
 
 /// Header changes that are not changes to what is proven: the letter case
-/// of a hex signature (Kaunt, Smart KYC). Codat's base64, id and timestamp
-/// are case-sensitive.
-fn same_proof_in_header(provider: Provider, old: u8, new: u8) -> bool {
-    old != new && old.eq_ignore_ascii_case(&new) && matches!(provider, Provider::Kaunt | Provider::SmartKyc)
+/// of a hex signature or of a signature's prefix (`sha256=`, `v0=`), which
+/// are read in either case. Base64, ids, timestamps and list entries'
+/// names are case-sensitive.
+fn same_proof_in_header(preset: &str, name: &str, value: &str, at: usize, new: u8) -> bool {
+    let old = value.as_bytes()[at];
+    let description = Preset::named(preset).and_then(Preset::description).unwrap_or_default();
+    let scheme = scheme(preset);
+    if old == new
+        || !old.eq_ignore_ascii_case(&new)
+        || !description.contains(r#""hex""#)
+        || name != scheme.signature_headers()[0]
+    {
+        return false;
+    }
+    if !description.contains(r#""list""#) {
+        return true;
+    }
+    // A list of `name=value` entries: only a signature entry's value is hex.
+    let separator = if description.contains(r#""separator": ";""#) {
+        ';'
+    } else {
+        ','
+    };
+    let start = value[..at].rfind(separator).map_or(0, |at| at + 1);
+    let entry = &value[start..];
+    let signature_entry = entry.starts_with("v1=") || entry.starts_with("h1=");
+    signature_entry && at >= start + 3
 }
 
-fn provider() -> impl Strategy<Value = Provider> {
-    prop::sample::select(Provider::ALL.to_vec())
+/// Every preset.
+fn preset() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(PRESETS.map(|preset| preset.name).to_vec())
 }
 
-/// Every header a scheme reads, and one none does.
-fn header_name() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "x-signature-sha256",
-        "x-smartkyc-signature",
-        "webhook-id",
-        "webhook-timestamp",
-        "webhook-signature",
-        "svix-id",
-        "svix-timestamp",
-        "svix-signature",
-        "content-type",
-    ])
+/// The presets whose signatures are in headers.
+fn described() -> impl Strategy<Value = &'static str> {
+    let names: Vec<&str> = PRESETS
+        .iter()
+        .filter(|preset| preset.description().is_some())
+        .map(|preset| preset.name)
+        .collect();
+    prop::sample::select(names)
+}
+
+/// Every header a preset reads, and one none does.
+fn header_name() -> impl Strategy<Value = String> {
+    let mut names: Vec<String> = PRESETS
+        .iter()
+        .flat_map(|preset| scheme(preset.name).signature_headers().to_vec())
+        .collect();
+    names.push("content-type".to_owned());
+    prop::sample::select(names)
 }
 
 /// The members Kravia and receeve read, in any letter case, or other names
@@ -202,44 +243,43 @@ fn note() -> impl Strategy<Value = String> {
 // 256 cases each by default; PROPTEST_CASES=20000 for a longer run.
 proptest! {
     #[test]
-    fn genuine_deliveries_verify(provider in provider(), note in note(), id in 0u32..1_000_000) {
-        let signed = sign(provider, "a", &note, id);
-        prop_assert!(verify(provider, "a", &signed.body, &signed.headers).is_ok());
+    fn genuine_deliveries_verify(preset in preset(), note in note(), id in 0u32..1_000_000) {
+        let signed = sign(preset, "a", &note, id);
+        prop_assert!(verify(preset, "a", &signed.body, &signed.headers).is_ok());
     }
 
     #[test]
     fn any_changed_body_byte_is_refused(
-        provider in provider(), note in note(), id in 0u32..1_000_000, position in any::<prop::sample::Index>(), byte in any::<u8>(),
+        preset in preset(), note in note(), id in 0u32..1_000_000, position in any::<prop::sample::Index>(), byte in any::<u8>(),
     ) {
-        let signed = sign(provider, "a", &note, id);
+        let signed = sign(preset, "a", &note, id);
         let mut body = signed.body.clone();
         let at = position.index(body.len());
-        prop_assume!(body[at] != byte && !same_proof_in_body(provider, &signed, at, byte));
+        prop_assume!(body[at] != byte && !same_proof_in_body(preset, &signed, at, byte));
         body[at] = byte;
-        prop_assert!(verify(provider, "a", &body, &signed.headers).is_err());
+        prop_assert!(verify(preset, "a", &body, &signed.headers).is_err());
     }
 
     #[test]
     fn any_changed_signature_timestamp_or_id_byte_is_refused(
-        provider in prop::sample::select(vec![Provider::Kaunt, Provider::SmartKyc, Provider::Codat]),
-        note in note(), id in 0u32..1_000_000, which in any::<prop::sample::Index>(),
+        preset in described(), note in note(), id in 0u32..1_000_000, which in any::<prop::sample::Index>(),
         position in any::<prop::sample::Index>(), byte in 0x21u8..0x7f,
     ) {
-        let signed = sign(provider, "a", &note, id);
+        let signed = sign(preset, "a", &note, id);
         let mut headers = signed.headers.clone();
         let header = which.index(headers.len());
         let mut value = headers[header].1.clone().into_bytes();
         let at = position.index(value.len());
-        prop_assume!(value[at] != byte && !same_proof_in_header(provider, value[at], byte));
+        prop_assume!(value[at] != byte && !same_proof_in_header(preset, &headers[header].0, &headers[header].1, at, byte));
         value[at] = byte;
         headers[header].1 = String::from_utf8(value).unwrap();
-        prop_assert!(verify(provider, "a", &signed.body, &headers).is_err(), "{:?}", headers[header]);
+        prop_assert!(verify(preset, "a", &signed.body, &headers).is_err(), "{:?}", headers[header]);
     }
 
     #[test]
-    fn a_different_key_is_refused(provider in provider(), note in note(), id in 0u32..1_000_000) {
-        let signed = sign(provider, "a", &note, id);
-        prop_assert!(verify(provider, "b", &signed.body, &signed.headers).is_err());
+    fn a_different_key_is_refused(preset in preset(), note in note(), id in 0u32..1_000_000) {
+        let signed = sign(preset, "a", &note, id);
+        prop_assert!(verify(preset, "b", &signed.body, &signed.headers).is_err());
     }
 
     #[test]
@@ -247,7 +287,7 @@ proptest! {
         receeve in any::<bool>(), note in note(), id in 0u32..1_000_000,
         name in member_name(), (value, readable) in member_value(),
     ) {
-        let provider = if receeve { Provider::Receeve } else { Provider::Kravia };
+        let provider = if receeve { "receeve" } else { "kravia" };
         let known: &[&str] = if receeve { &["payload", "signature", "payloadAsString"] } else { &["header", "data", "signature"] };
         let signed = sign(provider, "a", &note, id);
         let queued = verify(provider, "a", &signed.body, &signed.headers).unwrap().facts.signed_payload;
@@ -274,9 +314,8 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..600),
         headers in prop::collection::vec((header_name(), "[ -~]{0,90}"), 0..6),
     ) {
-        let headers: Vec<(String, String)> = headers.into_iter().map(|(n, v)| (n.to_owned(), v)).collect();
-        for provider in Provider::ALL {
-            let _ = verify(provider, "a", &body, &headers);
+        for preset in PRESETS {
+            let _ = verify(preset.name, "a", &body, &headers);
         }
     }
 
@@ -308,8 +347,8 @@ proptest! {
                 matches!(name, "SECRET_ID" | "QUEUE_URL").then(|| format!("{name}-value"))
             })
             .unwrap();
-            for provider in Provider::ALL {
-                let _ = receive(&AnyScheme::for_provider(provider), &settings, &request);
+            for preset in PRESETS {
+                let _ = receive(&scheme(preset.name), &settings, &request);
             }
         }
     }

@@ -28,7 +28,6 @@ use crate::error::{ReceiveError, VerifyError};
 use crate::json::reader::Members;
 use crate::json::tree::{self, StrictJson};
 use crate::pem::decode_pem;
-use crate::provider::Provider;
 
 /// receeve's scheme.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,12 +62,12 @@ impl Scheme for Receeve {
     type Key = ReceeveKey;
     type Claim<'r> = ReceeveClaim<'r>;
 
-    fn provider(&self) -> Provider {
-        Provider::Receeve
+    fn provider(&self) -> &str {
+        "receeve"
     }
     // Everything receeve signs is in the body.
 
-    fn signature_headers(&self) -> &'static [&'static str] {
+    fn signature_headers(&self) -> &[String] {
         &[]
     }
 

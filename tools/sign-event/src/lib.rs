@@ -1,14 +1,15 @@
 //! Make genuine (and forged) webhook deliveries the way each provider signs
-//! them, as API Gateway events: the sample events in `events/`, refreshed
-//! Codat samples for local runs, and events for your own keys.
+//! them, as API Gateway events: the sample events in `events/` (rendered
+//! again at the time of sending for local runs), and events for your own
+//! keys.
 
-mod refresh;
 mod request;
 mod samples;
 
-pub use refresh::{refresh_codat_event, RefreshError};
-pub use request::{api_gateway_event, sign, EventOptions, SignedRequest};
-pub use samples::{render, stale_samples, write_samples, Forgery, Sample, TestKeys, SAMPLES, SAMPLE_TIMESTAMP};
+pub use request::{api_gateway_event, preset_scheme, sign, EventOptions, SignedRequest, SAMPLE_SIGNED_URL};
+pub use samples::{
+    render, render_at, stale_samples, write_samples, Forgery, Sample, TestKeys, SAMPLES, SAMPLE_TIMESTAMP,
+};
 pub use webhook_receiver::signing::Message;
 
 use std::path::PathBuf;
@@ -27,9 +28,6 @@ pub enum ToolError {
     /// A key could not sign.
     #[error(transparent)]
     Signing(#[from] webhook_receiver::signing::SigningError),
-    /// An event could not be refreshed.
-    #[error(transparent)]
-    Refresh(#[from] RefreshError),
     /// JSON in or out.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

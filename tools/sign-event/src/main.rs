@@ -1,33 +1,33 @@
 //! `sign-event`: sign a webhook body the way its provider does and write the
-//! API Gateway event for it; regenerate or check `events/`; refresh a Codat
-//! event's timestamp.
+//! API Gateway event for it; regenerate or check `events/`; render one
+//! sample at the time it is sent.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sign_event::{
-    api_gateway_event, refresh_codat_event, sign, stale_samples, write_samples, EventOptions, Message, TestKeys,
-    ToolError,
+    api_gateway_event, preset_scheme, render_at, sign, stale_samples, write_samples, EventOptions, Message, TestKeys,
+    ToolError, SAMPLES,
 };
-use webhook_receiver::Provider;
 
 const USAGE: &str = "\
 usage:
   sign-event sign <provider> --key-file FILE --input-file FILE [--tenant ID] [--base64]
-                  [--codat-id ID] [--timestamp UNIX_SECONDS] [--out FILE]
-      Signs as <provider> (kravia, kaunt, receeve, smartkyc, codat) does and prints
-      an API Gateway HTTP API event. The input is the whole body, except Kravia's
-      `data` object and receeve's `payload` object, around which the body is built.
-      The key is the secret's text; for receeve, the PKCS#8 PEM private key.
+                  [--message-id ID] [--timestamp UNIX_SECONDS] [--signed-url URL] [--out FILE]
+      Signs as the preset <provider> (shared/providers.txt) does and prints an API
+      Gateway HTTP API event. The input is the whole body, except Kravia's `data`
+      object and receeve's `payload` object, around which the body is built. The key
+      is the secret's text; for a public-key scheme, the PKCS#8 PEM private key.
+      --signed-url is the URL a scheme that signs it (Square) was given.
   sign-event samples [--check] [--events-dir DIR]
       Regenerates every sample event from events/test-keys, or with --check lists
       the stale ones and fails.
   sign-event secret <provider> [--events-dir DIR]
       Prints what the provider's Secrets Manager secret holds for the test keys.
-  sign-event refresh --key-file FILE EVENT_FILE
-      Prints the Codat event with its timestamp set to now, re-signed if FILE's key
-      signed it (a forgery stays a forgery).";
+  sign-event sample <provider>/<name> [--timestamp UNIX_SECONDS] [--events-dir DIR]
+      Prints that sample event signed at the time given (now by default): genuine
+      samples stay genuine and forgeries forged.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,19 +49,20 @@ fn run(args: &[String]) -> Result<(), ToolError> {
     match command.as_str() {
         "sign" => {
             let provider = flags.positional(0, "provider")?;
-            let provider = Provider::from_name(&provider).ok_or_else(|| usage("unknown provider"))?;
+            let signed_url = flags.value("--signed-url").unwrap_or_default();
+            let scheme = preset_scheme(&provider, &signed_url)?;
             let key = read(&flags.path("--key-file")?)?;
             let input = read(&flags.path("--input-file")?)?;
-            let codat_id = flags.value("--codat-id").unwrap_or_else(|| "msg_local_1".to_owned());
+            let message_id = flags.value("--message-id").unwrap_or_else(|| "msg_local_1".to_owned());
             let timestamp = match flags.value("--timestamp") {
                 Some(text) => text.parse().map_err(|_| usage("--timestamp takes Unix seconds"))?,
                 None => now(),
             };
             let options = Message {
-                id: &codat_id,
+                id: &message_id,
                 timestamp,
             };
-            let request = sign(provider, key.trim(), input.trim_end_matches('\n'), &options)?;
+            let request = sign(&scheme, key.trim(), input.trim_end_matches('\n'), &options)?;
             let tenant = flags.value("--tenant");
             let event = api_gateway_event(
                 &request,
@@ -97,17 +98,23 @@ fn run(args: &[String]) -> Result<(), ToolError> {
         }
         "secret" => {
             let provider = flags.positional(0, "provider")?;
-            let provider = Provider::from_name(&provider).ok_or_else(|| usage("unknown provider"))?;
             let events_dir = PathBuf::from(flags.value("--events-dir").unwrap_or_else(|| "events".to_owned()));
-            let secret = TestKeys::new(events_dir.join("test-keys")).secret(provider)?;
+            let secret = TestKeys::new(events_dir.join("test-keys")).secret(&provider)?;
             output(secret.trim_end(), None)
         }
-        "refresh" => {
-            let key = read(&flags.path("--key-file")?)?;
-            let file = flags.positional(0, "EVENT_FILE")?;
-            let event: serde_json::Value = serde_json::from_str(&read(Path::new(&file))?)?;
-            let event = refresh_codat_event(event, key.trim(), now())?;
-            output(&serde_json::to_string_pretty(&event)?, None)
+        "sample" => {
+            let wanted = PathBuf::from(format!("{}.json", flags.positional(0, "<provider>/<name>")?));
+            let sample = SAMPLES
+                .iter()
+                .find(|sample| sample.relative_path() == wanted)
+                .ok_or_else(|| usage("no such sample: see events/<provider>/"))?;
+            let timestamp = match flags.value("--timestamp") {
+                Some(text) => text.parse().map_err(|_| usage("--timestamp takes Unix seconds"))?,
+                None => now(),
+            };
+            let events_dir = PathBuf::from(flags.value("--events-dir").unwrap_or_else(|| "events".to_owned()));
+            let keys = TestKeys::new(events_dir.join("test-keys"));
+            output(render_at(sample, &keys, timestamp)?.trim_end(), None)
         }
         other => Err(usage(&format!("unknown command {other:?}"))),
     }

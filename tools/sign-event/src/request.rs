@@ -1,33 +1,48 @@
 //! A signed webhook request and the API Gateway event that carries it.
 
 use webhook_receiver::encoding::encode_base64;
-use webhook_receiver::schemes::AnyScheme;
+use webhook_receiver::schemes::{AnyScheme, Preset, Scheme};
 use webhook_receiver::signing::{Message, Sign, SigningError};
-use webhook_receiver::Provider;
+
+use crate::ToolError;
+
+/// The URL the samples of presets that sign their URL (`{url}`, Square's)
+/// are signed for: what `SIGNED_URL` must say for them to verify
+/// (`scripts/local-run` sets it).
+pub const SAMPLE_SIGNED_URL: &str = "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/square";
+
+/// The scheme of the preset `name`, as a receiver whose `SIGNED_URL` is
+/// `signed_url` makes it.
+pub fn preset_scheme(name: &str, signed_url: &str) -> Result<AnyScheme, ToolError> {
+    let preset = Preset::named(name).ok_or_else(|| ToolError::Usage(format!("no preset is called {name:?}")))?;
+    preset
+        .scheme(|setting| (setting == "SIGNED_URL").then(|| signed_url.to_owned()))
+        .map_err(|problem| ToolError::Usage(format!("the {name} preset: {problem}")))
+}
 
 /// A webhook as its provider would send it: the body and the headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedRequest {
-    /// Which provider's function it is for.
-    pub provider: Provider,
+    /// Which provider's function it is for: its name.
+    pub provider: String,
     /// The exact body bytes (as text: every provider here sends JSON).
     pub body: String,
     /// Headers, lowercase names, in the order the provider sends them.
     pub headers: Vec<(String, String)>,
 }
 
-/// Signs `input` with `key` as `provider` does, through its scheme's
-/// signer (which alone knows the signature's headers): `input` is the whole
-/// body for Kaunt, Smart KYC and Codat; the `data` object for Kravia and the
-/// `payload` object for receeve, around which the provider builds the body.
-/// `key` is the secret's text (receeve: the PKCS#8 PEM private key);
-/// `message` is what Codat signs beside the body.
-pub fn sign(provider: Provider, key: &str, input: &str, message: &Message<'_>) -> Result<SignedRequest, SigningError> {
-    let signed = AnyScheme::for_provider(provider).sign(key, input.as_bytes(), message)?;
+/// Signs `input` with `key` as `scheme`'s provider does, through the
+/// scheme's signer (which alone knows the signature's headers): `input` is
+/// the whole body, except the `data` object for Kravia and the `payload`
+/// object for receeve, around which the provider builds the body. `key` is
+/// the secret's text, or a PKCS#8 PEM private key for a public-key scheme;
+/// `message` is the id and time a scheme signs beside the body.
+pub fn sign(scheme: &AnyScheme, key: &str, input: &str, message: &Message<'_>) -> Result<SignedRequest, SigningError> {
+    let signed = scheme.sign(key, input.as_bytes(), message)?;
     let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-    headers.extend(signed.headers.into_iter().map(|(name, value)| (name.to_owned(), value)));
+    headers.extend(signed.headers);
     Ok(SignedRequest {
-        provider,
+        provider: scheme.provider().to_owned(),
         body: String::from_utf8(signed.body).map_err(|_| SigningError::NotJsonText)?,
         headers,
     })
@@ -48,7 +63,7 @@ pub struct EventOptions<'a> {
 /// `POST /webhooks/<provider>[/{tenant}]`. Deterministic, so generated
 /// sample files don't change unless their inputs do.
 pub fn api_gateway_event(request: &SignedRequest, options: &EventOptions<'_>) -> serde_json::Value {
-    let provider = request.provider.as_str();
+    let provider = &request.provider;
     let (route, path) = match options.tenant {
         Some(tenant) => (
             format!("POST /webhooks/{provider}/{{tenant}}"),

@@ -4,15 +4,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use webhook_receiver::Provider;
-
-use crate::request::{api_gateway_event, sign, EventOptions};
-use crate::ToolError;
+use webhook_receiver::schemes::PRESETS;
 use webhook_receiver::signing::Message;
 
-/// The Codat timestamp samples are signed at. They expire after the
-/// receivers' tolerance; `scripts/local-run` refreshes them when it sends
-/// them (see [`crate::refresh_codat_event`]).
+use crate::request::{api_gateway_event, preset_scheme, sign, EventOptions, SAMPLE_SIGNED_URL};
+use crate::ToolError;
+
+/// The time the committed samples are signed at. Those of schemes that
+/// sign a timestamp expire after its tolerance: `scripts/local-run` sends
+/// each sample rendered again at the time it sends it ([`render_at`]).
 pub const SAMPLE_TIMESTAMP: u64 = 1_795_406_400;
 
 /// How a forged sample was forged.
@@ -33,8 +33,8 @@ pub enum Forgery {
 /// One sample event.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
-    /// Whose function it is for.
-    pub provider: Provider,
+    /// Whose function it is for: a preset's name.
+    pub provider: &'static str,
     /// File stem under `events/<provider>/`.
     pub name: &'static str,
     /// What [`sign`] takes: the body, Kravia's `data` or receeve's `payload`.
@@ -50,10 +50,10 @@ pub struct Sample {
 impl Sample {
     /// Where the sample lives below the events directory.
     pub fn relative_path(&self) -> PathBuf {
-        PathBuf::from(self.provider.as_str()).join(format!("{}.json", self.name))
+        PathBuf::from(self.provider).join(format!("{}.json", self.name))
     }
 
-    const fn genuine(provider: Provider, name: &'static str, input: &'static str) -> Sample {
+    const fn genuine(provider: &'static str, name: &'static str, input: &'static str) -> Sample {
         Sample {
             provider,
             name,
@@ -89,53 +89,53 @@ impl Sample {
 /// Every sample: two or more event types per provider, and one forgery.
 pub const SAMPLES: &[Sample] = &[
     Sample::genuine(
-        Provider::Kravia,
+        "kravia",
         "case-update",
         r#"{"timestamp":1795406400,"eventType":"CaseUpdate","claimId":123443}"#,
     )
     .for_tenant("acme"),
     Sample::genuine(
-        Provider::Kravia,
+        "kravia",
         "invoice-update",
         r#"{"timestamp":1795406460,"eventType":"InvoiceUpdate","invoiceId":98211,"creditor":"Bäckerei Müller"}"#,
     )
     .for_tenant("globex"),
     Sample::genuine(
-        Provider::Kravia,
+        "kravia",
         "forged",
         r#"{"timestamp":1795406400,"eventType":"CaseUpdate","claimId":666}"#,
     )
     .for_tenant("acme")
     .forged(Forgery::WrongKey("guessed-secret")),
     Sample::genuine(
-        Provider::Kaunt,
+        "kaunt",
         "proposal-completed",
         r#"{"Id":"2125d21e-49a3-44fe-bc2e-a74e4fbba446","Url":"https://api.kaunt.com/v1/tenants/a9f76627-30b0-4ea4-915e-882b6f5f189e/companies/kaunt/invoicecodingproposals/2125d21e-49a3-44fe-bc2e-a74e4fbba446","TenantId":"a9f76627-30b0-4ea4-915e-882b6f5f189e","CompanyName":"kaunt","CorrelationId":"e7f382eb-5339-45a7-ba57-64a6dd860338","EventType":"InvoiceCodingProposalProcessingCompleted"}"#,
     ),
     Sample::genuine(
-        Provider::Kaunt,
+        "kaunt",
         "document-ai-ready",
         r#"{"Id":"7d0c7a4e-1f4b-4a53-9c1e-2f6f1d0f9b11","Url":"https://api.kaunt.com/v1/tenants/a9f76627-30b0-4ea4-915e-882b6f5f189e/documentai/7d0c7a4e-1f4b-4a53-9c1e-2f6f1d0f9b11","TenantId":"a9f76627-30b0-4ea4-915e-882b6f5f189e","CompanyName":"kaunt","CorrelationId":"0b5e9d7e-8a40-4d8e-a0a4-1c2b3d4e5f60","EventType":"DocumentAIDocumentResultReady"}"#,
     )
     .base64(),
     Sample::genuine(
-        Provider::Kaunt,
+        "kaunt",
         "forged",
         r#"{"Id":"2125d21e-49a3-44fe-bc2e-a74e4fbba446","TenantId":"a9f76627-30b0-4ea4-915e-882b6f5f189e","EventType":"ModelReady"}"#,
     )
     .forged(Forgery::WrongKey("guessed-secret")),
     Sample::genuine(
-        Provider::Receeve,
+        "receeve",
         "claim-created",
         r#"{"details":{"messageType":"event.claim.created.v1","accountReference":"PDN-922-Oct14-0001","claimRef":"PDN-922-claim-Oct14-00010","receeveClaimRef":"PDN-922-claim-Oct14-00010","amount":501,"currency":"EUR","dueDate":"2021-10-07"},"messageId":"09feeb6f-350a-430a-a040-cd1c558cbc91","timestamp":"2021-10-14T15:33:16.848Z","user":{"id":"USER_ID","poolId":"POOL_ID","originator":"ClientAPI"}}"#,
     ),
     Sample::genuine(
-        Provider::Receeve,
+        "receeve",
         "claim-updated",
         r#"{"details":{"messageType":"event.claim.updated.v1","claimRef":"PDN-922-claim-Oct14-00010","amount":450,"currency":"EUR"},"messageId":"5b1f0c8e-2d7a-4c39-9f0e-7a6b5c4d3e21","timestamp":"2021-10-15T09:12:01.002Z"}"#,
     ),
     Sample::genuine(
-        Provider::Receeve,
+        "receeve",
         "forged",
         r#"{"details":{"messageType":"event.claim.created.v1","claimRef":"PDN-922-claim-Oct14-00011","amount":501,"currency":"EUR"},"messageId":"f3a4b5c6-0000-4000-8000-000000000001","timestamp":"2021-10-14T15:40:00.000Z"}"#,
     )
@@ -144,17 +144,17 @@ pub const SAMPLES: &[Sample] = &[
         to: r#""amount":5010"#,
     }),
     Sample::genuine(
-        Provider::SmartKyc,
+        "smartkyc",
         "submission-completed",
         r#"{"event":"submission.completed","timestamp":"2026-11-23T04:00:00Z","data":{"submissionId":"sub_123456","invitationId":"inv_123456","customerEmail":"customer@example.com","workflowId":"wf_123456","status":"completed","submittedAt":"2026-11-23T04:00:00Z"},"tenantId":"tenant_123456"}"#,
     ),
     Sample::genuine(
-        Provider::SmartKyc,
+        "smartkyc",
         "aml-match-found",
         r#"{"event":"aml.match.found","timestamp":"2026-11-23T04:01:00Z","data":{"submissionId":"sub_123456","matchType":"sanctions","matchScore":0.95,"matchedName":"John Doe","sourceList":"OFAC","riskLevel":"high"},"tenantId":"tenant_123456"}"#,
     ),
     Sample::genuine(
-        Provider::SmartKyc,
+        "smartkyc",
         "forged",
         r#"{"event":"submission.approved","timestamp":"2026-11-23T04:02:00Z","data":{"submissionId":"sub_654321","status":"rejected"},"tenantId":"tenant_123456"}"#,
     )
@@ -163,17 +163,17 @@ pub const SAMPLES: &[Sample] = &[
         to: r#""status":"approved""#,
     }),
     Sample::genuine(
-        Provider::Codat,
+        "codat",
         "read-completed",
         r#"{"id":"743ec94a-8aa4-44bb-8bd4-e1855ee0e74b","eventType":"read.completed","generatedDate":"2026-11-23T04:00:00Z","payload":{"referenceCompany":{"id":"0f6a2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b","name":"Toft stores"},"dataTypes":["invoices"]}}"#,
     ),
     Sample::genuine(
-        Provider::Codat,
+        "codat",
         "company-created",
         r#"{"id":"ba29118f-5406-4e59-b05c-ba307ca38d01","eventType":"company.created","generatedDate":"2026-11-23T04:05:00Z","payload":{"id":"0f6a2b3c-4d5e-4f60-8a9b-0c1d2e3f4a5b","name":"Toft stores"}}"#,
     ),
     Sample::genuine(
-        Provider::Codat,
+        "codat",
         "forged",
         r#"{"id":"11111111-2222-4333-8444-555555555555","eventType":"company.created","generatedDate":"2026-11-23T04:06:00Z","payload":{"id":"attacker","name":"Not Codat"}}"#,
     )
@@ -194,23 +194,23 @@ impl TestKeys {
 
     /// What the provider's Secrets Manager secret holds: for receeve the
     /// public key, for the others the shared secret (Kravia: one per tenant).
-    pub fn secret(&self, provider: Provider) -> Result<String, ToolError> {
+    pub fn secret(&self, provider: &str) -> Result<String, ToolError> {
         let file = match provider {
-            Provider::Kravia => "kravia.json",
-            Provider::Receeve => "receeve-public.pem",
-            Provider::Codat => "codat.txt",
-            Provider::SmartKyc => "smartkyc.txt",
-            _ => "kaunt.txt",
+            "kravia" => "kravia.json".to_owned(),
+            "receeve" | "wise" => "receeve-public.pem".to_owned(),
+            other => format!("{other}.txt"),
         };
         read(&self.dir.join(file))
     }
 
-    /// The key a provider signs with: receeve's private key, Kravia's key
-    /// for `tenant`, otherwise the shared secret.
-    pub fn signing_key(&self, provider: Provider, tenant: Option<&str>) -> Result<String, ToolError> {
+    /// The key a provider signs with: the RSA private key for receeve and
+    /// Wise, the P-256 one for SendGrid, Kravia's key for `tenant`,
+    /// otherwise the shared secret.
+    pub fn signing_key(&self, provider: &str, tenant: Option<&str>) -> Result<String, ToolError> {
         match provider {
-            Provider::Receeve => read(&self.dir.join("receeve-private.pem")),
-            Provider::Kravia => {
+            "receeve" | "wise" => read(&self.dir.join("receeve-private.pem")),
+            "sendgrid" => read(&self.dir.join("sendgrid-private.pem")),
+            "kravia" => {
                 let keys: BTreeMap<String, String> = serde_json::from_str(&self.secret(provider)?)?;
                 let tenant = tenant.unwrap_or("acme");
                 keys.get(tenant)
@@ -222,18 +222,27 @@ impl TestKeys {
     }
 }
 
-/// The event file's text for `sample`, signed with `keys`.
+/// The event file's text for `sample`, signed with `keys` at
+/// [`SAMPLE_TIMESTAMP`].
 pub fn render(sample: &Sample, keys: &TestKeys) -> Result<String, ToolError> {
+    render_at(sample, keys, SAMPLE_TIMESTAMP)
+}
+
+/// The event file's text for `sample`, signed with `keys` at `timestamp`
+/// (Unix seconds): a genuine sample stays genuine and a forgery forged,
+/// whenever it is sent.
+pub fn render_at(sample: &Sample, keys: &TestKeys, timestamp: u64) -> Result<String, ToolError> {
     let key = match sample.forgery {
         Some(Forgery::WrongKey(key)) => key.to_owned(),
         _ => keys.signing_key(sample.provider, sample.tenant)?,
     };
-    let codat_id = format!("msg_sample_{}", sample.name.replace('-', "_"));
+    let message_id = format!("msg_sample_{}", sample.name.replace('-', "_"));
     let options = Message {
-        id: &codat_id,
-        timestamp: SAMPLE_TIMESTAMP,
+        id: &message_id,
+        timestamp,
     };
-    let mut request = sign(sample.provider, &key, sample.input, &options)?;
+    let scheme = preset_scheme(sample.provider, SAMPLE_SIGNED_URL)?;
+    let mut request = sign(&scheme, &key, sample.input, &options)?;
     if let Some(Forgery::Tampered { from, to }) = sample.forgery {
         request.body = request.body.replacen(from, to, 1);
     }
@@ -279,8 +288,8 @@ pub fn stale_samples(events_dir: &Path, keys: &TestKeys) -> Result<Vec<PathBuf>,
             stale.push(path);
         }
     }
-    for provider in Provider::ALL {
-        let Ok(entries) = std::fs::read_dir(events_dir.join(provider.as_str())) else {
+    for preset in PRESETS {
+        let Ok(entries) = std::fs::read_dir(events_dir.join(preset.name)) else {
             continue;
         };
         for entry in entries.flatten() {

@@ -1,0 +1,224 @@
+//! The signed content of a described scheme: a template over the raw body
+//! and the request's named parts, checked once so that every request's
+//! content can be split back into its parts only one way.
+
+use super::DescriptionError;
+
+/// One piece of the signed content, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Text written in the template itself (`.`, `v0:`).
+    Text(String),
+    /// The raw body, exactly as received.
+    Body,
+    /// The message id, from its header.
+    Id,
+    /// The timestamp, as the request spells it (decimal digits).
+    Timestamp,
+    /// The URL the provider was given (`SIGNED_URL`): configuration, not
+    /// the request's.
+    Url,
+}
+
+/// A signed-content template such as `{id}.{timestamp}.{body}`.
+///
+/// Why the rules: a signature proves the bytes, not how they split into
+/// parts. If two parts that come from the request sat side by side, or an
+/// id could hold the text that follows it, one signed content could be
+/// read as two deliveries (Codat's id `x.1700000000` with a body of digits
+/// is the classic), and a captured signature would vouch for the second.
+/// So: the body appears exactly once and nothing from the request follows
+/// it; a timestamp is digits, so any text or body not starting with a digit
+/// ends it; an id is followed by text whose first character it may not
+/// contain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pieces: Vec<Piece>,
+    /// The first character of the text that follows `{id}`, which an id
+    /// may not contain: then that character's first appearance ends it.
+    id_terminator: Option<char>,
+    /// Whether `{timestamp}` is directly followed by `{body}`: then a body
+    /// that starts with a digit could be split another way.
+    timestamp_touches_body: bool,
+}
+
+impl Template {
+    /// Parses and checks `text`.
+    pub fn parse(text: &str) -> Result<Template, DescriptionError> {
+        let pieces = split(text)?;
+        let count = |wanted: &Piece| pieces.iter().filter(|piece| *piece == wanted).count();
+        if count(&Piece::Body) != 1 {
+            return Err(DescriptionError::new(
+                "the signed content must hold {body} exactly once: only what is signed is queued",
+            ));
+        }
+        for (piece, name) in [
+            (Piece::Id, "{id}"),
+            (Piece::Timestamp, "{timestamp}"),
+            (Piece::Url, "{url}"),
+        ] {
+            if count(&piece) > 1 {
+                return Err(DescriptionError::new(format!(
+                    "the signed content holds {name} more than once"
+                )));
+            }
+        }
+        let from_request = |piece: &Piece| matches!(piece, Piece::Body | Piece::Id | Piece::Timestamp);
+        let mut id_terminator = None;
+        let mut timestamp_touches_body = false;
+        let mut body_seen = false;
+        for (at, piece) in pieces.iter().enumerate() {
+            let next = pieces.get(at + 1);
+            match piece {
+                piece if body_seen && from_request(piece) => {
+                    return Err(DescriptionError::new(
+                        "nothing from the request may follow {body} in the signed content",
+                    ));
+                }
+                Piece::Body => body_seen = true,
+                Piece::Id => match next {
+                    Some(Piece::Text(text)) => id_terminator = text.chars().next(),
+                    _ => {
+                        return Err(DescriptionError::new(
+                            "{id} must be followed by text (such as `.`) in the signed content",
+                        ))
+                    }
+                },
+                Piece::Timestamp => match next {
+                    Some(Piece::Text(text)) if !text.starts_with(|c: char| c.is_ascii_digit()) => {}
+                    Some(Piece::Body) => timestamp_touches_body = true,
+                    _ => {
+                        return Err(DescriptionError::new(
+                            "{timestamp} must be followed by {body} or by text that doesn't start with a digit",
+                        ))
+                    }
+                },
+                Piece::Text(_) | Piece::Url => {}
+            }
+        }
+        Ok(Template {
+            pieces,
+            id_terminator,
+            timestamp_touches_body,
+        })
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> &[Piece] {
+        &self.pieces
+    }
+
+    /// Whether the template holds `piece`.
+    pub fn holds(&self, piece: &Piece) -> bool {
+        self.pieces.contains(piece)
+    }
+
+    /// Whether these request parts split the content only one way.
+    pub fn splits_one_way(&self, id: Option<&str>, body: &[u8]) -> bool {
+        let id_ok = match (&self.id_terminator, id) {
+            (Some(terminator), Some(id)) => !id.contains(*terminator),
+            _ => true,
+        };
+        let body_ok = !self.timestamp_touches_body || !body.first().is_some_and(u8::is_ascii_digit);
+        id_ok && body_ok
+    }
+}
+
+/// Splits the template's text into pieces; `{` and `}` only ever open and
+/// close a part's name.
+fn split(text: &str) -> Result<Vec<Piece>, DescriptionError> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let literal_end = rest.find(['{', '}']).unwrap_or(rest.len());
+        if literal_end > 0 {
+            pieces.push(Piece::Text(rest[..literal_end].to_owned()));
+            rest = &rest[literal_end..];
+            continue;
+        }
+        let close = match (rest.strip_prefix('{'), rest.find('}')) {
+            (Some(_), Some(close)) => close,
+            _ => {
+                return Err(DescriptionError::new(
+                    "a `{` or `}` in the signed content opens or closes no part",
+                ))
+            }
+        };
+        pieces.push(match &rest[1..close] {
+            "body" => Piece::Body,
+            "id" => Piece::Id,
+            "timestamp" => Piece::Timestamp,
+            "url" => Piece::Url,
+            other => {
+                return Err(DescriptionError::new(format!(
+                    "the signed content names {{{other}}}; the parts are {{body}}, {{id}}, {{timestamp}} and {{url}}"
+                )))
+            }
+        });
+        rest = &rest[close + 1..];
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_providers_templates_parse_into_their_pieces() {
+        let text = |t: &str| Piece::Text(t.to_owned());
+        let cases = [
+            ("{body}", vec![Piece::Body]),
+            (
+                "{id}.{timestamp}.{body}",
+                vec![Piece::Id, text("."), Piece::Timestamp, text("."), Piece::Body],
+            ),
+            ("{timestamp}.{body}", vec![Piece::Timestamp, text("."), Piece::Body]),
+            (
+                "v0:{timestamp}:{body}",
+                vec![text("v0:"), Piece::Timestamp, text(":"), Piece::Body],
+            ),
+            ("{url}{body}", vec![Piece::Url, Piece::Body]),
+            ("{timestamp}{body}", vec![Piece::Timestamp, Piece::Body]),
+            ("{body}{url}", vec![Piece::Body, Piece::Url]),
+        ];
+        for (template, pieces) in cases {
+            assert_eq!(Template::parse(template).unwrap().pieces(), pieces, "{template}");
+        }
+    }
+
+    #[test]
+    fn templates_that_sign_too_little_or_split_two_ways_are_refused() {
+        for template in [
+            "",
+            "{id}.{timestamp}",
+            "{body}.{body}",
+            "{timestamp}.{timestamp}.{body}",
+            "{body}.{id}",
+            "{body}{timestamp}",
+            "{id}{timestamp}.{body}",
+            "{id}{body}",
+            "{timestamp}1{body}",
+            "{timestamp}{id}.{body}",
+            "{body",
+            "body}",
+            "{{body}}",
+            "{Body}",
+            "{method}{body}",
+            "{none}",
+        ] {
+            assert!(Template::parse(template).is_err(), "{template}");
+        }
+    }
+
+    #[test]
+    fn an_id_holding_its_separator_or_a_body_of_digits_after_a_timestamp_splits_two_ways() {
+        let dotted = Template::parse("{id}.{timestamp}.{body}").unwrap();
+        assert!(dotted.splits_one_way(Some("msg_1"), b"5"));
+        assert!(!dotted.splits_one_way(Some("msg.1"), b"{}"));
+        let touching = Template::parse("{timestamp}{body}").unwrap();
+        assert!(touching.splits_one_way(None, b"{}"));
+        assert!(touching.splits_one_way(None, b""));
+        assert!(!touching.splits_one_way(None, b"12"));
+    }
+}

@@ -1,0 +1,151 @@
+"""Signs test deliveries the way each provider does, independently of the
+receivers' code: with the provider's own library where one can sign a
+delivery (svix, standardwebhooks, slack_sdk), otherwise with the provider's
+documented algorithm written out here (hmac, hashlib, and `cryptography`
+for the public-key schemes). Stripe, GitHub and Shopify sign with their own
+npm libraries in sign.mjs.
+
+Reads a JSON list of requests on stdin, each
+  {"preset", "key", "body", "id", "timestamp", "url"}
+(`key` is what the provider signs with: a secret's text, or a PEM private
+key), and writes a JSON list of deliveries, each {"body", "headers": [[name,
+value], ...], "signer"}. Run by functions/receiver/tests/presets.rs.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import sys
+from datetime import datetime, timezone
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from slack_sdk.signature import SignatureVerifier
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+from svix.webhooks import Webhook as SvixWebhook
+
+
+def mac(algorithm, key, message):
+    return hmac.new(key.encode(), message.encode(), algorithm)
+
+
+def hex_mac(key, message, algorithm=hashlib.sha256):
+    return mac(algorithm, key, message).hexdigest()
+
+
+def b64_mac(key, message):
+    return base64.b64encode(mac(hashlib.sha256, key, message).digest()).decode()
+
+
+def private_key(pem):
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def when(timestamp):
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+
+
+def kravia(r):
+    # MD5 over the `data` text, ":KRAVIA::" and the creditor's key; every
+    # sample here is ASCII, which .NET's ASCII encoding keeps as it is.
+    data = r["body"]
+    digest = hashlib.md5(f"{data}:KRAVIA::{r['key']}".encode()).hexdigest()
+    body = '{"header":{"algorithm":"MD5"},"data":' + data + ',"signature":"' + digest + '"}'
+    return body, [], "documented algorithm (MD5)"
+
+
+def receeve(r):
+    payload = r["body"]
+    signature = private_key(r["key"]).sign(payload.encode(), padding.PKCS1v15(), hashes.SHA256())
+    body = json.dumps({"payload": json.loads(payload), "signature": base64.b64encode(signature).decode(),
+                       "payloadAsString": payload}, separators=(",", ":"))
+    return body, [], "documented algorithm (cryptography, RSA PKCS#1 v1.5)"
+
+
+def standard(prefix, signer):
+    def sign(r):
+        signature = signer(r["key"]).sign(r["id"], when(r["timestamp"]), r["body"])
+        return r["body"], [[f"{prefix}-id", r["id"]], [f"{prefix}-timestamp", str(r["timestamp"])],
+                           [f"{prefix}-signature", signature]], signer.__module__.split(".")[0]
+    return sign
+
+
+def standard_webhooks(r):
+    if not r["key"].startswith("-----BEGIN"):
+        return standard("webhook", StandardWebhook)(r)
+    # v1a: Ed25519 over the same content, as the specification writes it;
+    # no released library signs v1a yet.
+    content = f"{r['id']}.{r['timestamp']}.{r['body']}".encode()
+    signature = base64.b64encode(private_key(r["key"]).sign(content)).decode()
+    return r["body"], [["webhook-id", r["id"]], ["webhook-timestamp", str(r["timestamp"])],
+                       ["webhook-signature", f"v1a,{signature}"]], "documented algorithm (cryptography, Ed25519)"
+
+
+def slack(r):
+    signature = SignatureVerifier(r["key"]).generate_signature(timestamp=str(r["timestamp"]), body=r["body"])
+    return r["body"], [["x-slack-request-timestamp", str(r["timestamp"])], ["x-slack-signature", signature]], "slack_sdk"
+
+
+def header(name, value_of, signer="documented algorithm (hmac)"):
+    def sign(r):
+        return r["body"], [[name, value_of(r)]], signer
+    return sign
+
+
+def timestamped(name, entry, separator, version, joiner):
+    def sign(r):
+        ts = str(r["timestamp"])
+        value = f"{entry}={ts}{separator}{version}={hex_mac(r['key'], ts + joiner + r['body'])}"
+        return r["body"], [[name, value]], "documented algorithm (hmac)"
+    return sign
+
+
+def sendgrid(r):
+    ts = str(r["timestamp"])
+    signature = private_key(r["key"]).sign((ts + r["body"]).encode(), ec.ECDSA(hashes.SHA256()))
+    return r["body"], [["x-twilio-email-event-webhook-timestamp", ts],
+                       ["x-twilio-email-event-webhook-signature", base64.b64encode(signature).decode()]], \
+        "documented algorithm (cryptography, ECDSA P-256)"
+
+
+def wise(r):
+    signature = private_key(r["key"]).sign(r["body"].encode(), padding.PKCS1v15(), hashes.SHA256())
+    return r["body"], [["x-signature-sha256", base64.b64encode(signature).decode()]], \
+        "documented algorithm (cryptography, RSA PKCS#1 v1.5)"
+
+
+SIGNERS = {
+    "kravia": kravia,
+    "kaunt": header("x-signature-sha256", lambda r: hex_mac(r["key"], r["body"])),
+    "receeve": receeve,
+    "smartkyc": header("x-smartkyc-signature", lambda r: hex_mac(r["key"], r["body"])),
+    # Codat sends through Svix.
+    "codat": standard("webhook", SvixWebhook),
+    "slack": slack,
+    "standard-webhooks": standard_webhooks,
+    "svix": standard("svix", SvixWebhook),
+    "paddle": lambda r: (r["body"], [["paddle-signature", f"ts={r['timestamp']};h1="
+                                      + hex_mac(r["key"], f"{r['timestamp']}:{r['body']}")]],
+                         "documented algorithm (hmac)"),
+    "mux": timestamped("mux-signature", "t", ",", "v1", "."),
+    "calendly": timestamped("calendly-webhook-signature", "t", ",", "v1", "."),
+    "square": header("x-square-hmacsha256-signature", lambda r: b64_mac(r["key"], r["url"] + r["body"])),
+    "sendgrid": sendgrid,
+    "wise": wise,
+    "paystack": header("x-paystack-signature", lambda r: hex_mac(r["key"], r["body"], hashlib.sha512)),
+    "onfido": header("x-sha2-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "lemonsqueezy": header("x-signature", lambda r: hex_mac(r["key"], r["body"])),
+}
+
+
+def main():
+    deliveries = []
+    for request in json.load(sys.stdin):
+        body, headers, signer = SIGNERS[request["preset"]](request)
+        deliveries.append({"body": body, "headers": headers, "signer": signer})
+    json.dump(deliveries, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
