@@ -29,13 +29,17 @@ from pathlib import Path
 from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
 from samcli.yamlhelper import yaml_parse
 
-from providers import providers
+from providers import presets, providers
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def expanded_template():
+def expanded_template(defaults=None):
+    """The template as CloudFormation expands it, with `defaults` in place
+    of the parameters' defaults."""
     template = yaml_parse((ROOT / "template.yaml").read_text())
+    for name, value in (defaults or {}).items():
+        template["Parameters"][name]["Default"] = value
     expanded = expand_language_extensions(template, {"AWS::Region": "us-east-1"}, enabled=True).expanded_template
     return expand_property_loops(expanded, expanded.get("Parameters") or {})
 
@@ -133,8 +137,8 @@ def check_receivers(template):
     problems = []
     names = template["Mappings"]["ProviderNames"]
     listed = sorted(row["Name"] for row in names.values())
-    if listed != sorted(providers()):
-        problems.append(f"ProviderNames names {listed}, shared/providers.txt {sorted(providers())}")
+    if listed != sorted(presets()):
+        problems.append(f"ProviderNames names {listed}, the presets are {sorted(presets())}")
     receivers = {name: function for name, function in functions(template)
                  if binary_of(name, function) == "receiver"}
     served = sorted(environment(function).get("PROVIDER") for function in receivers.values())
@@ -169,6 +173,34 @@ def check_receivers(template):
     return receivers
 
 
+def check_custom():
+    """Custom in Providers deploys the provider CustomProviderName and
+    CustomScheme describe, under its own name, as the presets are."""
+    name = "acme-pay"
+    template = expanded_template({"Providers": "Kaunt,Custom", "CustomProviderName": name})
+    function = template["Resources"].get("CustomFunction")
+    if function is None:
+        sys.exit("Custom in Providers deploys no CustomFunction")
+    env = environment(function)
+    text = json.dumps(function["Properties"])
+    problems = []
+    # The expansion resolves parameters to their defaults.
+    if env.get("PROVIDER") != "custom" or env.get("PROVIDER_NAME") not in ({"Ref": "CustomProviderName"}, name) \
+            or env.get("SCHEME") not in ({"Ref": "CustomScheme"}, ""):
+        problems.append(f"CustomFunction: PROVIDER, PROVIDER_NAME, SCHEME are {env}")
+    for wanted in [f"/{name}/*", f"/webhooks/{name}", f"/webhooks/{name}/{{tenant}}"]:
+        if wanted not in text:
+            problems.append(f"CustomFunction: nothing says {wanted}")
+    secret = json.dumps(template["Resources"]["CustomSecret"]["Properties"]["Name"])
+    if name not in secret:
+        problems.append(f"CustomSecret: named {secret}")
+    release = {key.upper(): value for key, value in environment(template["Resources"]["ReleaseFunction"]).items()}
+    if release.get("CUSTOM_SECRET_ID") != {"Ref": "CustomSecret"} or "CUSTOM_SCHEME" not in release:
+        problems.append("ReleaseFunction: no CUSTOM_SECRET_ID naming CustomSecret, or no CUSTOM_SCHEME")
+    if problems:
+        sys.exit("; ".join(problems))
+
+
 def check_alarms_and_timings(template):
     """What cfn-lint can't see: CloudWatch's 10 metrics per alarm, and the
     consumer's timings nesting as its idempotency protocol needs."""
@@ -194,10 +226,12 @@ def names():
                  f"only in functions/ {sorted(built - deployed)}")
     check_deploy_settings()
     receivers = check_receivers(template)
+    check_custom()
     check_alarms_and_timings(template)
     print(f"template.yaml deploys exactly the workspace's function binaries ({', '.join(sorted(built))}); "
           f"{len(receivers)} receivers, one per provider of shared/providers.txt, each with its own "
-          f"PROVIDER, secret, routes and quarantine prefix; each crate has its cargo-lambda deploy settings")
+          f"PROVIDER, secret, routes and quarantine prefix; a row for each of the {len(presets())} presets; "
+          f"Custom deploys a described provider under its own name; each crate has its cargo-lambda deploy settings")
 
 
 def target_dir():

@@ -1,17 +1,20 @@
 """The local end-to-end run behind scripts/local-run.
 
 Starts moto_server (Secrets Manager, SQS, DynamoDB, S3) and `cargo lambda watch`:
-one per provider, each serving the one receiver binary with that provider's
-PROVIDER and SECRET_ID (as each deployed function has its own), and one for
-the consumer and the release function; loads the test keys from
-events/test-keys, posts every sample event as a real HTTP request, and prints
-the answer and what reached the queue; then hands the queued envelopes to the
+one per preset, each serving the one receiver binary with that preset's
+PROVIDER and SECRET_ID (as each deployed function has its own), one for a
+custom provider described in events/custom/acme-pay.json (PROVIDER=custom,
+no Rust), and one for the consumer and the release function; loads the test
+keys from events/test-keys, posts every sample event (a genuine delivery and
+a forgery at least, for every preset) and the custom provider's as real HTTP
+requests, and prints the answer and what reached the queue; then hands the
+queued envelopes to the
 consumer, as SQS would, and once more to show duplicates skipped. Then the
 quarantine's story: deliveries signed with a key the secret doesn't hold yet
 are refused and kept; once the key is put in, the release function queues
-exactly those, and a forgery stays. Codat samples are re-signed for the current time as
-they are sent (their signed timestamp expires after five minutes; deployed
-receivers keep that limit). The functions log at TRACE into
+exactly those, and a forgery stays. Samples are signed again for the current
+time as they are sent (a signed timestamp expires after its scheme's
+tolerance; deployed receivers keep that limit). The functions log at TRACE into
 .local/watch-*.log, and the run checks that no key, signature or payload text
 is in it. Exits non-zero if anything is not as expected.
 """
@@ -19,6 +22,7 @@ is in it. Exits non-zero if anything is not as expected.
 import argparse
 import base64
 import hashlib
+import hmac
 import json
 import os
 import signal
@@ -33,11 +37,17 @@ from pathlib import Path
 
 import boto3
 
-from providers import providers
+from providers import presets
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
-PROVIDERS = providers()
+PROVIDERS = presets()
+# A provider with no preset: its scheme is described in JSON, nothing built.
+CUSTOM = "acme-pay"
+CUSTOM_SCHEME = (ROOT / "events" / "custom" / f"{CUSTOM}.json").read_text()
+CUSTOM_KEY = (ROOT / "events" / "test-keys" / f"{CUSTOM}.txt").read_text().strip()
+# What the presets that sign their URL (square) were given: the samples' URL.
+SIGNED_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/square"
 QUEUE_NAME = "verified-events"
 QUARANTINE_BUCKET = "local-quarantine"
 # The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.
@@ -238,6 +248,33 @@ def invoke(port, path, env):
     return answer["statusCode"], answer["body"]
 
 
+def custom_delivery(key, body):
+    """A delivery of the custom provider, signed as its description says,
+    written out here: HMAC-SHA256 over `<t>.<body>`, base64, in
+    `acme-signature: t=<t>;sig=<signature>`."""
+    timestamp = str(int(time.time()))
+    signature = base64.b64encode(hmac.new(key.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).digest())
+    return {"rawPath": f"/webhooks/{CUSTOM}", "body": body, "isBase64Encoded": False,
+            "headers": {"content-type": "application/json",
+                        "acme-signature": f"t={timestamp};sig={signature.decode()}"}}
+
+
+def custom_story(ports, sqs, queue_url):
+    """The custom provider: a genuine delivery queued under its name, a
+    forgery refused."""
+    unexpected = 0
+    body = '{"id":"evt_acme_1","kind":"payment.settled","amount":100}'
+    for name, key, expected in [("genuine", CUSTOM_KEY, (200, 1)), ("forged", "guessed-secret", (401, 0))]:
+        status, answer = post(custom_delivery(key, body), CUSTOM, ports)
+        queued = drain(sqs, queue_url)
+        ok = (status, len(queued)) == expected and all(json.loads(m["Body"])["provider"] == CUSTOM for m in queued)
+        unexpected += not ok
+        print(f"{'ok ' if ok else '!! '}{CUSTOM} (PROVIDER=custom, events/custom/{CUSTOM}.json), {name}: {status} {answer}")
+        for message in queued:
+            print(f"{' ' * 6}queued: {describe(message)}")
+    return unexpected
+
+
 # Payload text from the samples that must never reach a log (personal data,
 # references, names); ids that identify an event or the resource to fetch
 # (event ids, submission and proposal ids) are logged on purpose.
@@ -258,12 +295,15 @@ def secret_strings():
             needles.append(secret)
         for path in (ROOT / "events" / provider).glob("*.json"):
             event = json.loads(path.read_text())
-            needles += [v for k, v in event["headers"].items() if "signature" in k]
+            # Signature headers: `…signature…`, Shopify's `…hmac…`, Onfido's `…sha2…`.
+            needles += [v for k, v in event["headers"].items() if any(w in k for w in ("signature", "hmac", "sha"))]
             body = event["body"]
             body = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
-            signature = json.loads(body).get("signature")
+            parsed = json.loads(body)
+            signature = parsed.get("signature") if isinstance(parsed, dict) else None
             if signature:
                 needles.append(signature)
+    needles.append(CUSTOM_KEY)
     return [n for n in needles if len(n) >= 8]
 
 
@@ -295,7 +335,7 @@ def main():
     args = parser.parse_args()
     LOG_DIR.mkdir(exist_ok=True)
     moto_port = free_port()
-    ports = {name: free_port() for name in [*PROVIDERS, FUNCTIONS]}
+    ports = {name: free_port() for name in [*PROVIDERS, CUSTOM, FUNCTIONS]}
     endpoint = f"http://127.0.0.1:{moto_port}"
     env = {**os.environ,
            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -327,19 +367,25 @@ def main():
                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
         for provider in PROVIDERS:
             secrets.create_secret(Name=f"webhooks/local/{provider}", SecretString=sign_event("secret", provider))
+        secrets.create_secret(Name=f"webhooks/local/{CUSTOM}", SecretString=CUSTOM_KEY)
         print(f"moto on {endpoint}: queue {queue_url}, secrets webhooks/local/<provider> from events/test-keys")
 
         env["QUEUE_URL"] = queue_url
         env["QUARANTINE_BUCKET"] = QUARANTINE_BUCKET
         # One `cargo lambda watch` per provider, as each deployed function
         # is the one binary with its own PROVIDER and SECRET_ID.
+        env["SIGNED_URL"] = SIGNED_URL
         for name, port in ports.items():
-            served = [] if name == FUNCTIONS else ["--env-var", f"PROVIDER={name},SECRET_ID=webhooks/local/{name}"]
+            served = {FUNCTIONS: [], CUSTOM: ["--env-var", f"PROVIDER=custom,PROVIDER_NAME={name},SECRET_ID=webhooks/local/{name}"]}
+            served = served.get(name, ["--env-var", f"PROVIDER={name},SECRET_ID=webhooks/local/{name}"])
             command = ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", str(port), *served]
-            watches.append((name, start(f"watch-{name}", command, env)))
+            # The description is JSON, with commas: it travels in the
+            # environment rather than in --env-var, which splits on them.
+            watch_env = {**env, "SCHEME": CUSTOM_SCHEME} if name == CUSTOM else env
+            watches.append((name, start(f"watch-{name}", command, watch_env)))
         for (name, watch), port in zip(watches, ports.values()):
             wait_for_port(port, 120, watch, f"watch-{name}")
-        print(f"cargo lambda watch: the receiver for each provider, the consumer and release "
+        print(f"cargo lambda watch: the receiver for each preset and for {CUSTOM}, the consumer and release "
               f"(ports {json.dumps(ports)}; function logs: .local/watch-*.log)\n")
 
         unexpected = 0
@@ -361,6 +407,8 @@ def main():
                     print(f"{' ' * 6}queued: {describe(message)}")
                 if not queued:
                     print(f"{' ' * 6}queued: nothing")
+
+        unexpected += custom_story(ports, sqs, queue_url)
 
         # An event lambda_http can't turn into a request (it panics on a
         # scheme that doesn't make a URL): answered 400, and the function
@@ -403,7 +451,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 1 + len(PROVIDERS) + 2 + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 2 + 1 + len(PROVIDERS) + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

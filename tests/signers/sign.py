@@ -67,7 +67,7 @@ def standard(prefix, signer):
     def sign(r):
         signature = signer(r["key"]).sign(r["id"], when(r["timestamp"]), r["body"])
         return r["body"], [[f"{prefix}-id", r["id"]], [f"{prefix}-timestamp", str(r["timestamp"])],
-                           [f"{prefix}-signature", signature]], signer.__module__.split(".")[0]
+                           [f"{prefix}-signature", signature]], f"{signer.__module__.split('.')[0]} (PyPI), Webhook.sign"
     return sign
 
 
@@ -84,7 +84,8 @@ def standard_webhooks(r):
 
 def slack(r):
     signature = SignatureVerifier(r["key"]).generate_signature(timestamp=str(r["timestamp"]), body=r["body"])
-    return r["body"], [["x-slack-request-timestamp", str(r["timestamp"])], ["x-slack-signature", signature]], "slack_sdk"
+    return r["body"], [["x-slack-request-timestamp", str(r["timestamp"])], ["x-slack-signature", signature]], \
+        "slack_sdk (PyPI), SignatureVerifier.generate_signature"
 
 
 def header(name, value_of, signer="documented algorithm (hmac)"):

@@ -135,8 +135,9 @@ pub fn setting_in_any_case(
 }
 
 /// The schemes this release serves, each with its secret's id, read
-/// through `lookup`: every preset whose `<PRESET>_SECRET_ID` is set, and the
-/// custom provider `CUSTOM_PROVIDER_NAME` names. Each is made exactly as its
+/// through `lookup`: every preset whose `<PRESET>_SECRET_ID` is set, and,
+/// when `CUSTOM_SECRET_ID` is, the custom provider `CUSTOM_PROVIDER_NAME`
+/// and `CUSTOM_SCHEME` describe. Each is made exactly as its
 /// receiver makes it (the same description, the same `SIGNED_URL`), so that
 /// what verifies here is what would have verified there.
 fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnyScheme, String)>, ConfigError> {
@@ -154,7 +155,8 @@ fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnySc
         })?;
         served.push((scheme, secret_id));
     }
-    if let Some(name) = set("CUSTOM_PROVIDER_NAME") {
+    if let Some(secret_id) = set("CUSTOM_SECRET_ID") {
+        let name = set("CUSTOM_PROVIDER_NAME").ok_or(ConfigError::Missing("CUSTOM_PROVIDER_NAME"))?;
         let scheme = scheme_from_settings(|setting| match setting {
             "PROVIDER" => Some("custom".to_owned()),
             "PROVIDER_NAME" => Some(name.clone()),
@@ -162,7 +164,6 @@ fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnySc
             "SIGNED_URL" => lookup("CUSTOM_SIGNED_URL"),
             _ => None,
         })?;
-        let secret_id = set("CUSTOM_SECRET_ID").ok_or(ConfigError::Missing("CUSTOM_SECRET_ID"))?;
         served.push((scheme, secret_id));
     }
     Ok(served)
@@ -599,6 +600,54 @@ mod tests {
             .map(|(key, value)| (key.into(), value.into()))
             .collect::<Vec<_>>()
             .into_iter()
+    }
+
+    /// The settings `pairs` give.
+    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
+    #[test]
+    fn presets_and_a_custom_provider_are_served_as_their_receivers_serve_them() {
+        let scheme = r#"{"signature":{"header":"x-sig"},"algorithms":[{"algorithm":"hmac-sha256","encoding":"hex","key":{"form":"text"}}],"signed":"{url}{body}"}"#;
+        let settings = [
+            ("KAUNT_SECRET_ID", "webhooks/kaunt"),
+            ("SQUARE_SECRET_ID", "webhooks/square"),
+            ("SQUARE_SIGNED_URL", "https://hooks.example.com/webhooks/square"),
+            ("CUSTOM_SECRET_ID", "webhooks/acme-pay"),
+            ("CUSTOM_PROVIDER_NAME", "acme-pay"),
+            ("CUSTOM_SCHEME", scheme),
+            ("CUSTOM_SIGNED_URL", "https://hooks.example.com/webhooks/acme-pay"),
+        ];
+        let served = schemes_served(&lookup(&settings)).unwrap();
+        let names: Vec<(&str, &str)> = served
+            .iter()
+            .map(|(scheme, secret)| (scheme.provider(), secret.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("kaunt", "webhooks/kaunt"),
+                ("square", "webhooks/square"),
+                ("acme-pay", "webhooks/acme-pay")
+            ]
+        );
+        // What a receiver refuses to start with, the release refuses too.
+        let unsigned_url = &settings[..2];
+        assert!(schemes_served(&lookup(unsigned_url)).is_err());
+        let nameless = [("CUSTOM_SECRET_ID", "webhooks/acme-pay"), ("CUSTOM_SCHEME", scheme)];
+        assert_eq!(
+            schemes_served(&lookup(&nameless)).err(),
+            Some(ConfigError::Missing("CUSTOM_PROVIDER_NAME"))
+        );
+        // A name and scheme with no secret serve nothing (the template sets
+        // them whether or not Custom is deployed).
+        assert!(schemes_served(&lookup(&settings[4..6])).unwrap().is_empty());
     }
 
     #[test]

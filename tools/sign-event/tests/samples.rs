@@ -41,19 +41,17 @@ fn every_sample_parses_as_a_lambda_http_request() {
 }
 
 #[test]
-fn each_provider_has_two_event_types_and_a_forgery() {
-    let with_samples: Vec<&str> = PRESETS
-        .iter()
-        .map(|preset| preset.name)
-        .filter(|name| SAMPLES.iter().any(|s| s.provider == *name))
-        .collect();
-    for provider in with_samples {
-        let samples: Vec<_> = SAMPLES.iter().filter(|s| s.provider == provider).collect();
-        assert!(
-            samples.iter().filter(|s| s.forgery.is_none()).count() >= 2,
-            "{provider}"
-        );
-        assert!(samples.iter().any(|s| s.forgery.is_some()), "{provider}");
+fn each_preset_has_a_genuine_sample_and_a_forgery_and_the_five_two_event_types() {
+    for preset in PRESETS {
+        let samples: Vec<_> = SAMPLES.iter().filter(|s| s.provider == preset.name).collect();
+        let genuine = samples.iter().filter(|s| s.forgery.is_none()).count();
+        let wanted = if ["kravia", "kaunt", "receeve", "smartkyc", "codat"].contains(&preset.name) {
+            2
+        } else {
+            1
+        };
+        assert!(genuine >= wanted, "{}", preset.name);
+        assert!(samples.iter().any(|s| s.forgery.is_some()), "{}", preset.name);
     }
 }
 

@@ -1,0 +1,312 @@
+//! Every preset through the real receiver binary (as Lambda runs it, with
+//! moto as AWS), proven against the providers' own signers: the official
+//! library where one can sign a delivery, else the documented algorithm
+//! written out in `tests/signers/sign.py` (never this crate's signer). For
+//! each preset a genuine delivery is accepted and queued under the preset's
+//! name; a tampered one, one signed with another key, a stale one (where
+//! the scheme signs a time) and one whose signature header came twice are
+//! refused with a 401 and nothing queued.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use coldstart::function::as_lambda_starts_it;
+use coldstart::runtime_api::RuntimeApi;
+use integration_tests::{moto, requests, workspace_dir, Fixture};
+use serde_json::{json, Value};
+use sign_event::SignedRequest;
+
+/// The URL the `{url}` presets (Square) were given.
+const SIGNED_URL: &str = "https://hooks.example.com/webhooks/square";
+
+/// A body every described preset can read its event's facts from.
+const BODY: &str = r#"{"id":"evt_it_1","event_id":"evt_it_1","type":"test.event","event":"test.event","event_type":"test.event","EventType":"test.event","eventType":"test.event","meta":{"event_name":"test.event"},"payload":{"action":"test.event"},"data":{"amount":100}}"#;
+
+fn testdata(name: &str) -> String {
+    std::fs::read_to_string(workspace_dir().join("shared/testdata").join(name)).unwrap()
+}
+
+fn test_key(name: &str) -> String {
+    std::fs::read_to_string(workspace_dir().join("events/test-keys").join(name)).unwrap()
+}
+
+/// A PEM public key's DER as one base64 line, as SendGrid hands it out.
+fn der_base64(pem: &str) -> String {
+    pem.lines().filter(|line| !line.starts_with("-----")).collect()
+}
+
+/// One preset's test: what the receiver's secret holds, the key the
+/// provider signs with, another key of the same kind, the body (Kravia's
+/// `data`, receeve's `payload`), and the event type the envelope must say.
+struct Case {
+    preset: &'static str,
+    secret: String,
+    signing_key: String,
+    other_key: String,
+    input: &'static str,
+    event_type: Option<&'static str>,
+    /// The scheme's timestamp tolerance, when it signs a time.
+    tolerance: Option<u64>,
+}
+
+fn cases() -> Vec<Case> {
+    let hmac = |preset, event_type, tolerance| Case {
+        preset,
+        secret: format!("{preset}-integration-secret"),
+        signing_key: format!("{preset}-integration-secret"),
+        other_key: "a-key-the-receiver-has-not".to_owned(),
+        input: BODY,
+        event_type,
+        tolerance,
+    };
+    let whsec = |seed: &str| format!("whsec_{}", sign_event_base64(seed.as_bytes()));
+    let standard = |preset| Case {
+        preset,
+        secret: whsec("integration-key-of-32-bytes-long"),
+        signing_key: whsec("integration-key-of-32-bytes-long"),
+        other_key: whsec("another-key-of-32-bytes-long-too"),
+        input: BODY,
+        event_type: Some("test.event"),
+        tolerance: Some(300),
+    };
+    let rsa = |preset, input, event_type| Case {
+        preset,
+        secret: testdata("rsa-public.pem"),
+        signing_key: testdata("rsa-private.pem"),
+        other_key: test_key("receeve-private.pem"),
+        input,
+        event_type,
+        tolerance: None,
+    };
+    vec![
+        Case {
+            other_key: "another-creditors-key".to_owned(),
+            input: r#"{"timestamp":1795406400,"eventType":"CaseUpdate","claimId":7}"#,
+            event_type: Some("CaseUpdate"),
+            ..hmac("kravia", None, None)
+        },
+        hmac("kaunt", Some("test.event"), None),
+        rsa(
+            "receeve",
+            r#"{"details":{"messageType":"event.claim.updated.v1"},"messageId":"m-it-1"}"#,
+            Some("event.claim.updated.v1"),
+        ),
+        hmac("smartkyc", Some("test.event"), None),
+        standard("codat"),
+        hmac("stripe", Some("test.event"), Some(300)),
+        hmac("github", None, None),
+        hmac("shopify", None, None),
+        hmac("slack", Some("test.event"), Some(300)),
+        standard("standard-webhooks"),
+        // Standard Webhooks' asymmetric v1a, from a secret that holds both
+        // kinds of key.
+        Case {
+            secret: format!(
+                "{} {}",
+                whsec("integration-key-of-32-bytes-long"),
+                testdata("ed25519-signing-public.whpk").trim()
+            ),
+            signing_key: testdata("ed25519-signing-private.pem"),
+            other_key: testdata("ed25519-other-private.pem"),
+            ..standard("standard-webhooks")
+        },
+        standard("svix"),
+        hmac("paddle", Some("test.event"), Some(5)),
+        hmac("mux", Some("test.event"), Some(300)),
+        hmac("calendly", Some("test.event"), Some(180)),
+        hmac("square", Some("test.event"), None),
+        Case {
+            secret: der_base64(&testdata("ec-public.pem")),
+            signing_key: testdata("ec-private.pem"),
+            other_key: testdata("ec-other-private.pem"),
+            ..hmac("sendgrid", None, Some(300))
+        },
+        rsa("wise", BODY, Some("test.event")),
+        hmac("paystack", Some("test.event"), None),
+        hmac("onfido", Some("test.event"), None),
+        hmac("lemonsqueezy", Some("test.event"), None),
+    ]
+}
+
+fn sign_event_base64(bytes: &[u8]) -> String {
+    webhook_receiver::encoding::encode_base64(bytes)
+}
+
+/// What one signer was asked for.
+#[derive(Clone)]
+struct Request {
+    key: String,
+    timestamp: u64,
+}
+
+/// Deliveries signed by the providers' signers: `sign.mjs` for the
+/// presets whose npm library signs, `sign.py` for the others.
+fn signed(case: &Case, requests: &[Request]) -> Vec<(SignedRequest, String)> {
+    let node = matches!(case.preset, "stripe" | "github" | "shopify");
+    let asked: Vec<Value> = requests
+        .iter()
+        .map(|request| {
+            json!({"preset": case.preset, "key": request.key, "body": case.input, "id": "msg_it_1",
+                   "timestamp": request.timestamp, "url": SIGNED_URL})
+        })
+        .collect();
+    let root = workspace_dir();
+    let mut command = if node {
+        let mut node = Command::new("node");
+        node.arg(root.join("tests/signers/sign.mjs"));
+        node
+    } else {
+        let mut python = Command::new(root.join(".venv/bin/python"));
+        python.arg(root.join("tests/signers/sign.py"));
+        python
+    };
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(Value::from(asked).to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}: the signer failed", case.preset);
+    let deliveries: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    deliveries
+        .into_iter()
+        .map(|delivery| {
+            let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+            headers.extend(delivery["headers"].as_array().unwrap().iter().map(|pair| {
+                (
+                    pair[0].as_str().unwrap().to_owned(),
+                    pair[1].as_str().unwrap().to_owned(),
+                )
+            }));
+            let request = SignedRequest {
+                provider: case.preset.to_owned(),
+                body: delivery["body"].as_str().unwrap().to_owned(),
+                headers,
+            };
+            (request, delivery["signer"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// The receiver binary for `case`'s preset, as Lambda starts it.
+fn start(api: &RuntimeApi, case: &Case, fixture: &Fixture) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
+    as_lambda_starts_it(&mut command, api, "preset-under-test");
+    command
+        .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
+        .env("PROVIDER", case.preset)
+        .env("SECRET_ID", &fixture.secret_id)
+        .env("QUEUE_URL", &fixture.queue_url)
+        .env("SIGNED_URL", SIGNED_URL)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// The status of the binary's answer to `event`.
+fn status(api: &RuntimeApi, event: &Value) -> u64 {
+    let outcome = api.invoke(&event.to_string(), Duration::from_secs(20)).unwrap();
+    assert_eq!(outcome.kind, "response", "{}", outcome.body);
+    let answer: Value = serde_json::from_str(&outcome.body).unwrap();
+    answer["statusCode"].as_u64().unwrap()
+}
+
+/// The signature header a preset sends last, twice: as API Gateway's HTTP
+/// API joins a repeated header (with a comma) and as a REST API keeps it
+/// (two values).
+fn with_signature_twice(signed: &SignedRequest) -> [Value; 2] {
+    let (name, value) = signed.headers.last().unwrap().clone();
+    let mut joined = requests::http_api_json(signed, None, false);
+    joined["headers"][&name] = Value::from(format!("{value},{value}"));
+    let mut repeated = requests::rest_api_json(signed, "t1");
+    let upper = name.to_uppercase();
+    repeated["multiValueHeaders"][&upper] = json!([value, value]);
+    [joined, repeated]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
+    let mut signers = Vec::new();
+    for case in cases() {
+        let fixture = Fixture::new(&format!("preset-{}", case.preset)).await;
+        fixture.put_secret(&case.secret).await;
+        let now = now();
+        let mut asked = vec![
+            Request {
+                key: case.signing_key.clone(),
+                timestamp: now,
+            },
+            Request {
+                key: case.other_key.clone(),
+                timestamp: now,
+            },
+        ];
+        if let Some(tolerance) = case.tolerance {
+            asked.push(Request {
+                key: case.signing_key.clone(),
+                timestamp: now - tolerance - 120,
+            });
+        }
+        let deliveries = signed(&case, &asked);
+        let (genuine, signer) = deliveries[0].clone();
+        signers.push((case.preset, signer));
+        let mut tampered = genuine.clone();
+        tampered.body = tampered.body.replacen("event", "evenT", 1);
+        assert_ne!(tampered.body, genuine.body);
+        let mut forgeries = vec![
+            ("tampered", requests::http_api_json(&tampered, None, false)),
+            (
+                "signed with another key",
+                requests::http_api_json(&deliveries[1].0, None, false),
+            ),
+        ];
+        if let Some((stale, _)) = deliveries.get(2) {
+            forgeries.push(("stale", requests::http_api_json(stale, None, false)));
+        }
+        if genuine.headers.len() > 1 {
+            let [joined, repeated] = with_signature_twice(&genuine);
+            forgeries.push(("signature header joined twice", joined));
+            forgeries.push(("signature header repeated", repeated));
+        }
+
+        let api = RuntimeApi::start();
+        let mut child = start(&api, &case, &fixture);
+        api.first_poll(Duration::from_secs(20))
+            .expect("the receiver never asked for an event");
+        let genuine_event = requests::http_api_json(&genuine, None, false);
+        let (what, preset) = ("genuine", case.preset);
+        let answered = tokio::task::block_in_place(|| status(&api, &genuine_event));
+        assert_eq!(answered, 200, "{preset}: {what}");
+        let queued = fixture.drain().await;
+        assert_eq!(queued.len(), 1, "{preset}: {what}");
+        assert_eq!(queued[0].envelope.provider, preset);
+        assert_eq!(queued[0].attributes["provider"], preset);
+        assert_eq!(queued[0].envelope.event_type.as_deref(), case.event_type, "{preset}");
+        for (what, event) in forgeries {
+            let answered = tokio::task::block_in_place(|| status(&api, &event));
+            assert_eq!(answered, 401, "{preset}: {what}");
+            assert!(fixture.drain().await.is_empty(), "{preset}: {what} was queued");
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    // The README's presets table names each preset's signer.
+    let readme = std::fs::read_to_string(workspace_dir().join("README.md")).unwrap();
+    for (preset, signer) in signers {
+        assert!(
+            readme
+                .lines()
+                .any(|line| line.starts_with(&format!("| `{preset}` |")) && line.contains(&signer)),
+            "the README's presets table lacks {preset}'s signer, {signer}"
+        );
+    }
+}
