@@ -61,6 +61,10 @@ pub mod secrets {
     pub const RECEEVE_EC_PRIVATE: &str = include_str!("../../shared/testdata/ec-private.pem");
     /// Smart KYC.
     pub const SMARTKYC: &str = include_str!("../../events/test-keys/smartkyc.txt");
+    /// An Ed25519 public key, for described schemes.
+    pub const ED25519: &str = include_str!("../../shared/testdata/ed25519-signing-public.pem");
+    /// Its private key.
+    pub const ED25519_PRIVATE: &str = include_str!("../../shared/testdata/ed25519-signing-private.pem");
     /// Codat.
     pub const CODAT: &str = include_str!("../../events/test-keys/codat.txt");
 }
@@ -156,6 +160,35 @@ pub struct SchemeInput {
     pub unsigned_member: Option<(String, String)>,
     /// The body (for Kravia and receeve, the signed part of it when genuine).
     pub body: Vec<u8>,
+}
+
+/// A described scheme and a delivery for it: a preset's description, or
+/// the fuzzer's own text; signed or made up; perhaps changed after signing.
+#[derive(Debug, Arbitrary)]
+pub struct DescribedInput {
+    /// Which preset's description to start from.
+    pub preset: u8,
+    /// The fuzzer's description, in place of the preset's.
+    pub text: Option<String>,
+    /// The delivery (signed with a key the description suits when genuine).
+    pub delivery: SchemeInput,
+    /// A byte to change after signing: in the body (or else a header),
+    /// which header, where, and to what.
+    pub tamper: Option<(bool, u8, u16, u8)>,
+}
+
+/// The description `input` names: its own text, or a described preset's.
+pub fn description_text(input: &DescribedInput) -> String {
+    if let Some(text) = &input.text {
+        return text.clone();
+    }
+    let described: Vec<&str> = webhook_receiver::schemes::PRESETS
+        .iter()
+        .filter_map(Preset::description)
+        .collect();
+    described
+        .get(usize::from(input.preset) % described.len().max(1))
+        .map_or_else(String::new, |text| (*text).to_owned())
 }
 
 /// Runs one delivery through `scheme` exactly as the receiver does (claim,

@@ -3,10 +3,10 @@
 //! signer, which the unit tests check against published vectors).
 
 use lambda_http::http::HeaderMap;
-use webhook_receiver::schemes::{Kravia, Receeve, Scheme};
+use webhook_receiver::schemes::{Described, Kravia, Receeve, Scheme};
 use webhook_receiver::signing::{Message, Sign, SignedDelivery, NO_MESSAGE};
 
-use crate::{header_map, preset, secrets, Origin, SchemeInput, NOW_SECS, TOLERANCE_SECS};
+use crate::{header_map, preset, secrets, DescribedInput, Origin, SchemeInput, NOW_SECS, TOLERANCE_SECS};
 
 /// A delivery ready for a verifier.
 pub struct Signed {
@@ -182,4 +182,102 @@ fn json_text(bytes: &[u8]) -> Option<&str> {
     serde_json::from_str::<&serde_json::value::RawValue>(text)
         .ok()
         .map(|_| text)
+}
+
+/// Key pairs a described scheme's receiver may hold, one per kind of key
+/// a description can name: (the secret's text, what signs).
+const KEY_PAIRS: [(&str, &str); 7] = [
+    ("fuzz-key", "fuzz-key"),
+    ("ZnV6ei1rZXk=", "ZnV6ei1rZXk="),
+    ("66757a7a2d6b6579", "66757a7a2d6b6579"),
+    ("whsec_ZnV6ei1rZXk=", "whsec_ZnV6ei1rZXk="),
+    (secrets::RECEEVE_RSA, secrets::RECEEVE_RSA_PRIVATE),
+    (secrets::RECEEVE_EC, secrets::RECEEVE_EC_PRIVATE),
+    (secrets::ED25519, secrets::ED25519_PRIVATE),
+];
+
+/// A delivery for a described scheme, with the secret its receiver holds:
+/// signed as the description says with the first key pair that suits it,
+/// then (when the fuzzer asks) one byte of its body or of one of its
+/// headers changed, which must make it a forgery. `None` when no key suits.
+pub fn described(input: &DescribedInput, scheme: &Described) -> Option<(String, Signed)> {
+    let timestamp = NOW_SECS.saturating_add_signed(i64::from(input.delivery.skew_secs));
+    let message = Message {
+        id: &input.delivery.message_id,
+        timestamp,
+    };
+    let (secret, signed) = KEY_PAIRS.iter().find_map(|(secret, signing)| {
+        scheme.parse_key(secret.trim()).ok()?;
+        let signed = scheme.sign(signing, &input.delivery.body, &message).ok()?;
+        Some(((*secret).to_owned(), signed))
+    })?;
+    if !input.delivery.genuine {
+        return Some((secret, forged(&input.delivery)));
+    }
+    let mut body = signed.body.clone();
+    let mut headers = signed.headers.clone();
+    // Ids and timestamps a provider would send: visible ASCII, no
+    // separators (a description's `{id}` is followed by text the id may not
+    // hold), and fresh. Anything else may be refused, and that is right.
+    let plain_id = !input.delivery.message_id.is_empty()
+        && input
+            .delivery
+            .message_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let fresh = u64::from(input.delivery.skew_secs.unsigned_abs()) < 5;
+    // A body of digits right after a timestamp could be split another way.
+    let digit_first = input.delivery.body.first().is_some_and(u8::is_ascii_digit);
+    let mut origin = if plain_id && fresh && !digit_first {
+        Origin::Genuine
+    } else {
+        Origin::SignedOddly
+    };
+    if let Some((in_body, which, position, byte)) = input.tamper {
+        let changed = if in_body || headers.is_empty() {
+            change_byte(&mut body, position, byte)
+        } else {
+            let index = usize::from(which) % headers.len();
+            let mut value = std::mem::take(&mut headers[index].1).into_bytes();
+            let changed = change_byte(&mut value, position, byte);
+            headers[index].1 = String::from_utf8_lossy(&value).into_owned();
+            changed
+        };
+        origin = match changed {
+            // Hex and prefixes are read in either letter case: the same proof.
+            Change::CaseOnly => Origin::SignedOddly,
+            Change::Byte => Origin::Forged,
+            Change::None => origin,
+        };
+    }
+    let delivery = SignedDelivery { body, headers };
+    Some((
+        secret,
+        Signed {
+            origin,
+            body: delivery.body.clone(),
+            headers: with_signature(&input.delivery, scheme, &delivery),
+        },
+    ))
+}
+
+/// What changing one byte did.
+enum Change {
+    None,
+    CaseOnly,
+    Byte,
+}
+
+/// Sets the byte at `position` (wrapped) to `byte`, a visible ASCII one.
+fn change_byte(bytes: &mut [u8], position: u16, byte: u8) -> Change {
+    let Some(at) = (!bytes.is_empty()).then(|| usize::from(position) % bytes.len()) else {
+        return Change::None;
+    };
+    let new = 0x21 + byte % 0x5e;
+    let old = std::mem::replace(&mut bytes[at], new);
+    match old {
+        old if old == new => Change::None,
+        old if old.eq_ignore_ascii_case(&new) => Change::CaseOnly,
+        _ => Change::Byte,
+    }
 }

@@ -12,6 +12,8 @@
 
 mod crypto;
 mod description;
+#[cfg(test)]
+mod properties;
 mod template;
 
 use std::time::{Duration, UNIX_EPOCH};
