@@ -72,7 +72,12 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
         .enable_all()
         .build()
         .unwrap();
-    let provider = "kaunt";
+    // Kaunt's receiver unless `COLDSTART_PROVIDER` names another preset
+    // (the peers are Kaunt receivers: compare them with Kaunt's).
+    let provider = std::env::var("COLDSTART_PROVIDER")
+        .ok()
+        .and_then(|name| webhook_receiver::schemes::Preset::named(&name))
+        .map_or("kaunt", |preset| preset.name);
     let fixture = Arc::new(runtime.block_on(async {
         let fixture = Fixture::new("coldstart-share").await;
         fixture.put_test_keys(provider).await;

@@ -5,10 +5,9 @@
 //! makes a verifier panic. (These sign with the library's own signer; the
 //! integration tests prove the verifiers against the providers' signers.)
 
-use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 
-use super::test_support::{check, NOW};
+use super::test_support::{check, header_map, NOW};
 use super::{AnyScheme, Preset, Scheme, Verified, PRESETS};
 use crate::encoding::encode_base64;
 use crate::error::ReceiveError;
@@ -102,19 +101,6 @@ fn sign(preset: &str, seed: &str, note: &str, id: u32) -> Signed {
         headers: signed.headers,
         case_free,
     }
-}
-
-fn header_map(headers: &[(String, String)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            map.append(name, value);
-        }
-    }
-    map
 }
 
 /// Verifies with `preset`'s scheme and the secret of `seed`.

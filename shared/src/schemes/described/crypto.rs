@@ -199,7 +199,11 @@ impl KeyForm {
 /// secret fetch: its size costs nothing per request.)
 #[allow(clippy::large_enum_variant)]
 pub enum KeyMaterial {
-    /// An HMAC key, its pads computed once: each request clones the state.
+    /// An HMAC key, its pads computed once: each request copies the state.
+    /// aws-lc's: its assembly hashes at full speed whatever the profile's
+    /// opt-level (RustCrypto's generic HMAC, instantiated in this crate at
+    /// `opt-level = "s"`, hashed 64 KiB a quarter slower: BENCHMARKS.md,
+    /// "Schemes as data").
     Hmac(hmac::Key),
     /// An Ed25519 or RSA public key.
     Public(ParsedPublicKey),
@@ -226,7 +230,11 @@ impl KeyMaterial {
     /// Whether any of `signatures` is this key's over the concatenation of
     /// `parts`. An HMAC is computed once and compared with every candidate
     /// in constant time, without stopping at a match.
-    pub fn verifies<'a>(&self, parts: impl Iterator<Item = &'a [u8]>, signatures: &[&[u8]]) -> bool {
+    pub fn verifies<'a, 's>(
+        &self,
+        parts: impl Iterator<Item = &'a [u8]>,
+        mut signatures: impl Iterator<Item = &'s [u8]>,
+    ) -> bool {
         match self {
             KeyMaterial::Hmac(key) => {
                 let mut context = hmac::Context::with_key(key);
@@ -234,19 +242,17 @@ impl KeyMaterial {
                     context.update(part);
                 }
                 let tag = context.sign();
-                signatures.iter().fold(false, |found, signature| {
+                signatures.fold(false, |found, signature| {
                     found | constant_time_eq(tag.as_ref(), signature)
                 })
             }
             KeyMaterial::Public(key) => {
                 let message = concatenated(parts);
-                signatures
-                    .iter()
-                    .any(|signature| key.verify_sig(&message, signature).is_ok())
+                signatures.any(|signature| key.verify_sig(&message, signature).is_ok())
             }
             KeyMaterial::Ecdsa { der, fixed } => {
                 let message = concatenated(parts);
-                signatures.iter().any(|signature| {
+                signatures.any(|signature| {
                     der.verify_sig(&message, signature).is_ok() || fixed.verify_sig(&message, signature).is_ok()
                 })
             }

@@ -101,19 +101,22 @@ impl Verifier {
     /// which a list skips like an entry of another version; `Err` for text
     /// in none of them.
     fn decode(&self, text: &str) -> Result<Option<Vec<u8>>, VerifyError> {
-        let decoded: Vec<Vec<u8>> = self
-            .encodings
-            .iter()
-            .filter_map(|encoding| encoding.decode(text))
-            .collect();
-        if decoded.is_empty() {
-            return Err(VerifyError::BadEncoding(
-                "a signature in none of the scheme's encodings",
-            ));
+        let mut in_an_encoding = false;
+        for encoding in &self.encodings {
+            if let Some(bytes) = encoding.decode(text) {
+                if self.algorithm.signature_len().is_none_or(|len| bytes.len() == len) {
+                    return Ok(Some(bytes));
+                }
+                in_an_encoding = true;
+            }
         }
-        Ok(decoded
-            .into_iter()
-            .find(|bytes| self.algorithm.signature_len().is_none_or(|len| bytes.len() == len)))
+        if in_an_encoding {
+            Ok(None)
+        } else {
+            Err(VerifyError::BadEncoding(
+                "a signature in none of the scheme's encodings",
+            ))
+        }
     }
 }
 
@@ -357,14 +360,14 @@ impl Scheme for Described {
     fn verify(&self, claim: &DescribedClaim<'_>, key: &DescribedKey) -> bool {
         let mut verified = false;
         for (index, material) in &key.0 {
-            let signatures: Vec<&[u8]> = claim
+            let mut signatures = claim
                 .signatures
                 .iter()
                 .filter(|(of, _)| of == index)
                 .map(|(_, signature)| signature.as_slice())
-                .collect();
-            if !signatures.is_empty() {
-                verified |= material.verifies(self.pieces(claim), &signatures);
+                .peekable();
+            if signatures.peek().is_some() {
+                verified |= material.verifies(self.pieces(claim), signatures);
             }
         }
         verified

@@ -5,12 +5,11 @@
 //! changed byte of its body, signature, timestamp or id, or another key,
 //! is refused.
 
-use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::Described;
-use crate::schemes::test_support::{check, NOW};
+use crate::schemes::test_support::{check, header_map, NOW};
 use crate::schemes::Scheme;
 use crate::signing::{Message, Sign};
 
@@ -139,19 +138,6 @@ fn scheme(made: &Made) -> Described {
     Described::from_json("generated", &made.description.to_string(), lookup).unwrap()
 }
 
-fn header_map(headers: &[(String, String)]) -> HeaderMap {
-    let mut map = HeaderMap::new();
-    for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            map.append(name, value);
-        }
-    }
-    map
-}
-
 fn note() -> impl Strategy<Value = String> {
     "[a-zA-Z0-9 é😀\"\\\\]{0,24}"
 }
@@ -196,7 +182,7 @@ proptest! {
             // Whatever it read, an unsigned request is never accepted.
             let (secret, _, _) = keys(made.algorithm, made.form);
             if scheme.parse_key(secret.trim()).is_ok() {
-                let result = check(&scheme, &secret, br#"{"type":"x"}"#, &HeaderMap::new(), NOW);
+                let result = check(&scheme, &secret, br#"{"type":"x"}"#, &lambda_http::http::HeaderMap::new(), NOW);
                 prop_assert!(result.is_err());
             }
         }
