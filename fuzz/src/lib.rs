@@ -213,7 +213,7 @@ pub fn check_delivery<S: Scheme>(
     let outcome = scheme
         .claim(&delivery)
         .and_then(|claim| seal(scheme, &claim, &delivery, keys, None, Deadline::None))
-        .and_then(|(envelope, _)| check_envelope(envelope, &delivery));
+        .and_then(|sealed| check_envelope(sealed.envelope, &delivery));
     match (&outcome, origin) {
         (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),
         (Err(ReceiveError::Unauthenticated(reason)), Origin::Genuine) => {

@@ -76,7 +76,7 @@ pub enum VerifyError {
     /// appears twice.
     #[error("the signed parts could be read more than one way")]
     Ambiguous,
-    /// The signed timestamp is not a number of seconds.
+    /// The signed timestamp is not a Unix time in the scheme's unit.
     #[error("timestamp is not a Unix time")]
     BadTimestamp,
     /// The signed timestamp is outside the tolerance, before or after now.
@@ -203,9 +203,15 @@ impl ReceiveError {
 
 /// The answer to a delivery SQS holds: 200 with its event id (the
 /// provider's, or the body's SHA-256), so a provider's log can be matched
-/// with ours.
-pub fn accepted(event_id: &str) -> Response<Body> {
-    let body = serde_json::json!({ "status": "accepted", "eventId": event_id });
+/// with ours; and the `challenge` a scheme echoes (Slack checks a new
+/// Request URL by sending a signed `url_verification` event and reading
+/// its `challenge` back from the answer), which is the provider's own
+/// signed text.
+pub fn accepted(event_id: &str, challenge: Option<&str>) -> Response<Body> {
+    let body = match challenge {
+        Some(challenge) => serde_json::json!({ "status": "accepted", "eventId": event_id, "challenge": challenge }),
+        None => serde_json::json!({ "status": "accepted", "eventId": event_id }),
+    };
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/json")

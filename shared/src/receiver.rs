@@ -39,8 +39,7 @@ pub struct Receiver<S: Scheme> {
 
 /// What an accepted delivery produced.
 struct Accepted {
-    envelope: Envelope,
-    stage: Stage,
+    sealed: Sealed,
     message_id: String,
 }
 
@@ -134,16 +133,16 @@ impl<S: Scheme> Receiver<S> {
         };
         match self.receive(&request, received, started).await {
             Ok(accepted) => {
-                let envelope = &accepted.envelope;
+                let envelope = &accepted.sealed.envelope;
                 line("accepted", ("INFO", "accepted"), None)
                     .field("status", 200)
                     .field("event_id", envelope.event_id.as_str())
                     .field("event_type", envelope.event_type.as_deref().unwrap_or(""))
                     .field("tenant", envelope.tenant.as_deref().unwrap_or(""))
-                    .field("key_stage", accepted.stage.label())
+                    .field("key_stage", accepted.sealed.stage.label())
                     .field("message_id", accepted.message_id.as_str())
                     .write();
-                error::accepted(&envelope.event_id)
+                error::accepted(&envelope.event_id, accepted.sealed.challenge.as_deref())
             }
             Err(error) => {
                 let kept = self.keep_if_refused_for_key(&error, &request, received, started).await;
@@ -238,7 +237,7 @@ impl<S: Scheme> Receiver<S> {
         let keys = keys?;
         let tenant = tenant.as_deref();
         let seal = |keys: &KeyRing<S::Key>| seal(&self.scheme, &claim, &delivery, keys, tenant, deadline);
-        let (envelope, stage) = match seal(&keys) {
+        let sealed = match seal(&keys) {
             Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
                 match self.keys.refresh(&keys, parse_key).await? {
                     Some(fresh) => seal(&fresh)?,
@@ -247,12 +246,8 @@ impl<S: Scheme> Receiver<S> {
             }
             result => result?,
         };
-        let message_id = self.queue.publish(&envelope).await?;
-        Ok(Accepted {
-            envelope,
-            stage,
-            message_id,
-        })
+        let message_id = self.queue.publish(&sealed.envelope).await?;
+        Ok(Accepted { sealed, message_id })
     }
 }
 
@@ -319,14 +314,25 @@ pub fn receive_offline<S: Scheme>(
         claim,
         tenant,
     } = screen(scheme, settings, request, now)?;
-    let (envelope, _) = seal(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
+    let Sealed { envelope, .. } = seal(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
     let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
     Ok((envelope, message))
 }
 
+/// A verified delivery, ready to queue.
+#[derive(Debug)]
+pub struct Sealed {
+    /// What goes on the queue.
+    pub envelope: Envelope,
+    /// The stage of the key that verified it, for the log.
+    pub stage: Stage,
+    /// What the answer echoes, when the scheme says (Slack's challenge).
+    pub challenge: Option<String>,
+}
+
 /// The one step both paths share, with nothing but CPU in it: tries the
 /// claim against `keys` and, when one verifies it, builds the envelope of
-/// what the signature covers; with the key's stage, for the log.
+/// what the signature covers.
 pub fn seal<S: Scheme>(
     scheme: &S,
     claim: &S::Claim<'_>,
@@ -334,10 +340,15 @@ pub fn seal<S: Scheme>(
     keys: &KeyRing<S::Key>,
     tenant: Option<&str>,
     deadline: Deadline,
-) -> Result<(Envelope, Stage), ReceiveError> {
-    let verified = verify_claim(scheme, claim, delivery, keys, tenant, deadline)?;
+) -> Result<Sealed, ReceiveError> {
+    let mut verified = verify_claim(scheme, claim, delivery, keys, tenant, deadline)?;
     let stage = verified.stage;
-    Ok((envelope_for(scheme.provider(), verified, delivery)?, stage))
+    let challenge = verified.facts.challenge.take();
+    Ok(Sealed {
+        envelope: envelope_for(scheme.provider(), verified, delivery)?,
+        stage,
+        challenge,
+    })
 }
 
 /// The envelope for a delivery a key verified. Its payload is what the

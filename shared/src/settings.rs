@@ -110,8 +110,9 @@ pub const MAX_BODY_BYTES: NumberSetting = NumberSetting {
 
 /// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
 /// from now, either way. Unset, each scheme's own tolerance applies (its
-/// description's `tolerance_secs`: the Standard Webhooks five minutes,
-/// `default` here, in every preset); set, it overrides them all.
+/// description's `tolerance_secs`: five minutes, `default` here, in most
+/// presets; Paddle's five seconds, Calendly's three minutes); set, it
+/// overrides them all.
 pub const TIMESTAMP_TOLERANCE_SECS: NumberSetting = NumberSetting {
     name: "TIMESTAMP_TOLERANCE_SECS",
     default: 300,
@@ -294,7 +295,8 @@ pub enum ConfigError {
         name: &'static str,
         /// What it should hold.
         expected: String,
-        /// What it holds (never a secret: only numeric settings are checked).
+        /// What it holds (never a secret: numbers, and names such as
+        /// `PROVIDER`'s).
         value: String,
     },
     /// A scheme description (a preset's, or `SCHEME`) can't be used.

@@ -51,15 +51,24 @@ struct Case {
     tolerance: Option<u64>,
 }
 
-fn cases() -> Vec<Case> {
-    let hmac = |preset, event_type, tolerance| Case {
+/// An HMAC preset's case: its secret's text signs.
+fn hmac_case(preset: &'static str) -> Case {
+    Case {
         preset,
         secret: format!("{preset}-integration-secret"),
         signing_key: format!("{preset}-integration-secret"),
         other_key: "a-key-the-receiver-has-not".to_owned(),
         input: BODY,
+        event_type: None,
+        tolerance: None,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let hmac = |preset, event_type, tolerance| Case {
         event_type,
         tolerance,
+        ..hmac_case(preset)
     };
     let whsec = |seed: &str| format!("whsec_{}", sign_event_base64(seed.as_bytes()));
     let standard = |preset| Case {
@@ -212,12 +221,18 @@ fn start(api: &RuntimeApi, case: &Case, fixture: &Fixture) -> Child {
         .unwrap()
 }
 
-/// The status of the binary's answer to `event`.
-fn status(api: &RuntimeApi, event: &Value) -> u64 {
+/// The binary's answer to `event`: its status and body.
+fn answer(api: &RuntimeApi, event: &Value) -> (u64, Value) {
     let outcome = api.invoke(&event.to_string(), Duration::from_secs(20)).unwrap();
     assert_eq!(outcome.kind, "response", "{}", outcome.body);
     let answer: Value = serde_json::from_str(&outcome.body).unwrap();
-    answer["statusCode"].as_u64().unwrap()
+    let body = answer["body"].as_str().and_then(|body| serde_json::from_str(body).ok());
+    (answer["statusCode"].as_u64().unwrap(), body.unwrap_or_default())
+}
+
+/// The status of the binary's answer to `event`.
+fn status(api: &RuntimeApi, event: &Value) -> u64 {
+    answer(api, event).0
 }
 
 /// The signature header a preset sends last, twice: as API Gateway's HTTP
@@ -291,6 +306,23 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
         assert_eq!(queued[0].envelope.provider, preset);
         assert_eq!(queued[0].attributes["provider"], preset);
         assert_eq!(queued[0].envelope.event_type.as_deref(), case.event_type, "{preset}");
+        if case.preset == "slack" {
+            // Slack checks a new Request URL with a signed url_verification
+            // event, and reads its challenge back from the answer.
+            let challenge = Case {
+                input: r#"{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#,
+                ..hmac_case("slack")
+            };
+            let (verification, _) = signed(&challenge, &asked[..1]).remove(0);
+            let event = requests::http_api_json(&verification, None, false);
+            let (status, body) = tokio::task::block_in_place(|| answer(&api, &event));
+            assert_eq!(status, 200);
+            assert_eq!(
+                body["challenge"],
+                "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+            );
+            assert_eq!(fixture.drain().await.len(), 1);
+        }
         for (what, event) in forgeries {
             let answered = tokio::task::block_in_place(|| status(&api, &event));
             assert_eq!(answered, 401, "{preset}: {what}");

@@ -152,8 +152,13 @@ fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnySc
             "PROVIDER" => Some(preset.name.to_owned()),
             "SIGNED_URL" => lookup(&signed_url),
             _ => None,
-        })?;
-        served.push((scheme, secret_id));
+        });
+        // One provider's unusable scheme (a missing SIGNED_URL) keeps its
+        // deliveries in the quarantine; it doesn't stop the others' release.
+        match scheme {
+            Ok(scheme) => served.push((scheme, secret_id)),
+            Err(error) => tracing::error!(provider = preset.name, error = %error, "not released: misconfigured"),
+        }
     }
     if let Some(secret_id) = set("CUSTOM_SECRET_ID") {
         let name = set("CUSTOM_PROVIDER_NAME").ok_or(ConfigError::Missing("CUSTOM_PROVIDER_NAME"))?;
@@ -163,8 +168,11 @@ fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnySc
             "SCHEME" => lookup("CUSTOM_SCHEME"),
             "SIGNED_URL" => lookup("CUSTOM_SIGNED_URL"),
             _ => None,
-        })?;
-        served.push((scheme, secret_id));
+        });
+        match scheme {
+            Ok(scheme) => served.push((scheme, secret_id)),
+            Err(error) => tracing::error!(provider = %name, error = %error, "not released: misconfigured"),
+        }
     }
     Ok(served)
 }
@@ -256,7 +264,12 @@ impl Release {
 
     /// One run over one provider's quarantine: the counts, and the arrival
     /// of the oldest delivery seen still kept.
-    async fn release<S: Scheme>(&self, scheme: &S, settings: &Settings, run: Run) -> (Counts, Option<SystemTime>) {
+    async fn release<S: Scheme + std::fmt::Debug>(
+        &self,
+        scheme: &S,
+        settings: &Settings,
+        run: Run,
+    ) -> (Counts, Option<SystemTime>) {
         let provider = scheme.provider();
         let mut counts = Counts::default();
         let mut oldest_kept: Option<SystemTime> = None;
@@ -269,7 +282,7 @@ impl Release {
                 return (counts, oldest_kept);
             }
         };
-        let fingerprint = fingerprint(&keys.versions().await, settings);
+        let fingerprint = fingerprint(&keys.versions().await, settings, scheme);
         let stored = self.progress(provider).await;
         let mut progress = Progress::resume(stored, &fingerprint, run.from_scratch, SystemTime::now());
         let tried_before = progress.tried_before();
@@ -474,10 +487,13 @@ struct Run {
 }
 
 /// What verification depends on besides a delivery itself: the secret's
-/// versions, the receivers' settings that judge it, and this code.
-fn fingerprint(versions: &Versions, settings: &Settings) -> String {
+/// versions, the receivers' settings that judge it, the scheme as its
+/// description and settings made it (a fixed `SIGNED_URL` or `SCHEME`
+/// must try every kept delivery again), and this code.
+fn fingerprint(versions: &Versions, settings: &Settings, scheme: &impl std::fmt::Debug) -> String {
     let judged_by = serde_json::json!([
         versions,
+        sha256_hex(format!("{scheme:?}").as_bytes()),
         settings.timestamp_tolerance.map(|tolerance| tolerance.as_secs()),
         settings.previous_key_grace.as_secs(),
         settings.max_body_bytes,
@@ -637,9 +653,14 @@ mod tests {
                 ("acme-pay", "webhooks/acme-pay")
             ]
         );
-        // What a receiver refuses to start with, the release refuses too.
+        // What a receiver refuses to start with, the release doesn't serve,
+        // and the others are served still.
         let unsigned_url = &settings[..2];
-        assert!(schemes_served(&lookup(unsigned_url)).is_err());
+        let served = schemes_served(&lookup(unsigned_url)).unwrap();
+        assert_eq!(
+            served.iter().map(|(scheme, _)| scheme.provider()).collect::<Vec<_>>(),
+            ["kaunt"]
+        );
         let nameless = [("CUSTOM_SECRET_ID", "webhooks/acme-pay"), ("CUSTOM_SCHEME", scheme)];
         assert_eq!(
             schemes_served(&lookup(&nameless)).err(),

@@ -80,6 +80,10 @@ pub struct EventFacts {
     /// unsigned member of the body reaches a consumer. `None` when the body
     /// is signed whole and is queued as it came.
     pub signed_payload: Option<String>,
+    /// A value the provider wants echoed in the answer to prove the URL
+    /// is the receiver's (Slack's `url_verification` challenge), read from
+    /// the signed body: see [`crate::error::accepted`].
+    pub challenge: Option<String>,
 }
 
 /// A delivery that a key verified.

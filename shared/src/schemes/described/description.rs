@@ -38,6 +38,8 @@ struct DescriptionText {
     event_id: Option<FactText>,
     #[serde(default)]
     event_type: Option<FactText>,
+    #[serde(default)]
+    challenge: Option<FactText>,
 }
 
 #[derive(Deserialize)]
@@ -204,11 +206,22 @@ fn read(
         }
     };
     let event_id = fact(text.event_id, "event id")?;
+    if event_id == Some(Fact::Timestamp) {
+        // Two events signed in the same second would share an id, and one
+        // would be dropped as the other's duplicate.
+        return Err(DescriptionError::new(
+            "the event id can't be the timestamp: it is not unique",
+        ));
+    }
     let event_type = fact(text.event_type, "event type")?;
+    let challenge = match fact(text.challenge, "challenge")? {
+        None => None,
+        Some(Fact::Json(pointer)) => Some(pointer),
+        Some(_) => return Err(DescriptionError::new("a challenge is a JSON pointer into the body")),
+    };
     let signature_headers = std::iter::once(&primary)
         .chain(&alternatives)
-        .flat_map(|family| [Some(&family.signature), family.id.as_ref(), family.timestamp.as_ref()])
-        .flatten()
+        .flat_map(Family::names)
         .cloned()
         .collect();
     Ok(Described {
@@ -222,6 +235,7 @@ fn read(
         timestamp,
         event_id,
         event_type,
+        challenge,
         signature_headers,
     })
 }
@@ -325,11 +339,17 @@ fn verifiers(syntax: &Syntax, algorithms: Vec<AlgorithmText>) -> Result<Vec<Veri
                 ));
             }
         }
+        let overlapping = |other: &Verifier| match (&other.key_prefix, &text.key.prefix) {
+            (Some(a), Some(b)) => a.starts_with(b.as_str()) || b.starts_with(a.as_str()),
+            _ => false,
+        };
         let duplicate = verifiers
             .iter()
-            .any(|other| other.version == version || (several && other.key_prefix == text.key.prefix));
+            .any(|other| other.version == version || (several && overlapping(other)));
         if duplicate {
-            return Err(DescriptionError::new("two algorithms share a version or a key prefix"));
+            return Err(DescriptionError::new(
+                "two algorithms share a version, or one's key prefix starts another's",
+            ));
         }
         verifiers.push(Verifier {
             version,
@@ -419,8 +439,7 @@ fn alternatives(primary: &Family, renames: Vec<BTreeMap<String, String>>) -> Res
     }
     let mut all: Vec<&String> = std::iter::once(primary)
         .chain(&families)
-        .flat_map(|family| [Some(&family.signature), family.id.as_ref(), family.timestamp.as_ref()])
-        .flatten()
+        .flat_map(Family::names)
         .collect();
     let count = all.len();
     all.sort();
@@ -540,6 +559,8 @@ mod tests {
         let pem = json!({ "version": "v1a", "algorithm": "ed25519", "encoding": "base64", "key": { "form": "pem", "prefix": "whpk_" } });
         refused("/algorithms", json!([hmac, pem]), "PEM can't be one");
         refused("/algorithms", json!([hmac, hmac]), "share a version");
+        let overlapping = json!({ "version": "v1a", "algorithm": "ed25519", "encoding": "base64", "key": { "form": "base64", "prefix": "whsec_pk" } });
+        refused("/algorithms", json!([hmac, overlapping]), "starts another's");
     }
 
     #[test]

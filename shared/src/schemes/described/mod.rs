@@ -5,9 +5,10 @@
 //! header (and an id or timestamp header) that appears twice is refused; a
 //! signed timestamp is checked against its tolerance before any MAC is
 //! computed; signatures are decoded to bytes and compared in constant time
-//! at the algorithm's length; the body is never read before a key
-//! verified it, and the queued payload is the body the signature covers
-//! (the signed content must hold `{body}`). What a description may say is
+//! at the algorithm's length; the body is not interpreted before a key
+//! verified it (only its first byte is looked at, where a template's
+//! `{timestamp}{body}` needs it), and the queued payload is the body the
+//! signature covers (the signed content must hold `{body}`). What a description may say is
 //! in docs/schemes.md.
 
 mod crypto;
@@ -57,6 +58,8 @@ pub struct Described {
     timestamp: Option<TimestampRule>,
     event_id: Option<Fact>,
     event_type: Option<Fact>,
+    /// Where the body holds a value the answer echoes (Slack's challenge).
+    challenge: Option<JsonPointer>,
     /// Every family's header names: what the quarantine keeps.
     signature_headers: Vec<String>,
 }
@@ -67,6 +70,15 @@ struct Family {
     signature: String,
     id: Option<String>,
     timestamp: Option<String>,
+}
+
+impl Family {
+    /// Every header name the family has.
+    fn names(&self) -> impl Iterator<Item = &String> {
+        [Some(&self.signature), self.id.as_ref(), self.timestamp.as_ref()]
+            .into_iter()
+            .flatten()
+    }
 }
 
 /// How the signature header spells its signatures.
@@ -187,12 +199,7 @@ impl Described {
     /// missing is named as the description names it).
     fn family(&self, delivery: &Delivery<'_>) -> &Family {
         self.families()
-            .find(|family| {
-                [Some(&family.signature), family.id.as_ref(), family.timestamp.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .any(|name| delivery.headers.contains_key(name.as_str()))
-            })
+            .find(|family| family.names().any(|name| delivery.headers.contains_key(name.as_str())))
             .unwrap_or(&self.primary)
     }
 
@@ -305,16 +312,25 @@ impl Scheme for Described {
             vec![text.trim()]
         };
         let mut keys = Vec::with_capacity(words.len());
+        let several = self.verifiers.len() > 1;
         for word in words {
-            // A word with an algorithm's prefix is that algorithm's key; one
-            // with none is the first algorithm's.
+            // A word with an algorithm's prefix is that algorithm's key (no
+            // prefix starts another: checked when the description is read).
+            // With one algorithm, the prefix is optional; with several, a
+            // word without one says no algorithm, and guessing could make a
+            // public key an HMAC secret.
             let prefixed = self.verifiers.iter().enumerate().find_map(|(index, verifier)| {
                 let prefix = verifier.key_prefix.as_deref()?;
                 word.strip_prefix(prefix).map(|key| (index, verifier, key))
             });
-            let first = || self.verifiers.first().map(|first| (0, first, word));
-            let Some((index, verifier, key)) = prefixed.or_else(first) else {
-                return Err("the scheme has no algorithm".to_owned());
+            let only = || {
+                self.verifiers
+                    .first()
+                    .filter(|_| !several)
+                    .map(|first| (0, first, word))
+            };
+            let Some((index, verifier, key)) = prefixed.or_else(only) else {
+                return Err("a key has none of the prefixes that say which algorithm it is for".to_owned());
             };
             keys.push((index, verifier.algorithm.parse_key(verifier.key_form, key)?));
         }
@@ -392,10 +408,15 @@ impl Scheme for Described {
             Some(pointer) => string_at(body, Some(pointer))?,
             None => signed(&self.event_id),
         };
+        let challenge = match &self.challenge {
+            Some(pointer) => string_at(body, Some(pointer))?,
+            None => None,
+        };
         Ok(EventFacts {
             event_type,
             event_id,
             signed_payload: None,
+            challenge,
         })
     }
 }

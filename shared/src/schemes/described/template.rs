@@ -130,21 +130,18 @@ fn split(text: &str) -> Result<Vec<Piece>, DescriptionError> {
     let mut pieces = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        let literal_end = rest.find(['{', '}']).unwrap_or(rest.len());
-        if literal_end > 0 {
-            pieces.push(Piece::Text(rest[..literal_end].to_owned()));
-            rest = &rest[literal_end..];
+        let (literal, from_brace) = rest.split_at(rest.find(['{', '}']).unwrap_or(rest.len()));
+        if !literal.is_empty() {
+            pieces.push(Piece::Text(literal.to_owned()));
+            rest = from_brace;
             continue;
         }
-        let close = match (rest.strip_prefix('{'), rest.find('}')) {
-            (Some(_), Some(close)) => close,
-            _ => {
-                return Err(DescriptionError::new(
-                    "a `{` or `}` in the signed content opens or closes no part",
-                ))
-            }
+        let Some((name, after)) = rest.strip_prefix('{').and_then(|inside| inside.split_once('}')) else {
+            return Err(DescriptionError::new(
+                "a `{` or `}` in the signed content opens or closes no part",
+            ));
         };
-        pieces.push(match &rest[1..close] {
+        pieces.push(match name {
             "body" => Piece::Body,
             "id" => Piece::Id,
             "timestamp" => Piece::Timestamp,
@@ -155,7 +152,7 @@ fn split(text: &str) -> Result<Vec<Piece>, DescriptionError> {
                 )))
             }
         });
-        rest = &rest[close + 1..];
+        rest = after;
     }
     Ok(pieces)
 }

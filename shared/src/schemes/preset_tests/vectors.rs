@@ -7,6 +7,7 @@
 use super::{preset, preset_with_url};
 use crate::error::VerifyError;
 use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
+use crate::schemes::Scheme;
 
 /// GitHub's, from "Validating webhook deliveries".
 #[test]
@@ -76,6 +77,11 @@ fn standard_webhooks_v1_and_v1a() {
         let verified = run(secret, signature, body).unwrap_or_else(|e| panic!("{secret} {signature}: {e}"));
         assert_eq!(verified.facts.event_id.as_deref(), Some("msg_p5jXN8AQM9LWM0D4loKWxJek"));
     }
+    // With two algorithms a key must say which it is for: a public key
+    // without `whpk_` is refused, never taken as an HMAC secret.
+    assert!(scheme
+        .parse_key("ZlN4eg7dSSqi0moX9hQUk3orrOouK3QVQSlJa248c/g=")
+        .is_err());
     // A key verifies only its own version's signatures.
     assert_eq!(refusal(run(symmetric, v1a, body)), VerifyError::Mismatch);
     assert_eq!(refusal(run(public, v1, body)), VerifyError::Mismatch);
