@@ -7,7 +7,8 @@ workspace's functions/ crates have, and every such binary is deployed; the
 receivers are exactly the providers of shared/providers.txt, each with its
 own PROVIDER, secret, quarantine prefix and routes; the release function
 reads every receiver's secret; each function crate has the cargo-lambda
-deploy settings the docs promise; no alarm has more metrics than CloudWatch
+deploy settings the docs promise; the Rules refuse a Providers entry that
+names no receiver and a Custom without its name or description; no alarm has more metrics than CloudWatch
 allows; the consumer's timeout, idempotency lease and the queue's visibility
 timeout nest.
 artifacts DIR: `sam build` left each function an aarch64 `bootstrap` that is
@@ -201,6 +202,62 @@ def check_custom():
         sys.exit("; ".join(problems))
 
 
+def check_rules(template):
+    """The deploy-time Rules name what the ProviderNames mapping does: its
+    keys (and Custom) as the Providers allowed, its names as the names a
+    custom provider may not take."""
+    keys = sorted([*template["Mappings"]["ProviderNames"], "Custom"])
+    rules = template.get("Rules") or {}
+    try:
+        allowed = rules["ProvidersAreKnown"]["Assertions"][0]["Assert"]["Fn::EachMemberIn"][1]
+        taken = rules["CustomIsDescribed"]["Assertions"][2]["Assert"]["Fn::Not"][0]["Fn::Contains"][0]
+    except (KeyError, IndexError, TypeError) as missing:
+        sys.exit(f"Rules: no ProvidersAreKnown or CustomIsDescribed list where expected ({missing!r})")
+    problems = []
+    if sorted(allowed) != keys:
+        problems.append(f"ProvidersAreKnown allows {sorted(allowed)}, ProviderNames and Custom are {keys}")
+    if sorted(taken) != sorted(presets()):
+        problems.append(f"CustomIsDescribed refuses the names {sorted(taken)}, the presets are {sorted(presets())}")
+    cases = [({"Providers": ["Kaunt", "Stripe"]}, True),
+             ({"Providers": ["Kaunt", "stripe"]}, False),
+             ({"Providers": ["Custom"], "CustomProviderName": "acme-pay", "CustomScheme": "{}"}, True),
+             ({"Providers": ["Custom"], "CustomProviderName": "", "CustomScheme": "{}"}, False),
+             ({"Providers": ["Custom"], "CustomProviderName": "acme-pay", "CustomScheme": ""}, False),
+             ({"Providers": ["Custom"], "CustomProviderName": "stripe", "CustomScheme": "{}"}, False)]
+    for parameters, wanted in cases:
+        parameters = {"CustomProviderName": "", "CustomScheme": "", **parameters}
+        if rules_pass(rules, parameters) != wanted:
+            problems.append(f"Rules {'refuse' if wanted else 'allow'} {parameters}")
+    if problems:
+        sys.exit("; ".join(problems))
+
+
+def rules_pass(rules, parameters):
+    """Whether CloudFormation would accept `parameters` under `rules`,
+    evaluating the rule functions the template uses."""
+    def value(node):
+        if isinstance(node, list):
+            return [value(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        (function, argument), = node.items()
+        if function == "Ref":
+            return parameters[argument]
+        argument = value(argument)
+        if function == "Fn::EachMemberIn":
+            return all(member in argument[1] for member in argument[0])
+        if function == "Fn::Contains":
+            return argument[1] in argument[0]
+        if function == "Fn::Equals":
+            return argument[0] == argument[1]
+        if function == "Fn::Not":
+            return not argument[0]
+        sys.exit(f"Rules: {function} is not one deploy_checks evaluates")
+    return all(value(assertion["Assert"])
+               for rule in rules.values() if value(rule.get("RuleCondition", True))
+               for assertion in rule["Assertions"])
+
+
 def check_alarms_and_timings(template):
     """What cfn-lint can't see: CloudWatch's 10 metrics per alarm, and the
     consumer's timings nesting as its idempotency protocol needs."""
@@ -227,11 +284,12 @@ def names():
     check_deploy_settings()
     receivers = check_receivers(template)
     check_custom()
+    check_rules(template)
     check_alarms_and_timings(template)
     print(f"template.yaml deploys exactly the workspace's function binaries ({', '.join(sorted(built))}); "
           f"{len(receivers)} receivers, one per provider of shared/providers.txt, each with its own "
           f"PROVIDER, secret, routes and quarantine prefix; a row for each of the {len(presets())} presets; "
-          f"Custom deploys a described provider under its own name; each crate has its cargo-lambda deploy settings")
+          f"Custom deploys a described provider under its own name, and the Rules refuse unknown Providers; each crate has its cargo-lambda deploy settings")
 
 
 def target_dir():

@@ -207,12 +207,13 @@ pub fn check_delivery<S: Scheme>(
     let delivery = Delivery {
         body,
         headers,
+        tenant: None,
         now: now(),
         timestamp_tolerance: Some(Duration::from_secs(TOLERANCE_SECS)),
     };
     let outcome = scheme
         .claim(&delivery)
-        .and_then(|claim| seal(scheme, &claim, &delivery, keys, None, Deadline::None))
+        .and_then(|claim| seal(scheme, &claim, &delivery, keys, Deadline::None))
         .and_then(|sealed| check_envelope(sealed.envelope, &delivery));
     match (&outcome, origin) {
         (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),

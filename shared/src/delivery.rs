@@ -8,13 +8,17 @@ use lambda_http::{Request, RequestExt};
 use crate::error::VerifyError;
 
 /// One incoming webhook as the verifiers see it: the exact bytes that were
-/// signed, the headers, and the clock (injected so tests can pin it).
+/// signed, the headers, the route's tenant, and the clock (injected so
+/// tests can pin it).
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery<'r> {
     /// The raw body, already base64-decoded if the event said so.
     pub body: &'r [u8],
     /// Request headers; names are case-insensitive.
     pub headers: &'r HeaderMap,
+    /// The tenant the route names ([`route_tenant`]): which keys may verify
+    /// it, and, for a scheme that signs its URL, that URL's last segment.
+    pub tenant: Option<&'r str>,
     /// The time to judge signed timestamps against.
     pub now: SystemTime,
     /// How far a signed timestamp may be from `now`, when the operator set
@@ -70,7 +74,7 @@ pub fn method_name(method: &Method) -> &'static str {
 /// The tenant a route names: the `{tenant}` path parameter of an API
 /// Gateway route, or, where events carry no route parameters (function
 /// URLs, ALB), a `tenant` query parameter.
-pub fn route_tenant(request: &Request) -> Option<String> {
+pub fn route_tenant(request: &Request) -> Option<&str> {
     request
         .path_parameters_ref()
         .and_then(|params| params.first("tenant"))
@@ -80,5 +84,4 @@ pub fn route_tenant(request: &Request) -> Option<String> {
                 .and_then(|params| params.first("tenant"))
         })
         .filter(|tenant| !tenant.is_empty())
-        .map(str::to_owned)
 }

@@ -124,7 +124,7 @@ impl QuarantinedDelivery {
             provider: provider.to_owned(),
             reason,
             received_at_ms: unix_millis(received_at),
-            tenant: crate::delivery::route_tenant(request),
+            tenant: crate::delivery::route_tenant(request).map(str::to_owned),
             source_ip: source_ip(request).map(|ip| ip.to_string()),
             body_encoding: match request.body() {
                 Body::Binary(_) => BodyEncoding::Base64,

@@ -211,11 +211,7 @@ impl<S: Scheme> Receiver<S> {
         received: SystemTime,
         deadline: Deadline,
     ) -> Result<Accepted, ReceiveError> {
-        let Screened {
-            delivery,
-            claim,
-            tenant,
-        } = screen(&self.scheme, &self.settings, request, received)?;
+        let Screened { delivery, claim } = screen(&self.scheme, &self.settings, request, received)?;
         let sent_header = match &self.required_header {
             Some(required) => Some((required, required.sent(&delivery)?)),
             None => None,
@@ -235,8 +231,7 @@ impl<S: Scheme> Receiver<S> {
         let (header, keys) = tokio::join!(header, self.keys.keys(parse_key));
         header?;
         let keys = keys?;
-        let tenant = tenant.as_deref();
-        let seal = |keys: &KeyRing<S::Key>| seal(&self.scheme, &claim, &delivery, keys, tenant, deadline);
+        let seal = |keys: &KeyRing<S::Key>| seal(&self.scheme, &claim, &delivery, keys, deadline);
         let sealed = match seal(&keys) {
             Err(miss @ ReceiveError::Unauthenticated(VerifyError::Mismatch | VerifyError::UnknownTenant)) => {
                 match self.keys.refresh(&keys, parse_key).await? {
@@ -254,12 +249,10 @@ impl<S: Scheme> Receiver<S> {
 /// A request that passed every check that needs no key, with what its
 /// signature claims.
 pub struct Screened<'r, S: Scheme> {
-    /// The body, headers and clock the scheme judges.
+    /// The body, headers, tenant and clock the scheme judges.
     pub delivery: Delivery<'r>,
     /// The signature and signed material the request carries.
     pub claim: S::Claim<'r>,
-    /// The tenant the route names, if any.
-    pub tenant: Option<String>,
 }
 
 /// The checks that need no key, cheapest first, so that a refused request
@@ -287,15 +280,12 @@ pub fn screen<'r, S: Scheme>(
     let delivery = Delivery {
         body,
         headers: request.headers(),
+        tenant: route_tenant(request),
         now,
         timestamp_tolerance: settings.timestamp_tolerance,
     };
     let claim = scheme.claim(&delivery)?;
-    Ok(Screened {
-        delivery,
-        claim,
-        tenant: route_tenant(request),
-    })
+    Ok(Screened { delivery, claim })
 }
 
 /// The whole request → message path with the network taken out: `keys`
@@ -309,12 +299,8 @@ pub fn receive_offline<S: Scheme>(
     keys: &KeyRing<S::Key>,
     now: SystemTime,
 ) -> Result<(Envelope, OutgoingMessage), ReceiveError> {
-    let Screened {
-        delivery,
-        claim,
-        tenant,
-    } = screen(scheme, settings, request, now)?;
-    let Sealed { envelope, .. } = seal(scheme, &claim, &delivery, keys, tenant.as_deref(), Deadline::None)?;
+    let Screened { delivery, claim } = screen(scheme, settings, request, now)?;
+    let Sealed { envelope, .. } = seal(scheme, &claim, &delivery, keys, Deadline::None)?;
     let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
     Ok((envelope, message))
 }
@@ -338,10 +324,9 @@ pub fn seal<S: Scheme>(
     claim: &S::Claim<'_>,
     delivery: &Delivery<'_>,
     keys: &KeyRing<S::Key>,
-    tenant: Option<&str>,
     deadline: Deadline,
 ) -> Result<Sealed, ReceiveError> {
-    let mut verified = verify_claim(scheme, claim, delivery, keys, tenant, deadline)?;
+    let mut verified = verify_claim(scheme, claim, delivery, keys, deadline)?;
     let stage = verified.stage;
     let challenge = verified.facts.challenge.take();
     Ok(Sealed {

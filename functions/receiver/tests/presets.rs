@@ -148,6 +148,8 @@ fn sign_event_base64(bytes: &[u8]) -> String {
 struct Request {
     key: String,
     timestamp: u64,
+    /// The URL the provider posts to (only Square signs it).
+    url: String,
 }
 
 /// Deliveries signed by the providers' signers: `sign.mjs` for the
@@ -158,7 +160,7 @@ fn signed(case: &Case, requests: &[Request]) -> Vec<(SignedRequest, String)> {
         .iter()
         .map(|request| {
             json!({"preset": case.preset, "key": request.key, "body": case.input, "id": "msg_it_1",
-                   "timestamp": request.timestamp, "url": SIGNED_URL})
+                   "timestamp": request.timestamp, "url": request.url})
         })
         .collect();
     let root = workspace_dir();
@@ -199,6 +201,15 @@ fn signed(case: &Case, requests: &[Request]) -> Vec<(SignedRequest, String)> {
             (request, delivery["signer"].as_str().unwrap().to_owned())
         })
         .collect()
+}
+
+/// What a genuine delivery asks of the provider's signer.
+fn asked_of_the_provider(case: &Case, now: u64) -> Request {
+    Request {
+        key: case.signing_key.clone(),
+        timestamp: now,
+        url: SIGNED_URL.to_owned(),
+    }
 }
 
 fn now() -> u64 {
@@ -256,19 +267,16 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
         fixture.put_secret(&case.secret).await;
         let now = now();
         let mut asked = vec![
-            Request {
-                key: case.signing_key.clone(),
-                timestamp: now,
-            },
+            asked_of_the_provider(&case, now),
             Request {
                 key: case.other_key.clone(),
-                timestamp: now,
+                ..asked_of_the_provider(&case, now)
             },
         ];
         if let Some(tolerance) = case.tolerance {
             asked.push(Request {
-                key: case.signing_key.clone(),
                 timestamp: now - tolerance - 120,
+                ..asked_of_the_provider(&case, now)
             });
         }
         let deliveries = signed(&case, &asked);
@@ -322,6 +330,22 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
                 "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
             );
             assert_eq!(fixture.drain().await.len(), 1);
+        }
+        if case.preset == "square" {
+            // A tenant's route is another URL, and Square signs it:
+            // SIGNED_URL/<tenant> verifies there, the route's own URL
+            // without the tenant doesn't.
+            let on_route = Request {
+                url: format!("{SIGNED_URL}/acme"),
+                ..asked_of_the_provider(&case, now)
+            };
+            let (routed, _) = signed(&case, &[on_route]).remove(0);
+            let event = requests::http_api_json(&routed, Some("acme"), false);
+            assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 200);
+            assert_eq!(fixture.drain().await.len(), 1);
+            let elsewhere = requests::http_api_json(&genuine, Some("acme"), false);
+            assert_eq!(tokio::task::block_in_place(|| status(&api, &elsewhere)), 401);
+            assert!(fixture.drain().await.is_empty());
         }
         for (what, event) in forgeries {
             let answered = tokio::task::block_in_place(|| status(&api, &event));

@@ -141,6 +141,7 @@ mod tests {
         let delivery = Delivery {
             body,
             headers: &sent,
+            tenant: None,
             now: crate::schemes::test_support::system_time(NOW),
             timestamp_tolerance: None,
         };

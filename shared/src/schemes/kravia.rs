@@ -553,6 +553,7 @@ mod tests {
         Delivery {
             body: body.as_bytes(),
             headers: &NO_HEADERS,
+            tenant: None,
             now: system_time(NOW),
             timestamp_tolerance: None,
         }
@@ -567,7 +568,7 @@ mod tests {
         HASHED_BYTES.with(|count| count.set(0));
         let claim = Kravia.claim(&delivery).unwrap();
         let per_request = HASHED_BYTES.with(Cell::get);
-        let result = verify_claim(&Kravia, &claim, &delivery, &ring, None, Deadline::None);
+        let result = verify_claim(&Kravia, &claim, &delivery, &ring, Deadline::None);
         assert_eq!(refusal(result), VerifyError::Mismatch);
         let per_keys = HASHED_BYTES.with(Cell::get) - per_request;
         // Both forms of data, once each (the raw form is the larger).

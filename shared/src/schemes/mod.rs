@@ -103,10 +103,9 @@ pub fn verify_delivery<S: Scheme>(
     scheme: &S,
     delivery: &Delivery<'_>,
     keys: &KeyRing<S::Key>,
-    tenant: Option<&str>,
 ) -> Result<Verified, ReceiveError> {
     let claim = scheme.claim(delivery)?;
-    verify_claim(scheme, &claim, delivery, keys, tenant, Deadline::None)
+    verify_claim(scheme, &claim, delivery, keys, Deadline::None)
 }
 
 /// When trying keys must stop. A timer can't interrupt a request's CPU
@@ -142,12 +141,11 @@ pub fn verify_claim<S: Scheme>(
     claim: &S::Claim<'_>,
     delivery: &Delivery<'_>,
     keys: &KeyRing<S::Key>,
-    tenant: Option<&str>,
     deadline: Deadline,
 ) -> Result<Verified, ReceiveError> {
     let mut tried = 0_usize;
     let mut matched = None;
-    for entry in keys.candidates(tenant, delivery.now) {
+    for entry in keys.candidates(delivery.tenant, delivery.now) {
         deadline.check()?;
         tried += 1;
         if scheme.verify(claim, &entry.key) {
@@ -231,11 +229,12 @@ mod tests {
         let delivery = Delivery {
             body: b"{}",
             headers: &headers,
+            tenant: None,
             now: system_time(NOW),
             timestamp_tolerance: None,
         };
         let deadline = Deadline::after(Instant::now(), Duration::from_millis(200));
-        let result = verify_claim(&scheme, &(), &delivery, &ring, None, deadline);
+        let result = verify_claim(&scheme, &(), &delivery, &ring, deadline);
         assert!(matches!(result, Err(ReceiveError::OutOfTime(_))), "{result:?}");
         let tried = scheme.0.load(Ordering::SeqCst);
         // Checked between keys: some were tried, most never were.
@@ -246,7 +245,7 @@ mod tests {
             scheme.parse_key(key)
         })
         .unwrap();
-        let result = verify_claim(&scheme, &(), &delivery, &few, None, Deadline::None);
+        let result = verify_claim(&scheme, &(), &delivery, &few, Deadline::None);
         assert!(matches!(
             result,
             Err(ReceiveError::Unauthenticated(VerifyError::Mismatch))
@@ -305,14 +304,27 @@ pub(crate) mod test_support {
         headers: &HeaderMap,
         now: u64,
     ) -> Result<Verified, ReceiveError> {
+        check_on_route(scheme, secret, body, headers, now, None)
+    }
+
+    /// [`check`] for a delivery to a tenant's route.
+    pub fn check_on_route<S: Scheme>(
+        scheme: &S,
+        secret: &str,
+        body: &[u8],
+        headers: &HeaderMap,
+        now: u64,
+        tenant: Option<&str>,
+    ) -> Result<Verified, ReceiveError> {
         let ring = KeyRing::parse(&SecretText::new(secret), None, |k| scheme.parse_key(k)).unwrap();
         let delivery = Delivery {
             body,
             headers,
+            tenant,
             now: UNIX_EPOCH + Duration::from_secs(now),
             timestamp_tolerance: None,
         };
-        verify_delivery(scheme, &delivery, &ring, None)
+        verify_delivery(scheme, &delivery, &ring)
     }
 
     /// The reason a verification was refused as unauthenticated.

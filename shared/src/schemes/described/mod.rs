@@ -53,7 +53,10 @@ pub struct Described {
     /// each entry's version says which).
     verifiers: Vec<Verifier>,
     template: Template,
-    /// `SIGNED_URL`, when the signed content holds `{url}`.
+    /// `SIGNED_URL`, when the signed content holds `{url}`: the URL of the
+    /// route without a tenant. A tenant route's URL is this one with
+    /// `/<tenant>` after it, as the template's `/webhooks/<name>/{tenant}`
+    /// routes are.
     url: Option<String>,
     timestamp: Option<TimestampRule>,
     event_id: Option<Fact>,
@@ -174,6 +177,8 @@ pub struct DescribedClaim<'r> {
     body: &'r [u8],
     id: Option<&'r str>,
     timestamp: Option<&'r str>,
+    /// The signed URL of a tenant's route, when the scheme signs its URL.
+    tenant_url: Option<String>,
     signatures: Candidates,
 }
 
@@ -190,7 +195,12 @@ impl Described {
             Piece::Body => claim.body,
             Piece::Id => claim.id.unwrap_or_default().as_bytes(),
             Piece::Timestamp => claim.timestamp.unwrap_or_default().as_bytes(),
-            Piece::Url => self.url.as_deref().unwrap_or_default().as_bytes(),
+            Piece::Url => claim
+                .tenant_url
+                .as_deref()
+                .or(self.url.as_deref())
+                .unwrap_or_default()
+                .as_bytes(),
         })
     }
 
@@ -365,10 +375,15 @@ impl Scheme for Described {
         if !self.template.splits_one_way(id, delivery.body) {
             return Err(VerifyError::Ambiguous.into());
         }
+        let tenant_url = match (&self.url, delivery.tenant) {
+            (Some(url), Some(tenant)) => Some(format!("{url}/{tenant}")),
+            _ => None,
+        };
         Ok(DescribedClaim {
             body: delivery.body,
             id,
             timestamp,
+            tenant_url,
             signatures,
         })
     }
@@ -451,6 +466,7 @@ impl crate::signing::Sign for Described {
             body: input,
             id: Some(message.id),
             timestamp: Some(&timestamp),
+            tenant_url: None,
             signatures: Vec::new(),
         };
         let mut content = Vec::new();

@@ -6,7 +6,7 @@
 
 use super::{preset, preset_with_url};
 use crate::error::VerifyError;
-use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
+use crate::schemes::test_support::{check, check_on_route, headers, is_malformed, refusal, NOW};
 use crate::schemes::Scheme;
 
 /// GitHub's, from "Validating webhook deliveries".
@@ -157,6 +157,24 @@ fn square() {
             VerifyError::Mismatch
         );
     }
+}
+
+/// On a tenant's route the signed URL is `SIGNED_URL` with `/<tenant>`
+/// after it: Square's first vector above, posted to a route whose tenant is
+/// its URL's last segment.
+#[test]
+fn square_on_a_tenant_route() {
+    let (key, tenant) = ("Ibxx_5AKakO-3qeNVR61Dw", "679a4f3a-dcfa-49ee-bac5-9d0edad886b9");
+    let body = r#"{"merchant_id":"MLEFBHHSJGVHD","type":"webhooks.test_notification","event_id":"ac3ac95b-f97d-458c-a6e6-18981597e05f","created_at":"2022-07-13T20:30:59.037339943Z","data":{"type":"webhooks","id":"bc368e64-01aa-407e-b46e-3231809b1129"}}"#;
+    let sent = headers(&[(
+        "x-square-hmacsha256-signature",
+        "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=",
+    )]);
+    let square = preset_with_url("square", Some("https://webhook.site"));
+    let on_route = |tenant| check_on_route(&square, key, body.as_bytes(), &sent, NOW, tenant);
+    assert!(on_route(Some(tenant)).is_ok());
+    assert_eq!(refusal(on_route(None)), VerifyError::Mismatch);
+    assert_eq!(refusal(on_route(Some("another-tenant"))), VerifyError::Mismatch);
 }
 
 /// Mux's Node.js SDK's webhook tests. Their `v1=invalid` entry, which the
