@@ -8,9 +8,9 @@ receivers are exactly the providers of shared/providers.txt, each with its
 own PROVIDER, secret, quarantine prefix and routes; the release function
 reads every receiver's secret; each function crate has the cargo-lambda
 deploy settings the docs promise; the Rules refuse a Providers entry that
-names no receiver and a Custom without its name or description; no alarm has more metrics than CloudWatch
-allows; the consumer's timeout, idempotency lease and the queue's visibility
-timeout nest.
+names no receiver and a Custom without its name or description; no alarm
+has more metrics than CloudWatch allows; the consumer's timeout,
+idempotency lease and the queue's visibility timeout nest.
 artifacts DIR: `sam build` left each function an aarch64 `bootstrap` that is
 byte for byte the binary its Metadata names, as cargo-lambda built it.
 cargo-lambda: the one receiver binary deployed under each provider's function

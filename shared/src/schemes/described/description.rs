@@ -589,7 +589,7 @@ mod tests {
     #[test]
     fn a_signed_url_comes_from_its_setting() {
         let mut description = base();
-        description["signed"] = "{url}{id}.{timestamp}.{body}".into();
+        description["signed"] = "{url}:{id}.{timestamp}.{body}".into();
         let error = read_json(&description).unwrap_err();
         assert!(error.to_string().contains("SIGNED_URL"), "{error}");
         let text = description.to_string();

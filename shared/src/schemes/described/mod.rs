@@ -376,7 +376,10 @@ impl Scheme for Described {
             return Err(VerifyError::Ambiguous.into());
         }
         let tenant_url = match (&self.url, delivery.tenant) {
-            (Some(url), Some(tenant)) => Some(format!("{url}/{tenant}")),
+            (Some(url), Some(tenant)) if tenant.bytes().all(template::in_url_segment) => {
+                Some(format!("{url}/{tenant}"))
+            }
+            (Some(_), Some(_)) => return Err(VerifyError::Ambiguous.into()),
             _ => None,
         };
         Ok(DescribedClaim {

@@ -74,7 +74,7 @@ fn description() -> impl Strategy<Value = Made> {
         "v0:{timestamp}:{body}",
         "{timestamp}{body}",
         "{url}{body}",
-        "{body}{url}",
+        "{url}:{body}",
         "{id}:{body}",
     ]);
     // (list separator and assign text), or a plain signature's prefix.

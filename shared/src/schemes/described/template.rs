@@ -15,9 +15,17 @@ pub enum Piece {
     Id,
     /// The timestamp, as the request spells it (decimal digits).
     Timestamp,
-    /// The URL the provider was given (`SIGNED_URL`): configuration, not
-    /// the request's.
+    /// The URL the provider was given (`SIGNED_URL`): configuration, and,
+    /// on a tenant's route, the tenant after it (`/<tenant>`), which the
+    /// request names.
     Url,
+}
+
+/// Whether `byte` may be in a tenant that a signed URL ends with: URL
+/// characters that need no escaping and hold no `/`, `?` or `#`, so that the
+/// tenant is the URL's last path segment, spelt as the provider spells it.
+pub fn in_url_segment(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
 }
 
 /// A signed-content template such as `{id}.{timestamp}.{body}`.
@@ -30,7 +38,9 @@ pub enum Piece {
 /// So: the body appears exactly once and nothing from the request follows
 /// it; a timestamp is digits, so any text or body not starting with a digit
 /// ends it; an id is followed by text whose first character it may not
-/// contain.
+/// contain; a URL, which may end with a tenant's segment, is followed by
+/// what a segment can't start with, and a body that could continue the
+/// segment is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pieces: Vec<Piece>,
@@ -40,6 +50,9 @@ pub struct Template {
     /// Whether `{timestamp}` is directly followed by `{body}`: then a body
     /// that starts with a digit could be split another way.
     timestamp_touches_body: bool,
+    /// Whether `{url}` is directly followed by `{body}`: then a body that
+    /// starts with a segment's character or `/` could be split another way.
+    url_touches_body: bool,
 }
 
 impl Template {
@@ -63,9 +76,10 @@ impl Template {
                 )));
             }
         }
-        let from_request = |piece: &Piece| matches!(piece, Piece::Body | Piece::Id | Piece::Timestamp);
+        let from_request = |piece: &Piece| !matches!(piece, Piece::Text(_));
         let mut id_terminator = None;
         let mut timestamp_touches_body = false;
+        let mut url_touches_body = false;
         let mut body_seen = false;
         for (at, piece) in pieces.iter().enumerate() {
             let next = pieces.get(at + 1);
@@ -93,13 +107,23 @@ impl Template {
                         ))
                     }
                 },
-                Piece::Text(_) | Piece::Url => {}
+                Piece::Url => match next {
+                    Some(Piece::Text(text)) if !text.starts_with(|c: char| c == '/' || in_url_segment_char(c)) => {}
+                    Some(Piece::Body) => url_touches_body = true,
+                    _ => {
+                        return Err(DescriptionError::new(
+                            "{url} must be followed by {body} or by text that doesn't start with `/` or a letter, digit, `-`, `.`, `_` or `~` (a tenant's route adds a segment to the URL)",
+                        ))
+                    }
+                },
+                Piece::Text(_) => {}
             }
         }
         Ok(Template {
             pieces,
             id_terminator,
             timestamp_touches_body,
+            url_touches_body,
         })
     }
 
@@ -119,9 +143,15 @@ impl Template {
             (Some(terminator), Some(id)) => !id.contains(*terminator),
             _ => true,
         };
-        let body_ok = !self.timestamp_touches_body || !body.first().is_some_and(u8::is_ascii_digit);
-        id_ok && body_ok
+        let first = body.first().copied();
+        let after_timestamp_ok = !self.timestamp_touches_body || !first.is_some_and(|byte| byte.is_ascii_digit());
+        let after_url_ok = !self.url_touches_body || !first.is_some_and(|byte| byte == b'/' || in_url_segment(byte));
+        id_ok && after_timestamp_ok && after_url_ok
     }
+}
+
+fn in_url_segment_char(c: char) -> bool {
+    u8::try_from(c).is_ok_and(in_url_segment)
 }
 
 /// Splits the template's text into pieces; `{` and `}` only ever open and
@@ -177,7 +207,7 @@ mod tests {
             ),
             ("{url}{body}", vec![Piece::Url, Piece::Body]),
             ("{timestamp}{body}", vec![Piece::Timestamp, Piece::Body]),
-            ("{body}{url}", vec![Piece::Body, Piece::Url]),
+            ("{url}:{body}", vec![Piece::Url, text(":"), Piece::Body]),
         ];
         for (template, pieces) in cases {
             assert_eq!(Template::parse(template).unwrap().pieces(), pieces, "{template}");
@@ -197,6 +227,13 @@ mod tests {
             "{id}{body}",
             "{timestamp}1{body}",
             "{timestamp}{id}.{body}",
+            // A tenant's segment could run into what follows the URL.
+            "{url}{id}.{body}",
+            "{url}{timestamp}.{body}",
+            "{url}.{body}",
+            "{url}/{body}",
+            "{url}",
+            "{body}{url}",
             "{body",
             "body}",
             "{{body}}",
@@ -217,5 +254,16 @@ mod tests {
         assert!(touching.splits_one_way(None, b"{}"));
         assert!(touching.splits_one_way(None, b""));
         assert!(!touching.splits_one_way(None, b"12"));
+    }
+
+    #[test]
+    fn a_body_that_could_continue_a_tenants_segment_splits_two_ways() {
+        // `U/t1` + `23` and `U/t` + `123` are the same bytes.
+        let square = Template::parse("{url}{body}").unwrap();
+        assert!(square.splits_one_way(None, br#"{"a":1}"#));
+        assert!(square.splits_one_way(None, b" [1]"));
+        for body in [&b"123"[..], b"true", b"-1", b"/x", b"~"] {
+            assert!(!square.splits_one_way(None, body), "{body:?}");
+        }
     }
 }

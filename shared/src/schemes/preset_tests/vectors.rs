@@ -175,6 +175,11 @@ fn square_on_a_tenant_route() {
     assert!(on_route(Some(tenant)).is_ok());
     assert_eq!(refusal(on_route(None)), VerifyError::Mismatch);
     assert_eq!(refusal(on_route(Some("another-tenant"))), VerifyError::Mismatch);
+    // A tenant that isn't one plain segment (API Gateway hands it over
+    // decoded) could make the URL end another way: refused unread.
+    for odd in ["679a4f3a/dcfa", "679a4f3a?x=1", "679a4f3a dcfa", "679a4f3a%2F"] {
+        assert_eq!(refusal(on_route(Some(odd))), VerifyError::Ambiguous, "{odd}");
+    }
 }
 
 /// Mux's Node.js SDK's webhook tests. Their `v1=invalid` entry, which the
