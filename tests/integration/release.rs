@@ -126,6 +126,64 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
     assert_eq!(released(&release, "kaunt").await, again);
 }
 
+/// Square signs the URL it posts to, and a tenant's route is a URL of its
+/// own: a delivery kept from a tenant's route is released under that URL,
+/// as the receiver verifies it. Square's published vector (its Node.js
+/// SDK's tests), posted to the tenant route its URL ends with, and again to
+/// the route without the tenant, whose URL it doesn't sign.
+#[tokio::test]
+async fn a_delivery_kept_from_a_tenants_route_is_released_under_that_routes_url() {
+    const BASE: &str = "https://webhook.site";
+    const TENANT: &str = "679a4f3a-dcfa-49ee-bac5-9d0edad886b9";
+    let body = r#"{"merchant_id":"MLEFBHHSJGVHD","type":"webhooks.test_notification","event_id":"ac3ac95b-f97d-458c-a6e6-18981597e05f","created_at":"2022-07-13T20:30:59.037339943Z","data":{"type":"webhooks","id":"bc368e64-01aa-407e-b46e-3231809b1129"}}"#;
+    let signed = sign_event::SignedRequest {
+        provider: "square".to_owned(),
+        body: body.to_owned(),
+        headers: vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            (
+                "x-square-hmacsha256-signature".to_owned(),
+                "GF4YkrJgGBDZ9NIYbNXBnMzqb2HoL4RW/S6vkZ9/2N4=".to_owned(),
+            ),
+        ],
+    };
+    let fixture = Fixture::new("release-tenant-url").await;
+    fixture.put_secret("wrong-key").await;
+    let bucket = fixture.quarantine_bucket().await;
+    let square = sign_event::preset_scheme("square", BASE).unwrap();
+    let receiver = fixture.receiver_with(square, quarantine_in(&bucket, 10));
+    for tenant in [Some(TENANT), None] {
+        assert_eq!(
+            answer(&receiver.handle(requests::http_api(&signed, tenant)).await).0,
+            401
+        );
+    }
+    assert_eq!(fixture.quarantined(&bucket).await.len(), 2);
+
+    fixture.put_secret("Ibxx_5AKakO-3qeNVR61Dw").await;
+    let (secret, queue, kept_in) = (fixture.secret_id.clone(), fixture.queue_url.clone(), bucket.clone());
+    let release = Release::new(AwsClients::new(&fixture.aws), move |name| match name {
+        "QUEUE_URL" => Some(queue.clone()),
+        "QUARANTINE_BUCKET" => Some(kept_in.clone()),
+        "SQUARE_SECRET_ID" => Some(secret.clone()),
+        "SQUARE_SIGNED_URL" => Some(BASE.to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    let counts = Counts {
+        released: 1,
+        refused: 1,
+        failed: 0,
+    };
+    assert_eq!(released(&release, "square").await, counts);
+    let queued = fixture.drain().await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].envelope.event_id, "ac3ac95b-f97d-458c-a6e6-18981597e05f");
+    let kept = fixture.quarantined(&bucket).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1.tenant, None, "the one posted without its tenant stays");
+}
+
 /// What the receiver, with the key fixed, queues for delivery 0 now.
 async fn fixed_receiver_message(fixture: &Fixture) -> integration_tests::Queued {
     assert_eq!(
