@@ -226,9 +226,15 @@ pub fn described(input: &DescribedInput, scheme: &Described) -> Option<(String, 
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let fresh = u64::from(input.delivery.skew_secs.unsigned_abs()) < 5;
-    // A body of digits right after a timestamp could be split another way.
-    let digit_first = input.delivery.body.first().is_some_and(u8::is_ascii_digit);
-    let mut origin = if plain_id && fresh && !digit_first {
+    // A body of digits right after a timestamp, or one that could continue
+    // a tenant's URL segment right after `{url}`, could be split another
+    // way: such bodies may be refused.
+    let splittable_first = input
+        .delivery
+        .body
+        .first()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b"-._~/".contains(b));
+    let mut origin = if plain_id && fresh && !splittable_first {
         Origin::Genuine
     } else {
         Origin::SignedOddly
