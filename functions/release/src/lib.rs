@@ -143,6 +143,12 @@ pub fn setting_in_any_case(
 fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnyScheme, String)>, ConfigError> {
     let set = |name: &str| webhook_receiver::settings::value(lookup, name);
     let mut served = Vec::new();
+    // One provider's unusable scheme (a missing SIGNED_URL) keeps its
+    // deliveries in the quarantine; it doesn't stop the others' release.
+    let mut serve = |provider: &str, scheme: Result<AnyScheme, ConfigError>, secret_id: String| match scheme {
+        Ok(scheme) => served.push((scheme, secret_id)),
+        Err(error) => tracing::error!(provider, error = %error, "not released: misconfigured"),
+    };
     for preset in PRESETS {
         let Some(secret_id) = set(&secret_setting(preset.name)) else {
             continue;
@@ -153,12 +159,7 @@ fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnySc
             "SIGNED_URL" => lookup(&signed_url),
             _ => None,
         });
-        // One provider's unusable scheme (a missing SIGNED_URL) keeps its
-        // deliveries in the quarantine; it doesn't stop the others' release.
-        match scheme {
-            Ok(scheme) => served.push((scheme, secret_id)),
-            Err(error) => tracing::error!(provider = preset.name, error = %error, "not released: misconfigured"),
-        }
+        serve(preset.name, scheme, secret_id);
     }
     if let Some(secret_id) = set("CUSTOM_SECRET_ID") {
         let name = set("CUSTOM_PROVIDER_NAME").ok_or(ConfigError::Missing("CUSTOM_PROVIDER_NAME"))?;
@@ -169,10 +170,7 @@ fn schemes_served(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<(AnySc
             "SIGNED_URL" => lookup("CUSTOM_SIGNED_URL"),
             _ => None,
         });
-        match scheme {
-            Ok(scheme) => served.push((scheme, secret_id)),
-            Err(error) => tracing::error!(provider = %name, error = %error, "not released: misconfigured"),
-        }
+        serve(&name, scheme, secret_id);
     }
     Ok(served)
 }
