@@ -312,14 +312,32 @@ def leaked_into(log_paths):
     return [needle for needle in secret_strings() if needle in text]
 
 
+# Where --serve writes the local AWS's settings, for commands run by hand.
+SERVE_ENV = LOG_DIR / "serve.env"
+
+
 def serve(ports, endpoint, queue_url):
-    """Keeps moto and the functions running for manual requests until Ctrl-C."""
+    """Keeps moto and the functions running for manual requests until Ctrl-C,
+    and writes the settings a function run by hand needs to reach them."""
+    SERVE_ENV.write_text("".join(f"export {name}={value}\n" for name, value in [
+        ("PATH", f"{VENV_BIN}:$PATH"),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("QUEUE_URL", queue_url),
+        ("QUARANTINE_BUCKET", QUARANTINE_BUCKET),
+    ]))
     receivers = ", ".join(f"{provider} on {ports[provider]}" for provider in PROVIDERS)
+    relative = SERVE_ENV.relative_to(ROOT)
     print(f"""
-Serving until Ctrl-C: the receivers ({receivers}), the consumer and release on {ports[FUNCTIONS]}. In another shell:
+Serving until Ctrl-C: the receivers ({receivers}), the consumer and release on {ports[FUNCTIONS]}.
+The local AWS's settings are in {relative}. In another shell, from {ROOT}:
   curl -i -X POST http://127.0.0.1:{ports["kaunt"]}/lambda-url/receiver/webhooks/kaunt -H 'x-signature-sha256: …' -d '{{…}}'
-  .venv/bin/cargo-lambda lambda invoke receiver --invoke-address 127.0.0.1 --invoke-port {ports["kaunt"]} --data-file events/kaunt/proposal-completed.json
-  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local .venv/bin/python -c "import boto3; print(boto3.client('sqs', endpoint_url='{endpoint}', region_name='us-east-1').receive_message(QueueUrl='{queue_url}', MessageAttributeNames=['All']))"
+  source {relative} && cargo lambda invoke receiver --invoke-address 127.0.0.1 --invoke-port {ports["kaunt"]} --data-file events/kaunt/proposal-completed.json
+  source {relative} && python -c "import boto3; print(boto3.client('sqs').receive_message(QueueUrl='{queue_url}', MessageAttributeNames=['All']))"
+A receiver of your own, against the same AWS (docs/local.md):
+  source {relative} && cargo lambda watch -A 127.0.0.1 -P 9000 --env-var PROVIDER=kaunt,SECRET_ID=webhooks/local/kaunt
 """, flush=True)
     try:
         while True:

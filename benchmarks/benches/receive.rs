@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use benchmarks::{case, key_ring, kravia_many_keys, now, ReceeveKey};
 use criterion::{criterion_group, criterion_main, Criterion};
-use webhook_receiver::lambda_event;
-use webhook_receiver::receiver::receive_offline;
+use webhook_receiver::internals::read_event;
+use webhook_receiver::receive_offline;
 use webhook_receiver::schemes::{Kravia, Receeve, Scheme};
 
 const SIZES: [(&str, usize); 2] = [("1KiB", 1024), ("64KiB", 64 * 1024)];
@@ -52,7 +52,7 @@ fn provider_path<S: Scheme>(c: &mut Criterion, scheme: S, name: &str, receeve_ke
 }
 
 fn read(event: &str) -> lambda_http::Request {
-    lambda_event::read(event).unwrap().into_request().unwrap()
+    read_event(event).unwrap().into_request().unwrap()
 }
 
 fn kravia_with_many_keys(c: &mut Criterion) {

@@ -13,9 +13,9 @@ use hmac::{Hmac, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
 use sign_event::{api_gateway_event, EventOptions, Message, TestKeys};
-use webhook_receiver::encoding::{decode_base64, decode_hex};
-use webhook_receiver::keys::{KeyRing, SecretText};
-use webhook_receiver::pem::decode_pem;
+use webhook_receiver::internals::decode_pem;
+use webhook_receiver::internals::{decode_base64, decode_hex};
+use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::Settings;
 

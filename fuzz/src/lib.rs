@@ -19,15 +19,11 @@ use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_20
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use md5::{Digest, Md5};
-use webhook_receiver::delivery::Delivery;
-use webhook_receiver::encoding::{decode_base64, decode_hex};
-use webhook_receiver::keys::{KeyRing, SecretText};
-use webhook_receiver::lambda_event;
-use webhook_receiver::pem::decode_pem;
-use webhook_receiver::queue::OutgoingMessage;
-use webhook_receiver::receiver::{receive_offline, seal};
+use webhook_receiver::internals::{decode_base64, decode_hex, decode_pem, read_event, refused, seal, OutgoingMessage};
+use webhook_receiver::schemes::delivery::Delivery;
+use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::{AnyScheme, Deadline, Preset, Scheme};
-use webhook_receiver::{Envelope, ReceiveError, Settings};
+use webhook_receiver::{receive_offline, Envelope, ReceiveError, Settings};
 
 pub mod sign;
 
@@ -418,14 +414,14 @@ pub fn receive_request<S: Scheme>(
             Some(envelope)
         }
         Err(error) => {
-            let status = error.into_response().status();
+            let status = refused(&error).status();
             assert!(status.is_client_error(), "answered {status} without any network");
             None
         }
     }
 }
 
-/// The request the receivers read from an event ([`lambda_event::read`]),
+/// The request the receivers read from an event ([`read_event`]),
 /// or `None` where there is none. That reader catches the panics
 /// `lambda_http` has on events API Gateway never sends (a body flagged
 /// base64 that isn't, a `Host` that doesn't make a URL); libFuzzer's hook
@@ -434,7 +430,7 @@ pub fn receive_request<S: Scheme>(
 pub fn request_from_event(event: &str) -> Option<lambda_http::Request> {
     let libfuzzer_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let converted = std::panic::catch_unwind(|| lambda_event::read(event));
+    let converted = std::panic::catch_unwind(|| read_event(event));
     std::panic::set_hook(libfuzzer_hook);
     match converted {
         Ok(read) => read.ok()?.into_request(),

@@ -3,8 +3,8 @@
 //! signer, which the unit tests check against published vectors).
 
 use lambda_http::http::HeaderMap;
+use webhook_receiver::schemes::signing::{Message, Sign, SignedDelivery, NO_MESSAGE};
 use webhook_receiver::schemes::{Described, Kravia, Receeve, Scheme};
-use webhook_receiver::signing::{Message, Sign, SignedDelivery, NO_MESSAGE};
 
 use crate::{header_map, preset, secrets, DescribedInput, Origin, SchemeInput, NOW_SECS, TOLERANCE_SECS};
 

@@ -1,11 +1,10 @@
-//! Everything that can stop a delivery, and the one place an answer becomes
-//! HTTP: the errors' statuses, and beside them the 200.
+//! Everything that can stop a delivery or a function, below everything
+//! that reports it: what happened ([`ReceiveError`], [`VerifyError`],
+//! [`ConfigError`]), the status each is answered with, and the word the
+//! metrics count it under. The answers' bodies are built from these in one
+//! place, [`crate::pipeline::answer`].
 
-use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Response};
-
-use crate::quarantine::RefusalReason;
-use crate::settings::ConfigError;
+use lambda_http::http::StatusCode;
 
 /// Why a delivery was not accepted. The variant decides the status code and
 /// how loudly it is logged; the text a caller sees is fixed per status and
@@ -71,8 +70,8 @@ pub enum VerifyError {
     #[error("signature is not valid {0}")]
     BadEncoding(&'static str),
     /// The signed content could be split into its parts more than one way
-    /// (an id holding the separator after it, say: see
-    /// [`crate::schemes::described::Template`]), or a part it signs
+    /// (an id holding the separator after it, say: see docs/schemes.md),
+    /// or a part it signs
     /// appears twice.
     #[error("the signed parts could be read more than one way")]
     Ambiguous,
@@ -97,7 +96,7 @@ pub enum VerifyError {
     PayloadMismatch,
     /// The header `REQUIRED_HEADER` names is missing or has no accepted value.
     #[error("the required static header is missing or wrong")]
-    RequiredHeader,
+    WrongRequiredHeader,
 }
 
 impl ReceiveError {
@@ -120,20 +119,8 @@ impl ReceiveError {
     /// Whether an operator must act: 5xx, and a queue too small for the
     /// configured body limit. These are logged as errors; what the sender
     /// got wrong is only a warning.
-    pub fn needs_operator(&self) -> bool {
+    pub(crate) fn needs_operator(&self) -> bool {
         self.status().is_server_error() || matches!(self, ReceiveError::EnvelopeTooLarge { .. })
-    }
-
-    /// Why a delivery with a readable signature was refused for its key:
-    /// `Some` for the refusals a fixed key (or the recorded arrival time)
-    /// could turn around, which are kept in the quarantine.
-    pub fn refused_for_key(&self) -> Option<RefusalReason> {
-        match self {
-            ReceiveError::Unauthenticated(VerifyError::Mismatch) => Some(RefusalReason::Mismatch),
-            ReceiveError::Unauthenticated(VerifyError::UnknownTenant) => Some(RefusalReason::UnknownTenant),
-            ReceiveError::Unauthenticated(VerifyError::StaleTimestamp(_)) => Some(RefusalReason::StaleTimestamp),
-            _ => None,
-        }
     }
 
     /// The outcome as the metrics name it: one word per kind of refusal or
@@ -148,7 +135,7 @@ impl ReceiveError {
                 VerifyError::Mismatch => "signature-mismatch",
                 VerifyError::UnknownTenant => "unknown-tenant",
                 VerifyError::StaleTimestamp(_) => "stale-timestamp",
-                VerifyError::RequiredHeader => "required-header",
+                VerifyError::WrongRequiredHeader => "required-header",
                 VerifyError::UnsupportedAlgorithm | VerifyError::PayloadMismatch => "signature-invalid",
                 VerifyError::MissingHeader(_)
                 | VerifyError::DuplicateHeader(_)
@@ -162,61 +149,33 @@ impl ReceiveError {
             ReceiveError::Misconfigured(_) => "misconfigured",
         }
     }
-
-    /// The answer's body: a fixed phrase per status, so nothing internal or
-    /// secret can leak through it.
-    fn public_message(&self) -> &'static str {
-        match self {
-            ReceiveError::MethodNotAllowed(_) => "only POST is accepted",
-            ReceiveError::SourceNotAllowed(_) => "forbidden",
-            ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "body too large",
-            ReceiveError::Malformed(_) => "malformed body",
-            ReceiveError::Unauthenticated(_) => "signature missing or invalid",
-            ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) | ReceiveError::OutOfTime(_) => {
-                "temporarily unavailable, retry later"
-            }
-            ReceiveError::Misconfigured(_) => "internal error",
-        }
-    }
-
-    /// The HTTP answer for this error.
-    pub fn into_response(self) -> Response<Body> {
-        let status = self.status();
-        let body = serde_json::json!({ "status": "rejected", "error": self.public_message() });
-        let mut builder = Response::builder()
-            .status(status)
-            .header(header::CONTENT_TYPE, "application/json");
-        if status == StatusCode::METHOD_NOT_ALLOWED {
-            builder = builder.header(header::ALLOW, "POST");
-        }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            builder = builder.header(header::RETRY_AFTER, "5");
-        }
-        builder.body(Body::Text(body.to_string())).unwrap_or_else(|_| {
-            // Never a 200 by default: an error stays an error.
-            let mut bare = Response::new(Body::Empty);
-            *bare.status_mut() = status;
-            bare
-        })
-    }
 }
 
-/// The answer to a delivery SQS holds: 200 with its event id (the
-/// provider's, or the body's SHA-256), so a provider's log can be matched
-/// with ours; and the `challenge` a scheme echoes (Slack checks a new
-/// Request URL by sending a signed `url_verification` event and reading
-/// its `challenge` back from the answer), which is the provider's own
-/// signed text.
-pub fn accepted(event_id: &str, challenge: Option<&str>) -> Response<Body> {
-    let body = match challenge {
-        Some(challenge) => serde_json::json!({ "status": "accepted", "eventId": event_id, "challenge": challenge }),
-        None => serde_json::json!({ "status": "accepted", "eventId": event_id }),
-    };
-    Response::builder()
-        .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(body.to_string()))
-        .unwrap_or_else(|_| Response::new(Body::Empty))
+/// Why the environment does not describe a usable function.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is absent or empty.
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    /// A variable is set to something we cannot use.
+    #[error("{name} must be {expected}, got {value:?}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// What it should hold.
+        expected: String,
+        /// What it holds (never a secret: numbers, and names such as
+        /// `PROVIDER`'s).
+        value: String,
+    },
+    /// A scheme description (a preset's, or `SCHEME`) can't be used.
+    #[error("{of} is not a usable scheme description: {problem}")]
+    Scheme {
+        /// Whose description: `SCHEME`, or the preset's name.
+        of: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl From<ConfigError> for ReceiveError {
@@ -246,23 +205,5 @@ mod tests {
         for (error, status) in cases {
             assert_eq!(error.status().as_u16(), status, "{error}");
         }
-    }
-
-    #[test]
-    fn a_401_says_nothing_about_why() {
-        let response = ReceiveError::Unauthenticated(VerifyError::StaleTimestamp(900)).into_response();
-        let Body::Text(text) = response.body() else {
-            panic!("expected text")
-        };
-        assert_eq!(text, r#"{"error":"signature missing or invalid","status":"rejected"}"#);
-    }
-
-    #[test]
-    fn internal_detail_never_reaches_the_caller() {
-        let response = ReceiveError::Misconfigured("SECRET_ID is not set".into()).into_response();
-        let Body::Text(text) = response.body() else {
-            panic!("expected text")
-        };
-        assert!(!text.contains("SECRET_ID"));
     }
 }

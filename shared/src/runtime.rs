@@ -1,5 +1,6 @@
-//! The Lambda entry point: the receiver binary's `main` hands over to
-//! [`run_receiver`].
+//! The Lambda entry point, on top of everything: the receiver binary's
+//! `main` hands over to [`run_receiver`], which reads the settings, builds
+//! the receiver and serves its requests.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -10,12 +11,18 @@ use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{service_fn, Body, IntoResponse, Request, RequestExt, Response, TransformResponse};
 use serde_json::value::RawValue;
 
-use crate::aws::sdk_config_loader;
-use crate::error::ReceiveError;
-use crate::lambda_event::{self, Converted};
-use crate::receiver::Receiver;
+use function_support::metric_line::Line;
+use function_support::sdk::sdk_config_loader;
+use function_support::setting::process_env;
+
+use crate::config::{metrics_namespace, Settings};
+use crate::error::{ConfigError, ReceiveError};
+use crate::lambda::event::{self as lambda_event, Converted};
+use crate::pipeline::answer;
+use crate::pipeline::request_line::request_line;
+use crate::pipeline::Receiver;
+use crate::schemes::provider::scheme_from_settings;
 use crate::schemes::Scheme;
-use crate::settings::{ConfigError, Settings};
 
 /// Runs the receiver of the provider `PROVIDER` names under the Lambda
 /// runtime until the process ends. One binary serves every provider; each
@@ -23,7 +30,7 @@ use crate::settings::{ConfigError, Settings};
 /// bad setting like any other (see [`run`]): every request gets a logged
 /// 500.
 pub async fn run_receiver() -> Result<(), lambda_http::Error> {
-    match crate::provider::scheme_from_settings(crate::settings::process_env) {
+    match scheme_from_settings(process_env) {
         Ok(scheme) => run(scheme).await,
         Err(error) => {
             start_process();
@@ -59,7 +66,7 @@ pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
 
 /// Logging, and a panic hook that never quotes the input.
 fn start_process() {
-    crate::logging::init();
+    function_support::logging::init();
     // A panic's message can quote the input that caused it (a dependency's
     // `expect` on a header, say): log where it happened, never what.
     std::panic::set_hook(Box::new(|panic| {
@@ -146,7 +153,7 @@ async fn serve(answerer: Arc<impl Respond>) -> Result<(), lambda_http::Error> {
                 Converted::Unconvertible(origin) => {
                     let refusal = ReceiveError::Malformed("the event cannot be read as a request");
                     answered_without_receiver(answerer.provider_name(), &refusal, ("WARN", "rejected"));
-                    let answer = refusal.into_response();
+                    let answer = answer::refused(&refusal);
                     TransformResponse::<Response<Body>, Infallible>::Response(origin, answer.into_response()).await
                 }
             };
@@ -161,29 +168,34 @@ async fn serve(answerer: Arc<impl Respond>) -> Result<(), lambda_http::Error> {
 fn refuse_misconfigured(provider: &str, error: &ConfigError) -> Response<Body> {
     let error = ReceiveError::from(error.clone());
     answered_without_receiver(provider, &error, ("ERROR", "not accepted"));
-    error.into_response()
+    answer::refused(&error)
 }
 
 /// The request's line (and metrics) for an answer given before a receiver
 /// could look at it: its settings may be what is wrong, so the namespace
 /// comes from the environment.
 fn answered_without_receiver(provider: &str, error: &ReceiveError, level_message: (&str, &str)) {
-    // Read once: every request of a misconfigured function comes here.
+    without_receiver_line(&namespace_from_env(), provider, error, level_message).write();
+}
+
+/// `METRICS_NAMESPACE`, read once: every request of a misconfigured
+/// function comes here.
+fn namespace_from_env() -> String {
     static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let namespace = NAMESPACE.get_or_init(|| {
-        std::env::var("METRICS_NAMESPACE").unwrap_or_else(|_| crate::metrics::DEFAULT_NAMESPACE.to_owned())
-    });
-    let now = std::time::SystemTime::now();
-    crate::metrics::request_line(
+    NAMESPACE.get_or_init(|| metrics_namespace(&process_env)).clone()
+}
+
+/// The line of an answer given without a receiver, in `namespace`.
+fn without_receiver_line(namespace: &str, provider: &str, error: &ReceiveError, level_message: (&str, &str)) -> Line {
+    request_line(
         namespace,
         provider,
         error.outcome(),
         level_message,
-        now,
+        std::time::SystemTime::now(),
         Default::default(),
         None,
     )
     .field("status", error.status().as_u16())
     .field("error", error.to_string())
-    .write();
 }

@@ -5,8 +5,8 @@
 use integration_tests::{preset, requests, Fixture};
 use lambda_http::http::HeaderValue;
 
-use webhook_receiver::settings::RequiredHeader;
-use webhook_receiver::source_ip::parse_list;
+use webhook_receiver::config::parse_list;
+use webhook_receiver::config::RequiredHeaderSetting;
 
 use crate::answer;
 
@@ -78,7 +78,7 @@ async fn a_required_header_must_carry_an_accepted_value() {
     put_header_value("static-key-1").await;
     let receiver = || {
         fixture.receiver_with(preset("smartkyc"), |s| {
-            s.required_header = Some(RequiredHeader {
+            s.required_header = Some(RequiredHeaderSetting {
                 name: "x-smart-kyc-api-key".into(),
                 secret_id: header_secret.clone(),
             })

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
 use integration_tests::{moto, preset, requests, sdk_config, Fixture};
+use webhook_receiver::config::INIT_WARM_UP_MS;
 use webhook_receiver::schemes::{AnyScheme, Kravia, Receeve, Scheme};
-use webhook_receiver::settings::INIT_WARM_UP_MS;
 use webhook_receiver::{Receiver, Settings};
 
 use crate::answer;
@@ -155,7 +155,7 @@ async fn forgeries_while_secrets_manager_fails_cost_no_more_fetches() {
     // with a key rotated a moment ago: retry later. Never a 2xx.
     assert!(statuses.iter().all(|status| *status == 503), "{statuses:?}");
     let calls = proxy.calls(Service::SecretsManager) - before;
-    let allowed = calls_allowed(elapsed, u64::from(webhook_receiver::aws::MAX_ATTEMPTS));
+    let allowed = calls_allowed(elapsed, u64::from(function_support::sdk::MAX_ATTEMPTS));
     assert!(calls >= 2, "the refresh was tried");
     assert!(
         calls <= allowed,
@@ -534,9 +534,9 @@ async fn a_faulty_s3_never_changes_the_401_and_each_refused_delivery_is_kept_or_
     let bucket = fixture.quarantine_bucket().await;
     let deadline = Duration::from_millis(3000);
     let faulty_s3 = sdk_config(&proxy.endpoint).await;
-    let clients = webhook_receiver::receiver::AwsClients {
+    let clients = webhook_receiver::aws::AwsClients {
         s3: webhook_receiver::aws::S3Client::Made(webhook_receiver::aws::s3_client(&faulty_s3)),
-        ..webhook_receiver::receiver::AwsClients::new(&fixture.aws)
+        ..webhook_receiver::aws::AwsClients::new(&fixture.aws)
     };
     let mut settings = fixture.settings();
     settings.request_deadline = deadline;
@@ -614,7 +614,7 @@ async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_que
     let faulty_aws = sdk_config(&proxy.endpoint).await;
     let (secret, queue, released_from) = (fixture.secret_id.clone(), fixture.queue_url.clone(), bucket.clone());
     let release = release::Release::new(
-        webhook_receiver::receiver::AwsClients::new(&faulty_aws),
+        webhook_receiver::aws::AwsClients::new(&faulty_aws),
         move |name| match name {
             "KAUNT_SECRET_ID" => Some(secret.clone()),
             "QUEUE_URL" => Some(queue.clone()),
@@ -634,7 +634,7 @@ async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_que
     let expected: HashSet<String> = (0..10)
         .map(|n| {
             let body = format!(r#"{{"Id":"held-{n}","EventType":"ModelReady"}}"#);
-            webhook_receiver::encoding::sha256_hex(body.as_bytes())
+            webhook_receiver::internals::sha256_hex(body.as_bytes())
         })
         .collect();
     assert_eq!(ids, expected, "every genuine delivery queued, nothing else");

@@ -2,7 +2,7 @@
 //! retried deliveries by tenant and event id.
 
 use integration_tests::{requests, Fixture};
-use webhook_receiver::encoding::sha256_hex;
+use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::schemes::Kravia;
 
 use crate::answer;

@@ -2,7 +2,7 @@
 
 use integration_tests::{preset, requests, Fixture};
 use serde_json::json;
-use webhook_receiver::encoding::sha256_hex;
+use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::schemes::Kravia;
 
 use crate::answer;

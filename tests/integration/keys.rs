@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use integration_tests::{preset, requests, Fixture};
-use webhook_receiver::delivery::Delivery;
+use webhook_receiver::schemes::delivery::Delivery;
 use webhook_receiver::schemes::{AnyScheme, EventFacts, Kravia, Receeve, Scheme};
 use webhook_receiver::ReceiveError;
 

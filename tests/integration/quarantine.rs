@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use integration_tests::{hanging_endpoint, preset, quarantine_in, requests, sdk_config, Fixture};
-use webhook_receiver::encoding::encode_base64;
-use webhook_receiver::quarantine::{BodyEncoding, RefusalReason};
-use webhook_receiver::receiver::AwsClients;
+use webhook_receiver::aws::quarantine::{BodyEncoding, RefusalReason};
+use webhook_receiver::aws::AwsClients;
+use webhook_receiver::internals::encode_base64;
 use webhook_receiver::schemes::{Kravia, Scheme};
 use webhook_receiver::Receiver;
 

@@ -7,9 +7,10 @@ use std::time::{Duration, SystemTime};
 use integration_tests::{preset, quarantine_in, requests, Fixture};
 use release::{Counts, Release};
 use serde_json::json;
-use webhook_receiver::encoding::sha256_hex;
-use webhook_receiver::quarantine::{QuarantinedDelivery, RefusalReason};
-use webhook_receiver::receiver::AwsClients;
+use webhook_receiver::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
+use webhook_receiver::aws::AwsClients;
+use webhook_receiver::aws::S3Client;
+use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::schemes::Scheme;
 
 use crate::answer;
@@ -273,16 +274,9 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     );
     let mut late = late;
     late.tenant = Some("late".into()); // another object name
+    let store = QuarantineStore::new(S3Client::Made(fixture.s3.clone()), bucket.clone());
     for record in [&on_time, &late] {
-        fixture
-            .s3
-            .put_object()
-            .bucket(&bucket)
-            .key(record.object_key())
-            .body(serde_json::to_vec(record).unwrap().into())
-            .send()
-            .await
-            .unwrap();
+        assert_eq!(store.write(record, Duration::from_secs(5)).await, Stored::Written);
     }
     let release = release_for(&fixture, "codat", &bucket, None);
     let counts = released(&release, "codat").await;
@@ -308,7 +302,7 @@ async fn with_the_same_keys_a_release_reads_only_what_came_since_its_last_pass()
     let release = release_for(&fixture, "kaunt", &bucket, None);
     // Past the margin a pass leaves for writes under way while it lists,
     // the same keys find nothing new to read: four refused, none read again.
-    tokio::time::sleep(webhook_receiver::aws::OPERATION_TIMEOUT + Duration::from_millis(1500)).await;
+    tokio::time::sleep(function_support::sdk::OPERATION_TIMEOUT + Duration::from_millis(1500)).await;
     let (lines, guard) = integration_tests::logs::capture();
     assert_eq!(released(&release, "kaunt").await.refused, 4);
     assert_eq!(released(&release, "kaunt").await.refused, 4);

@@ -5,7 +5,7 @@ use aws_sdk_sqs::primitives::{DateTime, DateTimeFormat};
 use integration_tests::{preset, requests, Fixture};
 use serde_json::Value;
 use sign_event::SAMPLES;
-use webhook_receiver::encoding::sha256_hex;
+use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::schemes::{Kravia, Receeve, Scheme};
 
 use crate::answer;

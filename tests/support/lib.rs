@@ -1,14 +1,20 @@
 //! What the integration tests share: a real `moto_server`, AWS clients
 //! configured as the receivers configure theirs, per-test queues and
-//! secrets, request builders and a log capture.
+//! secrets, request builders and a log capture; and, for the tests that
+//! run the built binaries, a Lambda Runtime API emulator, TLS fronts and
+//! the way to start a function as Lambda does (which the cold-start lab in
+//! `benchmarks/coldstart` uses too).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod fault_proxy;
+pub mod function;
 pub mod http1;
 pub mod logs;
 pub mod moto;
 pub mod requests;
+pub mod runtime_api;
 pub mod sqs_event;
+pub mod tls_front;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_config::SdkConfig;
 use aws_sdk_sqs::config::{Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
-use webhook_receiver::quarantine::QuarantinedDelivery;
+use webhook_receiver::aws::quarantine::QuarantinedDelivery;
 use webhook_receiver::schemes::{AnyScheme, Scheme};
 use webhook_receiver::{Envelope, Receiver, Settings};
 
@@ -62,7 +68,7 @@ pub fn hanging_endpoint() -> String {
 pub fn quarantine_in(bucket: &str, writes_per_second: u32) -> impl FnOnce(&mut Settings) {
     let bucket = bucket.to_owned();
     move |settings| {
-        settings.quarantine = Some(webhook_receiver::settings::QuarantineSettings {
+        settings.quarantine = Some(webhook_receiver::config::QuarantineSettings {
             bucket,
             writes_per_second,
         })
@@ -77,7 +83,7 @@ pub fn workspace_dir() -> std::path::PathBuf {
 /// The receivers' own SDK configuration, pointed at `endpoint` with dummy
 /// credentials.
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
-    webhook_receiver::aws::sdk_config_loader()
+    function_support::sdk::sdk_config_loader()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "integration-tests"))

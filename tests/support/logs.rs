@@ -56,7 +56,7 @@ fn scoped(subscriber: impl tracing::Subscriber + Send + Sync + 'static) -> traci
 /// current-thread runtime (plain `#[tokio::test]`).
 pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
-    let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("trace"), false);
+    let subscriber = function_support::logging::subscriber(captured.clone(), Some("trace"), false);
     (captured, scoped(subscriber))
 }
 
@@ -66,7 +66,7 @@ pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
 /// line says.
 pub fn capture_json() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
-    let subscriber = webhook_receiver::logging::subscriber(captured.clone(), Some("webhook_receiver=info"), true);
+    let subscriber = function_support::logging::subscriber(captured.clone(), Some("webhook_receiver=info"), true);
     (captured, scoped(subscriber))
 }
 

@@ -5,8 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use lambda_http::Request;
 use serde_json::{json, Value};
 use sign_event::{api_gateway_event, render_at, EventOptions, Message, Sample, SignedRequest, TestKeys};
-use webhook_receiver::encoding::encode_base64;
-use webhook_receiver::lambda_event;
+use webhook_receiver::internals::encode_base64;
+use webhook_receiver::internals::read_event;
 
 use super::preset;
 
@@ -20,9 +20,9 @@ pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
-/// Reads event JSON the way the receivers do ([`lambda_event::read`]).
+/// Reads event JSON the way the receivers do ([`read_event`]).
 pub fn from_event(event: &Value) -> Request {
-    lambda_event::read(&event.to_string()).unwrap().into_request().unwrap()
+    read_event(&event.to_string()).unwrap().into_request().unwrap()
 }
 
 /// A sample event from `events/`, signed now (as `scripts/local-run` sends

@@ -7,7 +7,7 @@ use integration_tests::memory_kib;
 
 use crate::cpu_share::{Confinement, CpuShare};
 use crate::function::Measured;
-use crate::runtime_api::RuntimeApi;
+use integration_tests::runtime_api::RuntimeApi;
 
 /// What one cold start cost.
 #[derive(Debug, Clone, Copy)]

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use coldstart::cold_start::{cold_start, median, ms, ratio, ColdStart};
 use coldstart::cpu_share::{CpuShare, ONE_VCPU_MB};
-use coldstart::function::{Launch, Measured, Tls};
+use coldstart::function::{Launch, Measured};
+use integration_tests::function::Tls;
 use integration_tests::{requests, Fixture};
 
 /// The sizes the issue asks about: the template's, two steps up, and one
@@ -260,7 +261,7 @@ fn rows(
         // What each cut was worth, in this run: the cuts a setting can undo,
         // and other builds of the receiver (`COLDSTART_BUILDS`).
         if tls_front.is_none() {
-            let system_roots = coldstart::function::SYSTEM_ROOTS.to_owned();
+            let system_roots = integration_tests::function::SYSTEM_ROOTS.to_owned();
             rows.push(row(
                 Kind::Cut,
                 "ours, trusting the system's bundle (SSL_CERT_FILE)",

@@ -1,17 +1,18 @@
 //! A function under measurement, and how the lab starts it as Lambda
-//! would: a clean environment naming the Runtime API, the function's
-//! settings, AWS at moto over plain HTTP or through TLS fronts.
+//! would ([`as_lambda_starts_it`], with the tests' Runtime API emulator):
+//! the function's settings, AWS at moto over plain HTTP or through TLS
+//! fronts, inside a CPU share when asked.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Instant;
 
+use integration_tests::function::{as_lambda_starts_it, Tls};
+use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::{moto, requests, Fixture};
 
 use crate::cpu_share::Confinement;
-use crate::runtime_api::RuntimeApi;
-use crate::tls_front::TlsFront;
 
 /// How the function's process is started.
 #[derive(Debug, Clone)]
@@ -39,82 +40,6 @@ impl Launch {
         }
     }
 }
-
-/// Clears `command`'s environment and gives it what Lambda gives a
-/// function (`name`, a 128 MB memory size, the Runtime API at `api`) and
-/// what it needs to reach moto: a region, test credentials, no instance
-/// metadata. The lab's rows and the receiver's binary tests start alike.
-pub fn as_lambda_starts_it(command: &mut Command, api: &RuntimeApi, name: &str) {
-    command
-        .env_clear()
-        .env("AWS_LAMBDA_RUNTIME_API", api.address())
-        .env("AWS_LAMBDA_FUNCTION_NAME", name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-        .env("AWS_LAMBDA_LOG_STREAM_NAME", "coldstart")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-}
-
-/// The system's trusted roots in one bundle, as Amazon Linux keeps them.
-pub const SYSTEM_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
-
-/// TLS fronts for the two services (two endpoints, as on AWS, so that
-/// each gets its own connection) and the roots a function trusts with them.
-pub struct Tls {
-    /// SQS's front.
-    pub sqs: TlsFront,
-    /// Secrets Manager's front.
-    pub secrets_manager: TlsFront,
-    /// The system's trusted roots and the fronts' CAs in one bundle: what
-    /// Python's botocore is given (its default is a bundle of that size),
-    /// and what our receiver pays when an operator points `SSL_CERT_FILE`
-    /// at the system's store.
-    pub system_and_endpoint_roots_file: PathBuf,
-    /// The fronts' CAs alone: what our receiver trusts in place of its five
-    /// built-in Amazon roots (`SSL_CERT_FILE`), and what Node.js adds to
-    /// the roots it carries (`NODE_EXTRA_CA_CERTS`).
-    pub endpoint_roots_file: PathBuf,
-}
-
-impl Tls {
-    /// Starts both fronts with their roots in a fresh temporary directory
-    /// named after `label` and this process.
-    pub fn start_for(label: &str) -> Tls {
-        Tls::start(&std::env::temp_dir().join(format!("{label}-{}", std::process::id())))
-    }
-
-    /// Starts both fronts before moto, writing their roots under `dir`.
-    fn start(dir: &Path) -> Tls {
-        let sqs = TlsFront::start(&moto::server().endpoint, &dir.join("sqs"));
-        let secrets_manager = TlsFront::start(&moto::server().endpoint, &dir.join("secrets-manager"));
-        let mut endpoint_roots = Vec::new();
-        for front in [&sqs, &secrets_manager] {
-            endpoint_roots.extend(std::fs::read(&front.ca_file).unwrap());
-        }
-        let mut roots = std::fs::read(SYSTEM_ROOTS)
-            .unwrap_or_else(|error| panic!("{SYSTEM_ROOTS}: {error} (the TLS rows trust the system's roots)"));
-        roots.extend(&endpoint_roots);
-        let system_and_endpoint_roots_file = dir.join("roots.pem");
-        std::fs::write(&system_and_endpoint_roots_file, roots).unwrap();
-        let endpoint_roots_file = dir.join("endpoint-roots.pem");
-        std::fs::write(&endpoint_roots_file, endpoint_roots).unwrap();
-        Tls {
-            sqs,
-            secrets_manager,
-            system_and_endpoint_roots_file,
-            endpoint_roots_file,
-        }
-    }
-}
-
-/// The receivers the lab measures: the five providers the product began
-/// with (Kaunt, Smart KYC and Codat among them as descriptions, Kravia and
-/// receeve as code), which is every kind of scheme.
-pub const MEASURED_PROVIDERS: [&str; 5] = ["kravia", "kaunt", "receeve", "smartkyc", "codat"];
 
 /// A function under measurement: how it starts and, for receivers, the
 /// queue and secret it uses.

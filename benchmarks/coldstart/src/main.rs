@@ -26,8 +26,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coldstart::cold_start::{cold_start, median, ms, ratio, ColdStart};
-use coldstart::function::{Launch, Measured, Tls};
-use coldstart::runtime_api::RuntimeApi;
+use coldstart::function::{Launch, Measured};
+use integration_tests::function::{Tls, MEASURED_PROVIDERS};
+use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::{memory_kib, requests, Fixture};
 
 /// Resident memory through `requests` requests in one process, in KiB.
@@ -96,7 +97,7 @@ fn main() {
     }];
     let mut without_warm_up = Vec::new();
     let mut over_tls = Vec::new();
-    for provider in coldstart::function::MEASURED_PROVIDERS {
+    for provider in MEASURED_PROVIDERS {
         let fixture = Arc::new(runtime.block_on(async {
             let fixture = Fixture::new(&format!("coldstart-{provider}")).await;
             fixture

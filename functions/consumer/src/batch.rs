@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use webhook_receiver::Envelope;
+use webhook_envelope::Envelope;
 
 use crate::handlers::{dispatch, HandlerError};
 use crate::idempotency::{Claim, IdempotencyError, IdempotencyStore};

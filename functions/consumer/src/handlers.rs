@@ -9,7 +9,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use webhook_receiver::Envelope;
+use webhook_envelope::Envelope;
 
 /// Why a handler could not process an event.
 #[derive(Debug, thiserror::Error)]

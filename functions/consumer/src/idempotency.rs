@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use webhook_receiver::Envelope;
+use webhook_envelope::Envelope;
 
 /// How long a claim protects a handler that is running: longer than the
 /// consumer function's timeout.

@@ -12,8 +12,8 @@ use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use coldstart::function::as_lambda_starts_it;
-use coldstart::runtime_api::RuntimeApi;
+use integration_tests::function::as_lambda_starts_it;
+use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::{moto, requests, workspace_dir, Fixture};
 use serde_json::{json, Value};
 use sign_event::SignedRequest;
@@ -140,7 +140,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn sign_event_base64(bytes: &[u8]) -> String {
-    webhook_receiver::encoding::encode_base64(bytes)
+    webhook_receiver::internals::encode_base64(bytes)
 }
 
 /// What one signer was asked for.

@@ -7,8 +7,8 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use coldstart::function::as_lambda_starts_it;
-use coldstart::runtime_api::RuntimeApi;
+use integration_tests::function::{as_lambda_starts_it, MEASURED_PROVIDERS};
+use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::{moto, requests, Fixture};
 use serde_json::Value;
 
@@ -43,7 +43,7 @@ fn answer(mut child: Child, api: &RuntimeApi, event: &Value) -> (u64, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_provider_is_served_by_the_one_binary_its_provider_setting_names() {
-    for provider in coldstart::function::MEASURED_PROVIDERS {
+    for provider in MEASURED_PROVIDERS {
         let fixture = Fixture::new(&format!("binary-{provider}")).await;
         fixture.put_test_keys(provider).await;
         let api = RuntimeApi::start();

@@ -9,8 +9,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use coldstart::function::{as_lambda_starts_it, Tls};
-use coldstart::runtime_api::RuntimeApi;
+use integration_tests::function::{as_lambda_starts_it, Tls};
+use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::{requests, Fixture};
 use serde_json::Value;
 

@@ -3,7 +3,8 @@
 use serde_json::Value;
 use webhook_receiver::schemes::Preset;
 
-use crate::ReleaseError;
+use crate::error::ReleaseError;
+use crate::settings::secret_setting;
 
 /// The providers `event` asks for, by name, among `served` (each a name
 /// and its secret's id):
@@ -20,7 +21,10 @@ pub fn providers_asked(event: &Value, served: &[(&str, &str)]) -> Result<Vec<Str
         return if served.iter().any(|(served, _)| *served == name) {
             Ok(vec![name.to_owned()])
         } else if Preset::named(name).is_some() {
-            Err(ReleaseError::NotServed(name.to_owned()))
+            Err(ReleaseError::NotServed {
+                provider: name.to_owned(),
+                setting: secret_setting(name),
+            })
         } else {
             Err(ReleaseError::UnknownProvider)
         };
@@ -102,7 +106,7 @@ mod tests {
         let served = served();
         assert!(matches!(
             providers_asked(&json!({"provider": "kravia"}), &served),
-            Err(ReleaseError::NotServed(name)) if name == "kravia"
+            Err(ReleaseError::NotServed { provider, setting }) if provider == "kravia" && setting == "KRAVIA_SECRET_ID"
         ));
         assert!(matches!(
             providers_asked(&json!({"provider": "no-such-provider"}), &served),

@@ -1,5 +1,6 @@
-//! What a release has tried, kept between runs (`_release/<provider>.json`
-//! in the bucket), so that the quarantine is read in bounded work:
+//! What a release has tried, kept between runs (in the quarantine store,
+//! beside the provider's deliveries), so that the quarantine is read in
+//! bounded work:
 //!
 //! - **Each delivery once per change of what verification depends on.**
 //!   Verification depends on the secret's versions, the receivers' settings
@@ -15,9 +16,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use function_support::sdk::OPERATION_TIMEOUT;
+use function_support::time::unix_millis;
 use serde::{Deserialize, Serialize};
-use webhook_receiver::aws::OPERATION_TIMEOUT;
-use webhook_receiver::time::unix_millis;
 
 /// The most a receiver's quarantine write can take (the SDK's time for
 /// one call) and a second for clocks.

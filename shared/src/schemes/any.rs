@@ -1,15 +1,17 @@
 //! Whichever provider's scheme `PROVIDER` names, as one type.
 //!
-//! The receiver binary serves every provider. Generic over several
-//! schemes, its pipeline (the key cache, the queue, the quarantine, the
-//! answers) would be compiled once per scheme, which made the one binary
-//! 4 % larger than a per-provider one; over this enum it is compiled once,
-//! and only the schemes' own steps are chosen at run time, by a `match`
-//! per step. Two schemes are code (their signatures live in the body);
-//! every other provider is a [`Described`] scheme.
+//! The receiver binary serves every provider. Over this enum its pipeline
+//! (the key cache, the queue, the quarantine, the answers) is compiled
+//! once rather than once per scheme, and only the schemes' own steps are
+//! chosen at run time, by a `match` per step (docs/choices.md, "One
+//! receiver for every provider"). Two schemes are code (their signatures
+//! live in the body); every other provider is a [`Described`] scheme.
 
-use super::{Described, EventFacts, Kravia, Receeve, Scheme};
-use crate::delivery::Delivery;
+use super::delivery::Delivery;
+use super::described::Described;
+use super::kravia::Kravia;
+use super::receeve::Receeve;
+use super::scheme::{EventFacts, Scheme};
 use crate::error::ReceiveError;
 
 /// Declares [`AnyScheme`], its key and claim types, and their [`Scheme`]
@@ -91,13 +93,13 @@ macro_rules! any_scheme {
         }
 
         #[cfg(any(test, feature = "signing"))]
-        impl crate::signing::Sign for AnyScheme {
+        impl crate::schemes::signing::Sign for AnyScheme {
             fn sign(
                 &self,
                 key: &str,
                 input: &[u8],
-                message: &crate::signing::Message<'_>,
-            ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
+                message: &crate::schemes::signing::Message<'_>,
+            ) -> Result<crate::schemes::signing::SignedDelivery, crate::schemes::signing::SigningError> {
                 match self {
                     $(AnyScheme::$variant(scheme) => scheme.sign(key, input, message),)+
                 }

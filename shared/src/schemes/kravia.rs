@@ -33,13 +33,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use md5::{Digest, Md5};
 
-use super::{EventFacts, Scheme};
-use crate::constant_time::constant_time_eq;
-use crate::delivery::Delivery;
-use crate::encoding::{decode_hex, encode_hex, sha256_hex};
+use super::scheme::{EventFacts, Scheme};
+use crate::codec::constant_time::constant_time_eq;
+use crate::codec::encoding::{decode_hex, encode_hex, sha256_hex};
+use crate::codec::json::reader::optional_string;
+use crate::codec::json::reader::Members;
 use crate::error::{ReceiveError, VerifyError};
-use crate::json::reader::optional_string;
-use crate::json::reader::Members;
+use crate::schemes::delivery::Delivery;
 
 /// Kravia's scheme.
 #[derive(Debug, Clone, Copy, Default)]
@@ -281,18 +281,18 @@ pub(crate) fn compact_json(json: &[u8]) -> Cow<'_, [u8]> {
 /// The body Kravia builds around `data` (kept as given), with its digest
 /// in lowercase hex.
 #[cfg(any(test, feature = "signing"))]
-impl crate::signing::Sign for Kravia {
+impl crate::schemes::signing::Sign for Kravia {
     fn sign(
         &self,
         key: &str,
         input: &[u8],
-        _: &crate::signing::Message<'_>,
-    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
-        let key = crate::signing::signing_key(self, key)?;
-        let data = crate::signing::json_text(input)?;
-        let signature = crate::encoding::encode_hex(&digest(data, &key));
+        _: &crate::schemes::signing::Message<'_>,
+    ) -> Result<crate::schemes::signing::SignedDelivery, crate::schemes::signing::SigningError> {
+        let key = crate::schemes::signing::signing_key(self, key)?;
+        let data = crate::schemes::signing::json_text(input)?;
+        let signature = crate::codec::encoding::encode_hex(&digest(data, &key));
         let body = format!(r#"{{"header":{{"algorithm":"MD5"}},"data":{data},"signature":"{signature}"}}"#);
-        Ok(crate::signing::SignedDelivery {
+        Ok(crate::schemes::signing::SignedDelivery {
             body: body.into_bytes(),
             headers: Vec::new(),
         })
@@ -304,7 +304,7 @@ mod tests {
     use std::cell::Cell;
 
     use super::*;
-    use crate::keys::{KeyRing, SecretText};
+    use crate::schemes::keys::{KeyRing, SecretText};
     use crate::schemes::test_support::{check, headers, is_malformed, refusal, system_time, NOW};
     use crate::schemes::{verify_claim, Deadline};
 
@@ -467,7 +467,12 @@ mod tests {
     fn the_form_of_data_that_was_signed_is_queued() {
         // Signed as sent, with spaces: queued as sent, so it verifies again.
         let spaced = r#"{ "timestamp": 1663063069, "eventType": "CaseUpdate", "claimId": 123443 }"#;
-        let signed = crate::signing::Sign::sign(&Kravia, SECRET, spaced.as_bytes(), &crate::signing::NO_MESSAGE);
+        let signed = crate::schemes::signing::Sign::sign(
+            &Kravia,
+            SECRET,
+            spaced.as_bytes(),
+            &crate::schemes::signing::NO_MESSAGE,
+        );
         let body = String::from_utf8(signed.unwrap().body).unwrap();
         let verified = verify(&body).unwrap();
         let queued = verified.facts.signed_payload.unwrap();

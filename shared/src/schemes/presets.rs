@@ -3,8 +3,10 @@
 //! is a description in `shared/presets/<name>.json`, the same JSON a
 //! custom provider's `SCHEME` holds (docs/schemes.md).
 
+use super::any::AnyScheme;
 use super::described::{Described, DescriptionError};
-use super::{AnyScheme, Kravia, Receeve};
+use super::kravia::Kravia;
+use super::receeve::Receeve;
 
 /// One preset: a provider's name and how its scheme is made.
 #[derive(Debug, Clone, Copy)]

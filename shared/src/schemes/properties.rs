@@ -9,13 +9,13 @@ use proptest::prelude::*;
 
 use super::test_support::{check, header_map, NOW};
 use super::{AnyScheme, Preset, Scheme, Verified, PRESETS};
-use crate::encoding::encode_base64;
+use crate::codec::encoding::encode_base64;
+use crate::codec::json::reader::same_ignoring_case;
+use crate::codec::pem::decode_pem;
 use crate::error::ReceiveError;
-use crate::json::reader::same_ignoring_case;
-use crate::keys::{KeyRing, SecretText};
-use crate::pem::decode_pem;
-use crate::receiver::receive_offline;
-use crate::signing::{self, Sign};
+use crate::pipeline::receive_offline;
+use crate::schemes::keys::{KeyRing, SecretText};
+use crate::schemes::signing::{self, Sign};
 
 const RSA_PRIVATE: &str = include_str!("../../testdata/rsa-private.pem");
 const RSA_PUBLIC: &str = include_str!("../../testdata/rsa-public.pem");
@@ -114,7 +114,7 @@ fn verify(preset: &str, seed: &str, body: &[u8], headers: &[(String, String)]) -
 /// secret of seed `a`.
 fn receive<S: Scheme>(
     scheme: &S,
-    settings: &crate::Settings,
+    settings: &crate::config::Settings,
     request: &lambda_http::Request,
 ) -> Result<(), ReceiveError> {
     let secret = SecretText::new(secret(scheme.provider(), "a"));
@@ -317,7 +317,7 @@ proptest! {
         text in "\\PC{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200), base64 in any::<bool>(),
         headers in prop::collection::btree_map(header_name(), "[ -~]{0,90}", 0..6),
     ) {
-        let body = if base64 { crate::encoding::encode_base64(&bytes) } else { text };
+        let body = if base64 { crate::codec::encoding::encode_base64(&bytes) } else { text };
         let event = serde_json::json!({
             "version": "2.0", "routeKey": "POST /webhooks/any", "rawPath": "/webhooks/any", "rawQueryString": "",
             "headers": headers,
@@ -326,10 +326,10 @@ proptest! {
                 "requestId": "r", "routeKey": "POST /webhooks/any", "stage": "$default", "time": "t", "timeEpoch": 0 },
             "body": body, "isBase64Encoded": base64,
         });
-        let request = crate::lambda_event::read(&event.to_string()).ok().and_then(|read| read.into_request());
+        let request = crate::lambda::event::read(&event.to_string()).ok().and_then(|read| read.into_request());
         prop_assert!(request.is_some(), "API Gateway's event shape must parse");
         if let Some(request) = request {
-            let settings = crate::Settings::from_lookup(|name| {
+            let settings = crate::config::Settings::from_lookup(|name| {
                 matches!(name, "SECRET_ID" | "QUEUE_URL").then(|| format!("{name}-value"))
             })
             .unwrap();

@@ -21,13 +21,13 @@ use aws_lc_rs::signature::{
 };
 use serde_json::value::RawValue;
 
-use super::{EventFacts, Scheme};
-use crate::delivery::Delivery;
-use crate::encoding::{decode_base64, encode_base64};
+use super::scheme::{EventFacts, Scheme};
+use crate::codec::encoding::{decode_base64, encode_base64};
+use crate::codec::json::reader::Members;
+use crate::codec::json::tree::{self, StrictJson};
+use crate::codec::pem::decode_pem;
 use crate::error::{ReceiveError, VerifyError};
-use crate::json::reader::Members;
-use crate::json::tree::{self, StrictJson};
-use crate::pem::decode_pem;
+use crate::schemes::delivery::Delivery;
 
 /// receeve's scheme.
 #[derive(Debug, Clone, Copy, Default)]
@@ -154,22 +154,22 @@ impl Scheme for Receeve {
 /// The body receeve builds around `payload`: signed with the PKCS#8 PEM
 /// private key, with `payloadAsString` exactly the signed text.
 #[cfg(any(test, feature = "signing"))]
-impl crate::signing::Sign for Receeve {
+impl crate::schemes::signing::Sign for Receeve {
     fn sign(
         &self,
         key: &str,
         input: &[u8],
-        _: &crate::signing::Message<'_>,
-    ) -> Result<crate::signing::SignedDelivery, crate::signing::SigningError> {
-        let payload = crate::signing::json_text(input)?;
-        let signature = crate::signing::receeve_signature(input, key)?;
+        _: &crate::schemes::signing::Message<'_>,
+    ) -> Result<crate::schemes::signing::SignedDelivery, crate::schemes::signing::SigningError> {
+        let payload = crate::schemes::signing::json_text(input)?;
+        let signature = crate::schemes::signing::receeve_signature(input, key)?;
         let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
         let body = format!(
             r#"{{"payload":{payload},"signature":{},"payloadAsString":{}}}"#,
-            quote(&crate::encoding::encode_base64(&signature)),
+            quote(&crate::codec::encoding::encode_base64(&signature)),
             quote(payload)
         );
-        Ok(crate::signing::SignedDelivery {
+        Ok(crate::schemes::signing::SignedDelivery {
             body: body.into_bytes(),
             headers: Vec::new(),
         })
@@ -179,7 +179,7 @@ impl crate::signing::Sign for Receeve {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::encoding::decode_hex;
+    use crate::codec::encoding::decode_hex;
     use crate::schemes::test_support::{check, headers, is_malformed, refusal, NOW};
 
     const RSA_PUBLIC: &str = include_str!("../../testdata/rsa-public.pem");

@@ -10,7 +10,7 @@ pub use request::{api_gateway_event, preset_scheme, sign, EventOptions, SignedRe
 pub use samples::{
     render, render_at, stale_samples, write_samples, Forgery, Sample, TestKeys, SAMPLES, SAMPLE_TIMESTAMP,
 };
-pub use webhook_receiver::signing::Message;
+pub use webhook_receiver::schemes::signing::Message;
 
 use std::path::PathBuf;
 
@@ -27,7 +27,7 @@ pub enum ToolError {
     },
     /// A key could not sign.
     #[error(transparent)]
-    Signing(#[from] webhook_receiver::signing::SigningError),
+    Signing(#[from] webhook_receiver::schemes::signing::SigningError),
     /// JSON in or out.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

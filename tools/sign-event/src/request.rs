@@ -1,8 +1,8 @@
 //! A signed webhook request and the API Gateway event that carries it.
 
-use webhook_receiver::encoding::encode_base64;
+use webhook_receiver::internals::encode_base64;
+use webhook_receiver::schemes::signing::{Message, Sign, SigningError};
 use webhook_receiver::schemes::{AnyScheme, Preset, Scheme};
-use webhook_receiver::signing::{Message, Sign, SigningError};
 
 use crate::ToolError;
 

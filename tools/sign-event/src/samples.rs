@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use webhook_receiver::schemes::signing::Message;
 use webhook_receiver::schemes::PRESETS;
-use webhook_receiver::signing::Message;
 
 use crate::request::{api_gateway_event, preset_scheme, sign, EventOptions, SAMPLE_SIGNED_URL};
 use crate::ToolError;
@@ -514,7 +514,7 @@ fn same_but_for_a_fresh_signature(
     written: &str,
     rendered: &str,
 ) -> Result<bool, ToolError> {
-    use webhook_receiver::keys::{KeyRing, SecretText};
+    use webhook_receiver::schemes::keys::{KeyRing, SecretText};
     use webhook_receiver::schemes::Scheme;
 
     let scheme = preset_scheme(sample.provider, SAMPLE_SIGNED_URL)?;
@@ -538,7 +538,7 @@ fn same_but_for_a_fresh_signature(
     if written_event != rendered_event {
         return Ok(false);
     }
-    let Some(request) = webhook_receiver::lambda_event::read(written)
+    let Some(request) = webhook_receiver::internals::read_event(written)
         .ok()
         .and_then(|read| read.into_request())
     else {
@@ -553,7 +553,7 @@ fn same_but_for_a_fresh_signature(
     })
     .map_err(|error| ToolError::Usage(error.to_string()))?;
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(SAMPLE_TIMESTAMP);
-    let verifies = webhook_receiver::receiver::receive_offline(&scheme, &settings, &request, &ring, at).is_ok();
+    let verifies = webhook_receiver::receive_offline(&scheme, &settings, &request, &ring, at).is_ok();
     Ok(verifies == sample.forgery.is_none())
 }
 

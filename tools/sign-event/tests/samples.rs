@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use lambda_http::RequestExt;
 use sign_event::{preset_scheme, render_at, stale_samples, TestKeys, SAMPLES, SAMPLE_SIGNED_URL, SAMPLE_TIMESTAMP};
-use webhook_receiver::keys::{KeyRing, SecretText};
-use webhook_receiver::receiver::receive_offline;
+use webhook_receiver::receive_offline;
+use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::{Scheme, PRESETS};
 use webhook_receiver::Settings;
 

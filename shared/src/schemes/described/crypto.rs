@@ -7,10 +7,10 @@ use aws_lc_rs::signature::{
     ParsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, ED25519, RSA_PKCS1_2048_8192_SHA256,
 };
 
-use super::DescriptionError;
-use crate::constant_time::constant_time_eq;
-use crate::encoding::{decode_base64, decode_base64url, decode_hex};
-use crate::pem::decode_pem;
+use super::error::DescriptionError;
+use crate::codec::constant_time::constant_time_eq;
+use crate::codec::encoding::{decode_base64, decode_base64url, decode_hex};
+use crate::codec::pem::decode_pem;
 
 /// A signature algorithm. There is no "none": a description always names
 /// one of these.
@@ -145,9 +145,9 @@ impl Encoding {
     #[cfg(any(test, feature = "signing"))]
     pub fn encode(self, bytes: &[u8]) -> String {
         match self {
-            Encoding::Hex => crate::encoding::encode_hex(bytes),
-            Encoding::Base64 => crate::encoding::encode_base64(bytes),
-            Encoding::Base64Url => crate::encoding::encode_base64url(bytes),
+            Encoding::Hex => crate::codec::encoding::encode_hex(bytes),
+            Encoding::Base64 => crate::codec::encoding::encode_base64(bytes),
+            Encoding::Base64Url => crate::codec::encoding::encode_base64url(bytes),
         }
     }
 }
@@ -201,9 +201,7 @@ impl KeyForm {
 pub enum KeyMaterial {
     /// An HMAC key, its pads computed once: each request copies the state.
     /// aws-lc's: its assembly hashes at full speed whatever the profile's
-    /// opt-level (RustCrypto's generic HMAC, instantiated in this crate at
-    /// `opt-level = "s"`, hashed 64 KiB a quarter slower: BENCHMARKS.md,
-    /// "Schemes as data").
+    /// opt-level (BENCHMARKS.md, "Schemes as data", has the comparison).
     Hmac(hmac::Key),
     /// An Ed25519 or RSA public key.
     Public(ParsedPublicKey),

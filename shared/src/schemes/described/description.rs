@@ -9,14 +9,15 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::crypto::{Algorithm, Encoding, KeyForm};
+use super::error::DescriptionError;
+use super::scheme::{Described, Fact, Family, Syntax, TimestampRule, TimestampSource, Verifier};
 use super::template::{Piece, Template};
-use super::{Described, DescriptionError, Fact, Family, Syntax, TimestampRule, TimestampSource, Verifier};
-use crate::json::reader::JsonPointer;
+use crate::codec::json::reader::JsonPointer;
 
 /// The setting that holds the URL a provider signs (`{url}`): the URL the
 /// provider was given, exactly, which the request can't tell us (a custom
 /// domain, a stage path).
-pub const SIGNED_URL_SETTING: &str = "SIGNED_URL";
+pub(crate) const SIGNED_URL_SETTING: &str = "SIGNED_URL";
 
 /// The longest timestamp tolerance a description may give: a day. Longer
 /// is not replay protection.
@@ -171,7 +172,7 @@ fn read(
         _ => None,
     };
     let url = if template.holds(&Piece::Url) {
-        let url = crate::settings::value(&lookup, SIGNED_URL_SETTING).ok_or_else(|| {
+        let url = function_support::setting::value(&lookup, SIGNED_URL_SETTING).ok_or_else(|| {
             DescriptionError::new(format!(
                 "the signed content holds {{url}}, so {SIGNED_URL_SETTING} must be the URL the provider was given"
             ))

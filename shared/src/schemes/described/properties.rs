@@ -9,9 +9,9 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::Described;
+use crate::schemes::signing::{Message, Sign};
 use crate::schemes::test_support::{check, header_map, NOW};
 use crate::schemes::Scheme;
-use crate::signing::{Message, Sign};
 
 const SIGNED_URL: &str = "https://hooks.example.com/in";
 
@@ -29,8 +29,8 @@ fn keys(algorithm: &str, form: &str) -> (String, String, String) {
         "ecdsa-p256-sha256" => (pem("ec-public.pem"), pem("ec-private.pem"), pem("ec-other-private.pem")),
         _ => {
             let written = |text: &str| match form {
-                "base64" => crate::encoding::encode_base64(text.as_bytes()),
-                "hex" => crate::encoding::encode_hex(text.as_bytes()),
+                "base64" => crate::codec::encoding::encode_base64(text.as_bytes()),
+                "hex" => crate::codec::encoding::encode_hex(text.as_bytes()),
                 _ => text.to_owned(),
             };
             (written("property-key"), written("property-key"), written("another-key"))

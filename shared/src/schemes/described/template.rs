@@ -2,7 +2,7 @@
 //! and the request's named parts, checked once so that every request's
 //! content can be split back into its parts only one way.
 
-use super::DescriptionError;
+use super::error::DescriptionError;
 
 /// One piece of the signed content, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub enum Piece {
 /// Whether `byte` may be in a tenant that a signed URL ends with: URL
 /// characters that need no escaping and hold no `/`, `?` or `#`, so that the
 /// tenant is the URL's last path segment, spelt as the provider spells it.
-pub fn in_url_segment(byte: u8) -> bool {
+pub(crate) fn in_url_segment(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
 }
 

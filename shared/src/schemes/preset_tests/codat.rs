@@ -158,8 +158,8 @@ fn missing_duplicated_and_malformed_headers_are_refused() {
 
 /// A `v1,<base64>` signature of `body` as Codat's sender makes it.
 fn tag(id: &str, timestamp: u64, body: &str) -> String {
-    let message = crate::signing::Message { id, timestamp };
-    let signed = crate::signing::Sign::sign(&preset("codat"), SECRET, body.as_bytes(), &message).unwrap();
+    let message = crate::schemes::signing::Message { id, timestamp };
+    let signed = crate::schemes::signing::Sign::sign(&preset("codat"), SECRET, body.as_bytes(), &message).unwrap();
     signed
         .headers
         .into_iter()

@@ -17,7 +17,7 @@ fn hmac_hex(body: &[u8]) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body);
-    crate::encoding::encode_hex(&mac.finalize().into_bytes())
+    crate::codec::encoding::encode_hex(&mac.finalize().into_bytes())
 }
 
 const SECRET: &str = "kaunt-test-secret";

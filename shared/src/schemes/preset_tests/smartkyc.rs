@@ -57,7 +57,7 @@ fn tampered_body_and_wrong_key_are_refused() {
 
 #[test]
 fn base64_missing_empty_and_duplicated_signatures_are_refused() {
-    let b64 = crate::encoding::encode_base64(&crate::encoding::decode_hex(HEX).unwrap());
+    let b64 = crate::codec::encoding::encode_base64(&crate::codec::encoding::decode_hex(HEX).unwrap());
     for unreadable in [b64.as_str(), "", &HEX[..32]] {
         assert!(
             matches!(refusal(verify(BODY, unreadable)), VerifyError::BadEncoding(_)),

@@ -1,0 +1,332 @@
+//! One release run: provider by provider, each kept delivery verified
+//! again with the receivers' own code against the provider's current keys
+//! ([`webhook_receiver::receive_offline`]), judging signed timestamps
+//! against the recorded arrival rather than the time of release (only
+//! receivers write the quarantine, so that time can be trusted). What
+//! verifies is sent to the queue as the message the receiver would have
+//! sent when it arrived (same event id, tenant, attributes and FIFO ids;
+//! `receivedAt` is the arrival), and only then deleted from the
+//! quarantine; what still fails stays until the bucket's lifecycle expires
+//! it. Nothing that does not verify is ever enqueued.
+//!
+//! Safe to run twice or at once: an object is deleted only after SQS
+//! accepted its message, so the worst case is a duplicate with the same
+//! event id, never a loss. Bounded: each delivery is read once per change
+//! of what verification depends on ([`fingerprint`]), and a run stops
+//! before its deadline, the next going on where it stopped
+//! ([`crate::progress`]).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use function_support::time::unix_millis;
+use serde_json::Value;
+use webhook_receiver::aws::quarantine::{KeptObject, QuarantineStore, Unreadable};
+use webhook_receiver::aws::queue::QueuePublisher;
+use webhook_receiver::aws::secret_cache::{SecretCache, Versions};
+use webhook_receiver::aws::AwsClients;
+use webhook_receiver::internals::sha256_hex;
+use webhook_receiver::schemes::keys::KeyRing;
+use webhook_receiver::schemes::Scheme;
+use webhook_receiver::{receive_offline, Settings};
+
+use crate::counts::Counts;
+use crate::error::ReleaseError;
+use crate::event::providers_asked;
+use crate::metric_line::release_line;
+use crate::progress::Progress;
+use crate::settings::Served;
+
+/// How long before the invocation's deadline a run stops taking new
+/// deliveries, to note its progress and write its lines.
+pub const STOP_MARGIN: Duration = Duration::from_secs(20);
+
+/// The release function's configuration and clients.
+pub struct Release {
+    secrets: aws_sdk_secretsmanager::Client,
+    sqs: aws_sdk_sqs::Client,
+    store: QuarantineStore,
+    served: Served,
+}
+
+impl Release {
+    /// Reads the settings through `lookup` (the environment, in Lambda).
+    pub fn new(clients: AwsClients, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ReleaseError> {
+        let served = Served::from_lookup(lookup)?;
+        let AwsClients { secrets, sqs, s3 } = clients;
+        Ok(Release {
+            secrets,
+            sqs,
+            store: QuarantineStore::new(s3, served.bucket.clone()),
+            served,
+        })
+    }
+
+    /// Releases what `event` asks for, with no deadline; the counts by
+    /// provider name.
+    pub async fn run(&self, event: &Value) -> Result<BTreeMap<String, Counts>, ReleaseError> {
+        self.run_until(event, None).await
+    }
+
+    /// Releases what `event` asks for, stopping before `deadline` (the
+    /// providers share what time there is); the counts by provider name.
+    pub async fn run_until(
+        &self,
+        event: &Value,
+        deadline: Option<Instant>,
+    ) -> Result<BTreeMap<String, Counts>, ReleaseError> {
+        let secrets: Vec<(&str, &str)> = self
+            .served
+            .providers
+            .iter()
+            .map(|(scheme, settings)| (scheme.provider(), settings.secret_id.as_str()))
+            .collect();
+        let asked = providers_asked(event, &secrets)?;
+        let from_scratch = event.get("all").and_then(Value::as_bool).unwrap_or(false);
+        let mut answer = BTreeMap::new();
+        for (done, provider) in asked.iter().enumerate() {
+            let Some((scheme, settings)) = self.served.provider(provider) else {
+                continue;
+            };
+            let share = deadline.map(|deadline| {
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .saturating_sub(STOP_MARGIN);
+                Instant::now() + left / u32::try_from(asked.len() - done).unwrap_or(1)
+            });
+            let pass = Pass {
+                until: share,
+                from_scratch,
+            };
+            // Boxed: inline, one pass's future makes the whole run's type
+            // deeper than the compiler follows.
+            let (counts, oldest_kept) = Box::pin(self.release(scheme, settings, pass)).await;
+            release_line(&settings.metrics_namespace, provider, &counts, oldest_kept).write();
+            answer.insert(provider.clone(), counts);
+        }
+        Ok(answer)
+    }
+
+    /// One pass over one provider's quarantine: the counts, and the
+    /// arrival of the oldest delivery seen still kept.
+    async fn release<S: Scheme + std::fmt::Debug>(
+        &self,
+        scheme: &S,
+        settings: &Settings,
+        pass: Pass,
+    ) -> (Counts, Option<SystemTime>) {
+        let provider = scheme.provider();
+        let mut counts = Counts::default();
+        let mut oldest_kept: Option<SystemTime> = None;
+        let keys = SecretCache::for_settings(self.secrets.clone(), settings.secret_id.clone(), settings);
+        let ring = match keys.keys(|text| scheme.parse_key(text)).await {
+            Ok(ring) => ring,
+            Err(error) => {
+                tracing::error!(provider, error = %error, "keys unavailable: nothing released");
+                counts.failed += 1;
+                return (counts, oldest_kept);
+            }
+        };
+        let fingerprint = fingerprint(&keys.versions().await, settings, scheme);
+        let stored = self.store.progress(provider).await;
+        let mut progress = Progress::resume(stored, &fingerprint, pass.from_scratch, SystemTime::now());
+        let tried_before = progress.tried_before();
+        let queue = QueuePublisher::for_settings(self.sqs.clone(), settings);
+        let mut listing = self.store.list(provider, progress.after());
+        let (mut tried, mut finished) = (0_u64, false);
+        'pages: loop {
+            let page = match listing.next_page().await {
+                None => {
+                    finished = true;
+                    break;
+                }
+                Some(Ok(page)) => page,
+                Some(Err(error)) => {
+                    tracing::error!(provider, error = %error, "the quarantine could not be listed");
+                    counts.failed += 1;
+                    break;
+                }
+            };
+            for KeptObject { name, written_at } in page {
+                // At least one delivery a run, so that every run gets on.
+                if tried > 0 && pass.until.is_some_and(|until| Instant::now() >= until) {
+                    break 'pages;
+                }
+                let outcome = if written_at
+                    .zip(tried_before)
+                    .is_some_and(|(written, before)| written < before)
+                {
+                    // Tried already with what verification depends on now.
+                    Outcome::Refused
+                } else {
+                    tried += 1;
+                    self.release_one(scheme, settings, &ring, &queue, &name).await
+                };
+                match outcome {
+                    Outcome::Released => counts.released += 1,
+                    Outcome::Refused => counts.refused += 1,
+                    Outcome::Failed => counts.failed += 1,
+                    Outcome::Gone => {}
+                }
+                if matches!(outcome, Outcome::Refused | Outcome::Failed) {
+                    oldest_kept = written_at.into_iter().chain(oldest_kept).min();
+                }
+                progress.handled(&name, matches!(outcome, Outcome::Failed));
+            }
+        }
+        if finished {
+            progress.finish();
+        }
+        tracing::info!(provider, tried, finished, "quarantined deliveries tried");
+        // Best effort: without it, the next run starts a pass from scratch.
+        if let Err(error) = self.store.record_progress(provider, &progress).await {
+            tracing::warn!(provider, error = %error, "the release's progress was not stored");
+        }
+        (counts, oldest_kept)
+    }
+
+    /// Verifies, queues and deletes one quarantined delivery.
+    async fn release_one<S: Scheme>(
+        &self,
+        scheme: &S,
+        settings: &Settings,
+        keys: &KeyRing<S::Key>,
+        queue: &QueuePublisher,
+        name: &str,
+    ) -> Outcome {
+        let provider = scheme.provider();
+        let record = match self.store.read(name).await {
+            Ok(record) => Some(record),
+            Err(Unreadable::Gone) => return Outcome::Gone,
+            Err(Unreadable::Failed(error)) => {
+                tracing::error!(provider, object = name, error = %error, "a quarantined delivery could not be read");
+                return Outcome::Failed;
+            }
+            Err(Unreadable::NotARecord) => None,
+        };
+        let request = record
+            .as_ref()
+            .filter(|record| record.provider == provider)
+            .and_then(|record| Some((record, record.request()?)));
+        let Some((record, request)) = request else {
+            tracing::warn!(
+                provider,
+                object = name,
+                "not a quarantined delivery a receiver writes: left alone"
+            );
+            return Outcome::Refused;
+        };
+        let (envelope, message) = match receive_offline(scheme, settings, &request, keys, record.received_at()) {
+            Ok(verified) => verified,
+            Err(refusal) => {
+                tracing::info!(provider, object = name, reason = %refusal, "still refused: kept");
+                return Outcome::Refused;
+            }
+        };
+        let message_id = match queue.send(message).await {
+            Ok(message_id) => message_id,
+            Err(error) => {
+                tracing::error!(provider, object = name, error = %error, "not queued: kept for the next release");
+                return Outcome::Failed;
+            }
+        };
+        if let Err(error) = self.store.delete(name).await {
+            // Queued: the next release queues it again, a duplicate with the
+            // same event id, which consumers skip.
+            tracing::error!(provider, object = name, error = %error, "queued, but not deleted");
+            return Outcome::Failed;
+        }
+        tracing::info!(
+            provider,
+            object = name,
+            event_id = %envelope.event_id,
+            message_id = %message_id,
+            received_at = %envelope.received_at,
+            "released"
+        );
+        Outcome::Released
+    }
+}
+
+/// How one pass goes over one provider's quarantine.
+#[derive(Debug, Clone, Copy)]
+struct Pass {
+    /// When to stop taking new deliveries.
+    until: Option<Instant>,
+    /// Whether to try everything again, whatever was tried before.
+    from_scratch: bool,
+}
+
+/// What became of one quarantined delivery.
+enum Outcome {
+    Released,
+    Refused,
+    Failed,
+    /// Released by another run meanwhile.
+    Gone,
+}
+
+/// What verification depends on besides a delivery itself: the secret's
+/// versions, the receivers' settings that judge it, the scheme as its
+/// description and settings made it (a fixed `SIGNED_URL` or `SCHEME`
+/// must try every kept delivery again), and the code that verifies
+/// ([`webhook_receiver::SOURCE_DIGEST`]).
+fn fingerprint(versions: &Versions, settings: &Settings, scheme: &impl std::fmt::Debug) -> String {
+    fingerprint_of_code(versions, settings, scheme, webhook_receiver::SOURCE_DIGEST)
+}
+
+/// [`fingerprint`], for verification made of the sources `code` digests.
+fn fingerprint_of_code(versions: &Versions, settings: &Settings, scheme: &impl std::fmt::Debug, code: &str) -> String {
+    let judged_by = serde_json::json!([
+        versions,
+        sha256_hex(format!("{scheme:?}").as_bytes()),
+        settings.timestamp_tolerance.map(|tolerance| tolerance.as_secs()),
+        settings.previous_key_grace.as_secs(),
+        settings.max_body_bytes,
+        code,
+    ]);
+    // Unknown versions match nothing: every run tries everything.
+    match versions {
+        Some(_) => sha256_hex(judged_by.to_string().as_bytes()),
+        None => format!("unknown-{}", unix_millis(SystemTime::now())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use webhook_receiver::schemes::Preset;
+
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_changes_with_the_code_that_verifies_and_nothing_else_of_the_build() {
+        let settings =
+            Settings::from_lookup(|name| matches!(name, "SECRET_ID" | "QUEUE_URL").then(|| format!("{name}-value")))
+                .unwrap();
+        let scheme = Preset::named("kaunt").unwrap().scheme(|_| None).unwrap();
+        let versions: Versions = Some(("v2".to_owned(), Some("v1".to_owned())));
+        let this_build = fingerprint(&versions, &settings, &scheme);
+        assert_eq!(
+            this_build,
+            fingerprint(&versions, &settings, &scheme),
+            "stable for one build"
+        );
+        assert_eq!(
+            this_build,
+            fingerprint_of_code(&versions, &settings, &scheme, webhook_receiver::SOURCE_DIGEST)
+        );
+        // A build whose verification sources differ (a fixed scheme, a
+        // changed preset) tries every kept delivery again, whatever the
+        // package's version says.
+        let other_sources = sha256_hex(b"another verification");
+        assert_ne!(
+            this_build,
+            fingerprint_of_code(&versions, &settings, &scheme, &other_sources)
+        );
+        assert_eq!(webhook_receiver::SOURCE_DIGEST.len(), 64);
+        assert_ne!(
+            webhook_receiver::SOURCE_DIGEST,
+            sha256_hex(env!("CARGO_PKG_VERSION").as_bytes())
+        );
+    }
+}

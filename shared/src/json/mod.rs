@@ -1,6 +1,0 @@
-//! JSON read the way every consumer's parser reads it alike: the strict
-//! body reader every scheme uses ([`reader`]), and the strict document tree
-//! receeve's two copies are compared with ([`tree`]).
-
-pub mod reader;
-pub mod tree;

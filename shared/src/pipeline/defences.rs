@@ -1,0 +1,93 @@
+//! The optional fences beside the signature, never instead of it:
+//! `ALLOWED_SOURCE_IPS` (an allow-list of sending addresses; 403) and
+//! `REQUIRED_HEADER` (a static header whose value a secret holds; 401).
+
+use std::time::SystemTime;
+
+use lambda_http::http::HeaderValue;
+use lambda_http::Request;
+use sha2::{Digest, Sha256};
+
+use crate::aws::secret_cache::SecretCache;
+use crate::codec::constant_time::constant_time_eq;
+use crate::config::{allowed, Cidr, Settings};
+use crate::error::{ReceiveError, VerifyError};
+use crate::lambda::request::source_ip;
+use crate::schemes::delivery::Delivery;
+
+/// `ALLOWED_SOURCE_IPS`, when set: a request from elsewhere (or from an
+/// address the event doesn't give) is a 403, before any other work.
+pub(crate) fn check_source(allowed_blocks: Option<&[Cidr]>, request: &Request) -> Result<(), ReceiveError> {
+    let Some(blocks) = allowed_blocks else {
+        return Ok(());
+    };
+    let source = source_ip(request);
+    if source.is_some_and(|ip| allowed(blocks, ip)) {
+        return Ok(());
+    }
+    let shown = source.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    Err(ReceiveError::SourceNotAllowed(shown))
+}
+
+/// `REQUIRED_HEADER`'s accepted values as they are kept: SHA-256 digests,
+/// made once when the secret is fetched rather than on every request (and
+/// the values themselves are not held).
+pub(crate) type HeaderDigest = [u8; 32];
+
+/// One accepted value from `REQUIRED_HEADER_SECRET_ID`, as it is kept.
+pub(crate) fn header_digest(value: &str) -> Result<HeaderDigest, String> {
+    Ok(Sha256::digest(value.as_bytes()).into())
+}
+
+/// `REQUIRED_HEADER`: its name, and its accepted values, cached like keys
+/// (a JSON-object secret holds several; `AWSPREVIOUS` is accepted, so the
+/// header can be rotated too).
+pub(crate) struct RequiredHeaderCheck {
+    name: String,
+    /// The accepted values' digests.
+    values: SecretCache<HeaderDigest>,
+}
+
+impl RequiredHeaderCheck {
+    /// The required header `settings` name, reading its values through
+    /// `secrets`; `None` when `REQUIRED_HEADER` is not set.
+    pub(crate) fn for_settings(secrets: &aws_sdk_secretsmanager::Client, settings: &Settings) -> Option<Self> {
+        let required = settings.required_header.as_ref()?;
+        Some(RequiredHeaderCheck {
+            name: required.name.clone(),
+            values: SecretCache::for_settings(secrets.clone(), required.secret_id.clone(), settings),
+        })
+    }
+
+    /// The header as sent, which must be there once: checked before anything
+    /// is fetched, so a request without it costs no fetch.
+    pub(crate) fn sent<'d>(&self, delivery: &Delivery<'d>) -> Result<&'d HeaderValue, ReceiveError> {
+        let mut sent = delivery.headers.get_all(self.name.as_str()).iter();
+        match (sent.next(), sent.next()) {
+            (Some(value), None) => Ok(value),
+            _ => Err(VerifyError::WrongRequiredHeader.into()),
+        }
+    }
+
+    /// Fetches the accepted values ahead of the first request (init's
+    /// warm-up).
+    pub(crate) async fn prefetch(&self) -> Result<(), ReceiveError> {
+        self.values.prefetch(header_digest).await
+    }
+
+    /// The sent value must equal one of the secret's. Digests are compared,
+    /// in constant time, so that neither a value's bytes nor its length
+    /// show in the timing.
+    pub(crate) async fn check(&self, sent: &HeaderValue, now: SystemTime) -> Result<(), ReceiveError> {
+        let accepted = self.values.keys(header_digest).await?;
+        let sent: HeaderDigest = Sha256::digest(sent.as_bytes()).into();
+        let matches = accepted
+            .candidates(None, now)
+            .fold(false, |found, entry| found | constant_time_eq(&entry.key, &sent));
+        if matches {
+            Ok(())
+        } else {
+            Err(VerifyError::WrongRequiredHeader.into())
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The one line each request writes, and the metrics it carries. Two
+//! groups, so that the number of metrics (each one a monthly cost in
+//! CloudWatch) stays small: the count of requests by provider and
+//! outcome, and the latency and quarantine counts by provider alone.
+
+use std::time::{Duration, SystemTime};
+
+use function_support::metric_line::{Line, Unit};
+
+use super::keep::Kept;
+
+/// The line one request writes: counted by provider and outcome, its
+/// latency by provider, and what became of it in the quarantine (0 or 1
+/// each: kept, failed or cut short, over the cap). The caller adds the
+/// request's own fields.
+pub(crate) fn request_line(
+    namespace: &str,
+    provider: &str,
+    outcome: &str,
+    (level, message): (&str, &str),
+    received: SystemTime,
+    elapsed: Duration,
+    kept: Option<&Kept>,
+) -> Line {
+    let count = |yes: bool| if yes { 1.0 } else { 0.0 };
+    let failed = matches!(kept, Some(Kept::Failed(_) | Kept::OutOfTime));
+    Line::new(namespace, level, message, received)
+        .dimension("Provider", provider)
+        .dimension("Outcome", outcome)
+        .metrics(&["Provider", "Outcome"], &[("Requests", Unit::Count, 1.0)])
+        .metrics(
+            &["Provider"],
+            &[
+                ("Latency", Unit::Milliseconds, elapsed.as_secs_f64() * 1000.0),
+                ("Quarantined", Unit::Count, count(kept.is_some_and(Kept::is_kept))),
+                ("QuarantineFailed", Unit::Count, count(failed)),
+                ("QuarantineOverCap", Unit::Count, count(kept == Some(&Kept::OverCap))),
+            ],
+        )
+        .field("quarantine", kept.map_or("", Kept::label))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_delivery_counts_once_and_a_failed_write_apart() {
+        let line = |kept: Option<&Kept>| -> serde_json::Value {
+            let text = request_line(
+                "N",
+                "kaunt",
+                "signature-mismatch",
+                ("WARN", "rejected"),
+                SystemTime::UNIX_EPOCH,
+                Duration::from_millis(12),
+                kept,
+            )
+            .text();
+            serde_json::from_str(&text).unwrap()
+        };
+        let written = line(Some(&Kept::Written));
+        assert_eq!(
+            (written["Quarantined"].as_f64(), written["QuarantineFailed"].as_f64()),
+            (Some(1.0), Some(0.0))
+        );
+        assert_eq!(written["quarantine"], "kept");
+        let failed = line(Some(&Kept::OutOfTime));
+        assert_eq!(
+            (failed["Quarantined"].as_f64(), failed["QuarantineFailed"].as_f64()),
+            (Some(0.0), Some(1.0))
+        );
+        let over = line(Some(&Kept::OverCap));
+        assert_eq!(over["QuarantineOverCap"].as_f64(), Some(1.0));
+        let none = line(None);
+        assert_eq!(
+            (
+                none["Latency"].as_f64(),
+                none["Requests"].as_f64(),
+                none["quarantine"].as_str()
+            ),
+            (Some(12.0), Some(1.0), Some(""))
+        );
+    }
+}

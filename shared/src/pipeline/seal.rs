@@ -1,0 +1,91 @@
+//! The step both paths share, with nothing but CPU in it: a claim tried
+//! against the keys and, once one verifies it, the envelope of what the
+//! signature covers. [`receive_offline`] is the whole request → message
+//! path with the network taken out, which the release function, the fuzz
+//! targets and the benchmarks run.
+
+use std::time::SystemTime;
+
+use function_support::time::rfc3339;
+use lambda_http::Request;
+use serde_json::value::RawValue;
+use webhook_envelope::Envelope;
+
+use super::screen::{screen, Screened};
+use crate::aws::queue::OutgoingMessage;
+use crate::codec::encoding::sha256_hex;
+use crate::codec::json::reader::without_bom;
+use crate::config::Settings;
+use crate::error::ReceiveError;
+use crate::schemes::delivery::Delivery;
+use crate::schemes::keys::{KeyRing, Stage};
+use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
+
+/// The whole request → message path with the network taken out: `keys`
+/// stand in for the key cache, and the SQS message is built but not sent.
+/// [`Receiver::handle`] runs these same steps with the cache and the queue
+/// around them; fuzz targets and benchmarks run them alone.
+pub fn receive_offline<S: Scheme>(
+    scheme: &S,
+    settings: &Settings,
+    request: &Request,
+    keys: &KeyRing<S::Key>,
+    now: SystemTime,
+) -> Result<(Envelope, OutgoingMessage), ReceiveError> {
+    let Screened { delivery, claim } = screen(scheme, settings, request, now)?;
+    let Sealed { envelope, .. } = seal(scheme, &claim, &delivery, keys, Deadline::None)?;
+    let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
+    Ok((envelope, message))
+}
+
+/// A verified delivery, ready to queue.
+#[derive(Debug)]
+pub struct Sealed {
+    /// What goes on the queue.
+    pub envelope: Envelope,
+    /// The stage of the key that verified it, for the log.
+    pub stage: Stage,
+    /// What the answer echoes, when the scheme says (Slack's challenge).
+    pub challenge: Option<String>,
+}
+
+/// The one step both paths share, with nothing but CPU in it: tries the
+/// claim against `keys` and, when one verifies it, builds the envelope of
+/// what the signature covers.
+pub fn seal<S: Scheme>(
+    scheme: &S,
+    claim: &S::Claim<'_>,
+    delivery: &Delivery<'_>,
+    keys: &KeyRing<S::Key>,
+    deadline: Deadline,
+) -> Result<Sealed, ReceiveError> {
+    let mut verified = verify_claim(scheme, claim, delivery, keys, deadline)?;
+    let stage = verified.stage;
+    let challenge = verified.facts.challenge.take();
+    Ok(Sealed {
+        envelope: envelope_for(scheme.provider(), verified, delivery)?,
+        stage,
+        challenge,
+    })
+}
+
+/// The envelope for a delivery a key verified. Its payload is what the
+/// signature covers: the body, when it is signed whole (which must be JSON:
+/// a header-signed body is verified before it is parsed, so this is where a
+/// signed non-JSON body becomes a 400), or the signed parts the scheme
+/// rebuilt. A leading byte order mark is not JSON and is not kept.
+pub fn envelope_for(provider: &str, verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
+    let not_json = |_| ReceiveError::Malformed("body is not JSON");
+    let payload: Box<RawValue> = match verified.facts.signed_payload {
+        Some(signed) => RawValue::from_string(signed).map_err(not_json)?,
+        None => serde_json::from_slice(without_bom(delivery.body)).map_err(not_json)?,
+    };
+    Ok(Envelope {
+        provider: provider.to_owned(),
+        event_type: verified.facts.event_type,
+        event_id: verified.facts.event_id.unwrap_or_else(|| sha256_hex(delivery.body)),
+        tenant: verified.tenant,
+        received_at: rfc3339(delivery.now),
+        payload,
+    })
+}
