@@ -9,9 +9,16 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// What verification is made of, relative to the library's directory:
-/// its sources, its presets, the envelope it builds, and the locked
-/// versions of everything it depends on.
-pub const PARTS: [&str; 4] = ["src", "presets", "envelope/src", "../Cargo.lock"];
+/// its sources, its presets, the envelope it builds, what it runs on
+/// (the settings reader, the envelope's times), and the locked versions of
+/// everything it depends on.
+pub const PARTS: [&str; 5] = [
+    "src",
+    "presets",
+    "envelope/src",
+    "function-support/src",
+    "../Cargo.lock",
+];
 
 /// Lowercase hex SHA-256 over every file under `parts` of `root` (a part
 /// is a file or a directory), each as its path relative to `root` and its

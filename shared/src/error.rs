@@ -2,7 +2,7 @@
 //! that reports it: what happened ([`ReceiveError`], [`VerifyError`],
 //! [`ConfigError`]), the status each is answered with, and the word the
 //! metrics count it under. The answers' bodies are built from these in one
-//! place, [`crate::pipeline::answer`].
+//! place, the pipeline's `answer` module.
 
 use lambda_http::http::StatusCode;
 
@@ -125,7 +125,7 @@ impl ReceiveError {
 
     /// The outcome as the metrics name it: one word per kind of refusal or
     /// failure, none of it the caller's text.
-    pub const fn outcome(&self) -> &'static str {
+    pub(crate) const fn outcome(&self) -> &'static str {
         match self {
             ReceiveError::MethodNotAllowed(_) => "method",
             ReceiveError::SourceNotAllowed(_) => "forbidden-source",

@@ -45,8 +45,9 @@ pub mod runtime;
 pub mod schemes;
 
 /// What verification is made of, as one digest made at build time: this
-/// library's sources and presets, the envelope's sources and the locked
-/// versions of every dependency (`build/source_digest.rs`). The release
+/// library's sources and presets, the envelope's and function-support's
+/// sources, and the locked versions of every dependency
+/// (`build/source_digest.rs`). The release
 /// function tries every kept delivery again when it changes, so a
 /// deployed fix to verification reaches the deliveries it would have
 /// accepted without anyone bumping a version (docs/quarantine.md).

@@ -113,10 +113,40 @@ fn production_code(text: &str) -> String {
     kept.join("\n")
 }
 
-/// Every path a piece of code names from `crate`, `super` or `self`, with
-/// `use` groups expanded (`a::{b, c::d}` is `a::b` and `a::c::d`).
+/// Every path a piece of code names from `crate`, `super` or `self`, and
+/// every path a `use` names from a child module (`pub use store::…` in a
+/// `mod.rs`), with `use` groups expanded (`a::{b, c::d}` is `a::b` and
+/// `a::c::d`). A `use` of another crate reads as a path in the module
+/// itself, which the graph leaves out.
 fn named_paths(code: &str) -> Vec<String> {
     let mut paths = Vec::new();
+    let mut lines = code.lines();
+    while let Some(line) = lines.next() {
+        let line = line.trim();
+        let Some(start) = ["use ", "pub use ", "pub(crate) use ", "pub(super) use "]
+            .iter()
+            .find_map(|start| line.strip_prefix(start))
+        else {
+            continue;
+        };
+        let mut statement = start.to_owned();
+        while !statement.contains(';') {
+            let Some(more) = lines.next() else { break };
+            statement.push_str(more);
+        }
+        let tree: String = statement
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        if !["crate::", "super::", "self::"]
+            .iter()
+            .any(|root| tree.starts_with(root))
+        {
+            expand(&format!("self::{tree}"), &mut paths);
+        }
+    }
     let bytes: Vec<char> = code.chars().collect();
     let mut at = 0;
     while at < bytes.len() {
@@ -333,14 +363,16 @@ fn the_top_level_is_the_layers_and_at_most_eight_files() {
 
 #[test]
 fn the_reader_sees_grouped_and_nested_imports() {
-    let mut paths =
-        named_paths("use crate::aws::{queue::OutgoingMessage, AwsClients};\nlet x = super::screen::screen(a);");
+    let mut paths = named_paths(
+        "use crate::aws::{queue::OutgoingMessage, AwsClients};\npub use store::QuarantineStore;\nlet x = super::screen::screen(a);",
+    );
     paths.sort();
     assert_eq!(
         paths,
         [
             "crate::aws::AwsClients",
             "crate::aws::queue::OutgoingMessage",
+            "self::store::QuarantineStore",
             "super::screen::screen"
         ]
     );

@@ -582,7 +582,7 @@ async fn a_faulty_s3_never_changes_the_401_and_each_refused_delivery_is_kept_or_
         said("failed") + said("out-of-time"),
     );
     assert_eq!(written + failed, deliveries);
-    let kept = fixture.quarantined(&bucket).await.len();
+    let kept = fixture.quarantined(&bucket, "kaunt").await.len();
     assert!(
         kept >= written && kept <= deliveries,
         "{kept} kept, {written} said written"
@@ -625,7 +625,7 @@ async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_que
     .unwrap();
     // Released until only the forgery is left, as the schedule would.
     let mut runs = 0;
-    while fixture.quarantined(&bucket).await.len() > 1 {
+    while fixture.quarantined(&bucket, "kaunt").await.len() > 1 {
         runs += 1;
         assert!(runs <= 30, "still not released after {runs} runs");
         let _ = release.run(&serde_json::json!({ "provider": "kaunt" })).await;

@@ -4,6 +4,7 @@
 
 mod consumer;
 mod defence;
+mod docs;
 mod failures;
 mod faults;
 mod fifo;

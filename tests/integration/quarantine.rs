@@ -61,7 +61,7 @@ async fn a_delivery_no_key_verifies_is_kept_exactly_and_still_refused() {
         (Some(1.0), Some(1.0))
     );
 
-    let kept = fixture.quarantined(&bucket).await;
+    let kept = fixture.quarantined(&bucket, "kaunt").await;
     assert_eq!(kept.len(), 1);
     let (name, record) = &kept[0];
     assert!(name.starts_with("kaunt/"), "{name}");
@@ -85,11 +85,11 @@ async fn retries_of_one_delivery_are_kept_once_with_the_first_arrival() {
     for _ in 0..3 {
         assert_eq!(answer(&receiver.handle(kaunt("the-right-key", BODY)).await).0, 401);
     }
-    let first = fixture.quarantined(&bucket).await;
+    let first = fixture.quarantined(&bucket, "kaunt").await;
     assert_eq!(first.len(), 1);
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(answer(&receiver.handle(kaunt("the-right-key", BODY)).await).0, 401);
-    let later = fixture.quarantined(&bucket).await;
+    let later = fixture.quarantined(&bucket, "kaunt").await;
     assert_eq!(
         later[0].1.received_at_ms, first[0].1.received_at_ms,
         "the first arrival is kept"
@@ -119,7 +119,7 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
     ] {
         assert_eq!(answer(&receiver.handle(request).await).0, status);
     }
-    assert!(fixture.quarantined(&bucket).await.is_empty());
+    assert!(fixture.quarantined(&bucket, "kaunt").await.is_empty());
 
     // An unknown tenant (Kravia) and a stale timestamp (preset("codat")) are kept.
     let kravia_keys = requests::test_keys().secret("kravia").unwrap();
@@ -131,7 +131,7 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
         answer(&kravia.handle(requests::http_api(&signed, Some("initech"))).await).0,
         401
     );
-    let kept = kravia_fixture.quarantined(&kravia_bucket).await;
+    let kept = kravia_fixture.quarantined(&kravia_bucket, "kravia").await;
     assert_eq!(kept[0].1.reason, RefusalReason::UnknownTenant);
     assert_eq!(kept[0].1.tenant.as_deref(), Some("initech"));
     assert!(kept[0].1.headers.is_empty());
@@ -141,7 +141,7 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
     let codat = with_quarantine(&codat_fixture, preset("codat"), &codat_bucket, 10);
     let stale = requests::codat_signed_at("msg_stale", requests::now() - 3600, r#"{"eventType":"read.completed"}"#);
     assert_eq!(answer(&codat.handle(requests::http_api(&stale, None)).await).0, 401);
-    let kept = codat_fixture.quarantined(&codat_bucket).await;
+    let kept = codat_fixture.quarantined(&codat_bucket, "codat").await;
     assert_eq!(kept[0].1.reason, RefusalReason::StaleTimestamp);
     let names: Vec<&str> = kept[0].1.headers.keys().map(String::as_str).collect();
     assert_eq!(names, ["webhook-id", "webhook-signature", "webhook-timestamp"]);
@@ -187,7 +187,7 @@ async fn a_flood_of_forgeries_is_kept_no_faster_than_the_cap() {
         assert_eq!(answer(&receiver.handle(kaunt("a-guess", &body)).await).0, 401);
     }
     let seconds = started.elapsed().as_secs() as usize;
-    let kept = fixture.quarantined(&bucket).await.len();
+    let kept = fixture.quarantined(&bucket, "kaunt").await.len();
     // Three a second at most, in each second the flood touched.
     assert!((3..=3 * (seconds + 1)).contains(&kept), "{kept} kept in {seconds} s");
 }

@@ -56,7 +56,7 @@ async fn three_held_and_a_forgery(name: &str) -> (Fixture, String) {
     for request in (0..3).map(|n| kaunt("right-key", n)).chain([kaunt("a-guess", 9)]) {
         assert_eq!(answer(&receiver.handle(request).await).0, 401);
     }
-    assert_eq!(fixture.quarantined(&bucket).await.len(), 4);
+    assert_eq!(fixture.quarantined(&bucket, "kaunt").await.len(), 4);
     (fixture, bucket)
 }
 
@@ -64,7 +64,7 @@ async fn three_held_and_a_forgery(name: &str) -> (Fixture, String) {
 async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_stay() {
     let (fixture, bucket) = three_held_and_a_forgery("release-fixed").await;
     let arrivals: Vec<u64> = fixture
-        .quarantined(&bucket)
+        .quarantined(&bucket, "kaunt")
         .await
         .iter()
         .map(|(_, r)| r.received_at_ms)
@@ -116,7 +116,7 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
         );
     }
     // The forgery stays; a second release finds only it.
-    let kept = fixture.quarantined(&bucket).await;
+    let kept = fixture.quarantined(&bucket, "kaunt").await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].1.reason, RefusalReason::Mismatch);
     let again = Counts {
@@ -159,7 +159,7 @@ async fn a_delivery_kept_from_a_tenants_route_is_released_under_that_routes_url(
             401
         );
     }
-    assert_eq!(fixture.quarantined(&bucket).await.len(), 2);
+    assert_eq!(fixture.quarantined(&bucket, "square").await.len(), 2);
 
     fixture.put_secret("Ibxx_5AKakO-3qeNVR61Dw").await;
     let (secret, queue, kept_in) = (fixture.secret_id.clone(), fixture.queue_url.clone(), bucket.clone());
@@ -180,7 +180,7 @@ async fn a_delivery_kept_from_a_tenants_route_is_released_under_that_routes_url(
     let queued = fixture.drain().await;
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].envelope.event_id, "ac3ac95b-f97d-458c-a6e6-18981597e05f");
-    let kept = fixture.quarantined(&bucket).await;
+    let kept = fixture.quarantined(&bucket, "square").await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].1.tenant, None, "the one posted without its tenant stays");
 }
@@ -221,7 +221,7 @@ async fn a_release_whose_queue_fails_deletes_nothing() {
     let broken = release_for(&fixture, "kaunt", &bucket, Some(&missing));
     let counts = released(&broken, "kaunt").await;
     assert_eq!((counts.released, counts.failed, counts.refused), (0, 3, 1));
-    assert_eq!(fixture.quarantined(&bucket).await.len(), 4, "nothing deleted");
+    assert_eq!(fixture.quarantined(&bucket, "kaunt").await.len(), 4, "nothing deleted");
     let working = release_for(&fixture, "kaunt", &bucket, None);
     assert_eq!(released(&working, "kaunt").await.released, 3);
     assert_eq!(fixture.drain().await.len(), 3);
@@ -241,7 +241,11 @@ async fn two_releases_at_once_lose_nothing() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 3, "every event queued at least once");
-    assert_eq!(fixture.quarantined(&bucket).await.len(), 1, "only the forgery stays");
+    assert_eq!(
+        fixture.quarantined(&bucket, "kaunt").await.len(),
+        1,
+        "only the forgery stays"
+    );
 }
 
 #[tokio::test]

@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aws_config::SdkConfig;
 use aws_sdk_sqs::config::{Credentials, Region};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
-use webhook_receiver::aws::quarantine::QuarantinedDelivery;
+use webhook_receiver::aws::quarantine::{QuarantineStore, QuarantinedDelivery};
+use webhook_receiver::aws::S3Client;
 use webhook_receiver::schemes::{AnyScheme, Scheme};
 use webhook_receiver::{Envelope, Receiver, Settings};
 
@@ -191,20 +192,17 @@ impl Fixture {
         bucket
     }
 
-    /// Every record in `bucket`, by object name.
-    pub async fn quarantined(&self, bucket: &str) -> Vec<(String, QuarantinedDelivery)> {
-        let listed = self.s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+    /// Every delivery of `provider` kept in `bucket`, by object name, read
+    /// through the store that owns the bucket's layout.
+    pub async fn quarantined(&self, bucket: &str, provider: &str) -> Vec<(String, QuarantinedDelivery)> {
+        let store = QuarantineStore::new(S3Client::Made(self.s3.clone()), bucket.to_owned());
+        let mut listing = store.list(provider, None);
         let mut records = Vec::new();
-        // The release function's own notes are not quarantined deliveries.
-        for object in listed
-            .contents()
-            .iter()
-            .filter(|o| !o.key().unwrap().starts_with("_release/"))
-        {
-            let key = object.key().unwrap().to_owned();
-            let body = self.s3.get_object().bucket(bucket).key(&key).send().await.unwrap().body;
-            let bytes = body.collect().await.unwrap().into_bytes();
-            records.push((key, serde_json::from_slice(&bytes).unwrap()));
+        while let Some(page) = listing.next_page().await {
+            for object in page.unwrap() {
+                let record = store.read(&object.name).await.unwrap();
+                records.push((object.name, record));
+            }
         }
         records
     }

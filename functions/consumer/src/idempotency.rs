@@ -1,23 +1,11 @@
-//! Process each event once, however often it arrives.
-//!
-//! Duplicates come from providers retrying and from SQS's at-least-once
-//! delivery; the envelope's `eventId` is the same for all of them. Before a
-//! handler runs, the consumer *claims* the event with a conditional put in
-//! DynamoDB, which only one delivery can win. Success marks it `COMPLETED`
-//! (kept for [`KEEP_COMPLETED`], via the table's TTL on `expiresAt`); failure
-//! deletes the claim so the retry can run. A claim whose consumer died is
-//! taken over once its [`LEASE`] has passed. Each claim records its owner
-//! (one receive of one SQS message), and only the owner completes or
-//! releases it, so a late consumer can't undo another's claim.
-//!
-//! The timings must nest: the consumer's timeout < [`LEASE`], and timeout +
-//! lease < the queue's visibility timeout, so a running handler never loses
-//! its claim and a crashed one's claim has expired before SQS redelivers
-//! (`scripts/deploy_checks.py` checks the template against this).
-//!
-//! This makes duplicates rare, not impossible: if marking an event
-//! `COMPLETED` fails after its handler succeeded, a later delivery may run
-//! the handler again. Handlers should tolerate a repeat.
+//! Process each event once, however often it arrives: the consumer claims
+//! an event in DynamoDB before a handler runs (a conditional put only one
+//! delivery wins), marks it `COMPLETED` on success (kept for
+//! [`KEEP_COMPLETED`]) and deletes the claim on failure; a claim whose
+//! consumer died is taken over after its [`LEASE`], and only a claim's
+//! owner completes or releases it. How the timings must nest with the
+//! queue's, and why duplicates stay rare rather than impossible:
+//! docs/queue.md.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

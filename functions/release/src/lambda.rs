@@ -55,11 +55,9 @@ fn run_deadline(deadline_ms: u64, now: SystemTime, now_instant: Instant) -> Opti
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
-    use super::*;
+    use function_support::time::unix_millis as ms;
 
-    fn ms(time: SystemTime) -> u64 {
-        u64::try_from(time.duration_since(UNIX_EPOCH).unwrap().as_millis()).unwrap()
-    }
+    use super::*;
 
     #[test]
     fn a_deadline_already_past_stops_the_run_now_and_only_a_placeholder_means_none() {

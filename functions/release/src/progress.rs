@@ -1,18 +1,10 @@
-//! What a release has tried, kept between runs (in the quarantine store,
-//! beside the provider's deliveries), so that the quarantine is read in
-//! bounded work:
-//!
-//! - **Each delivery once per change of what verification depends on.**
-//!   Verification depends on the secret's versions, the receivers' settings
-//!   (tolerance, grace, body limit) and the code: their fingerprint. Once a
-//!   pass with no failure has tried everything kept before it started,
-//!   later runs with the same fingerprint try only what was written since
-//!   (a flood of forgeries is read once, not at every run). A write under
-//!   way while the pass listed may have a time a little before its start,
-//!   so the boundary is moved back by the longest a write takes.
-//! - **A pass that doesn't fit one run goes on in the next**, from the
-//!   last object it handled (objects are listed by name), so a large
-//!   quarantine is read in full however long it takes.
+//! What a release has tried, kept between runs in the quarantine store, so
+//! that the quarantine is read in bounded work: once a pass with no failure
+//! has tried everything kept before it started, later runs with the same
+//! fingerprint try only what was written since (the boundary moved back by
+//! the longest a write takes, for a write under way while the pass
+//! listed); a pass that doesn't fit one run goes on in the next, from the
+//! last object it handled. docs/quarantine.md ("Released") says why.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

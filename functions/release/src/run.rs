@@ -1,31 +1,22 @@
 //! One release run: provider by provider, each kept delivery verified
-//! again with the receivers' own code against the provider's current keys
-//! ([`webhook_receiver::receive_offline`]), judging signed timestamps
-//! against the recorded arrival rather than the time of release (only
-//! receivers write the quarantine, so that time can be trusted). What
-//! verifies is sent to the queue as the message the receiver would have
-//! sent when it arrived (same event id, tenant, attributes and FIFO ids;
-//! `receivedAt` is the arrival), and only then deleted from the
-//! quarantine; what still fails stays until the bucket's lifecycle expires
-//! it. Nothing that does not verify is ever enqueued.
-//!
-//! Safe to run twice or at once: an object is deleted only after SQS
-//! accepted its message, so the worst case is a duplicate with the same
-//! event id, never a loss. Bounded: each delivery is read once per change
-//! of what verification depends on ([`fingerprint`]), and a run stops
-//! before its deadline, the next going on where it stopped
-//! ([`crate::progress`]).
+//! again with the receivers' own code ([`webhook_receiver::receive_offline`])
+//! against the provider's current keys and its recorded arrival, queued as
+//! the receiver would have queued it, and only then deleted; what still
+//! fails stays. Each delivery is read once per change of what verification
+//! depends on ([`fingerprint`]), and a run stops before its deadline, the
+//! next going on where it stopped ([`crate::progress`]). Why each of these,
+//! and what a run can and can't lose: docs/quarantine.md ("Released").
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 use function_support::time::unix_millis;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use webhook_receiver::aws::quarantine::{KeptObject, QuarantineStore, Unreadable};
 use webhook_receiver::aws::queue::QueuePublisher;
 use webhook_receiver::aws::secret_cache::{SecretCache, Versions};
 use webhook_receiver::aws::AwsClients;
-use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::schemes::keys::KeyRing;
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::{receive_offline, Settings};
@@ -273,6 +264,11 @@ enum Outcome {
 /// ([`webhook_receiver::SOURCE_DIGEST`]).
 fn fingerprint(versions: &Versions, settings: &Settings, scheme: &impl std::fmt::Debug) -> String {
     fingerprint_of_code(versions, settings, scheme, webhook_receiver::SOURCE_DIGEST)
+}
+
+/// Lowercase hex SHA-256, the fingerprint's spelling.
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// [`fingerprint`], for verification made of the sources `code` digests.

@@ -1,18 +1,10 @@
 //! The release function's settings: which providers it serves, each with
 //! its scheme and settings exactly as its receiver has them, and the
-//! quarantine bucket.
-//!
-//! Per preset served, `<PRESET>_SECRET_ID` (`KAUNT_SECRET_ID`,
-//! `STANDARD_WEBHOOKS_SECRET_ID`, …) and, for one that signs its URL,
-//! `<PRESET>_SIGNED_URL`; for a custom provider, `CUSTOM_PROVIDER_NAME`,
-//! `CUSTOM_SCHEME`, `CUSTOM_SECRET_ID` (and `CUSTOM_SIGNED_URL`), what its
-//! receiver has as `PROVIDER_NAME`, `SCHEME`, `SECRET_ID` and
-//! `SIGNED_URL`. `QUEUE_URL`, `QUARANTINE_BUCKET`, and the receivers'
-//! settings that verification depends on (`TIMESTAMP_TOLERANCE_SECS`,
-//! `PREVIOUS_KEY_GRACE_SECS`, `MAX_BODY_BYTES`) apply as they do to the
-//! receivers. `ALLOWED_SOURCE_IPS` and `REQUIRED_HEADER` don't: a kept
-//! delivery passed them on arrival, and the record keeps neither the
-//! address as an event would give it nor that header.
+//! quarantine bucket. The variables (`<PRESET>_SECRET_ID`,
+//! `<PRESET>_SIGNED_URL`, `CUSTOM_*`, `QUEUE_URL`, `QUARANTINE_BUCKET`, and
+//! the receivers' settings verification depends on) are in docs/deploy.md;
+//! why `ALLOWED_SOURCE_IPS` and `REQUIRED_HEADER` don't apply, in
+//! docs/quarantine.md.
 
 use function_support::setting::value;
 use webhook_receiver::schemes::provider::scheme_from_settings;

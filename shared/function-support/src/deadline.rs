@@ -33,10 +33,7 @@ pub fn as_instant(deadline: SystemTime, now: SystemTime, now_instant: Instant) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ms(time: SystemTime) -> u64 {
-        u64::try_from(time.duration_since(UNIX_EPOCH).unwrap().as_millis()).unwrap()
-    }
+    use crate::time::unix_millis as ms;
 
     #[test]
     fn a_real_deadline_is_kept_even_past_and_an_emulators_placeholder_is_none() {

@@ -1,17 +1,10 @@
-//! Log set-up for every function: Lambda's log controls, minus the one thing no
-//! level may show.
-//!
-//! Level and format follow Lambda's advanced logging controls, like
-//! `lambda_runtime`'s default subscriber: `AWS_LAMBDA_LOG_LEVEL`, else
-//! `RUST_LOG` (directives such as `webhook_receiver=debug,info` work), else
-//! INFO; `AWS_LAMBDA_LOG_FORMAT=JSON` for JSON lines. One difference: at
-//! TRACE, `lambda_runtime` logs every raw invocation event, which holds the
-//! body and every header (signatures, `Authorization`, Smart KYC's personal
-//! data). Those events are dropped whatever the level says.
-//!
-//! The one line each request writes is a metrics document
-//! ([`crate::metric_line`]): written as it is, in either format and whatever
-//! the level, since CloudWatch reads metrics from it.
+//! Log set-up for every function: Lambda's log controls (`AWS_LAMBDA_LOG_LEVEL`,
+//! else `RUST_LOG`, else INFO; `AWS_LAMBDA_LOG_FORMAT=JSON`), as
+//! `lambda_runtime`'s default subscriber reads them, minus the one thing no
+//! level may show: `lambda_runtime`'s TRACE dump of raw events (the body
+//! and every header) is dropped. Metric lines ([`crate::metric_line`]) are
+//! written as they are, in either format and whatever the level. What is
+//! logged, and what never is: docs/choices.md ("What is logged?").
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};

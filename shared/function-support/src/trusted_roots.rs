@@ -1,8 +1,8 @@
 //! Which certificate authorities the functions trust when they call AWS:
 //! Amazon Trust Services' five roots, built into the binary
 //! (`aws_roots.pem`), unless `SSL_CERT_FILE` or `SSL_CERT_DIR` is set (not
-//! blank), which hands the choice to the operator. Why, and what it saved:
-//! docs/choices.md ("The SDK trusts Amazon's roots, built in").
+//! blank), which hands the choice to the operator. Why: docs/choices.md
+//! ("Which roots does the SDK trust?"); what it saved: BENCHMARKS.md.
 
 use aws_config::ConfigLoader;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};

@@ -20,7 +20,7 @@ pub struct QueuePublisher {
 impl QueuePublisher {
     /// A publisher for `queue_url`; `fifo` (see [`crate::config::Settings::fifo_queue`])
     /// adds the group and deduplication ids a FIFO queue requires.
-    pub fn new(client: Client, queue_url: String, fifo: bool) -> Self {
+    pub(crate) fn new(client: Client, queue_url: String, fifo: bool) -> Self {
         QueuePublisher {
             client,
             queue_url,
@@ -37,7 +37,7 @@ impl QueuePublisher {
     /// Opens the connection to SQS ahead of the first request (during
     /// init) with the cheapest call there is, for the queue's ARN. Any
     /// answer, even a refusal, leaves a warm connection in the pool.
-    pub async fn connect(&self) -> Result<(), String> {
+    pub(crate) async fn connect(&self) -> Result<(), String> {
         self.client
             .get_queue_attributes()
             .queue_url(&self.queue_url)
@@ -51,7 +51,7 @@ impl QueuePublisher {
     /// Sends one envelope and returns SQS's message id. A message SQS
     /// refuses as too large is a 413 (retrying can't help); any other
     /// failure is a 503 so that the provider retries.
-    pub async fn publish(&self, envelope: &Envelope) -> Result<String, ReceiveError> {
+    pub(crate) async fn publish(&self, envelope: &Envelope) -> Result<String, ReceiveError> {
         self.send(OutgoingMessage::new(envelope, self.fifo)?).await
     }
 

@@ -108,7 +108,7 @@ impl<K> SecretCache<K> {
     /// again once `refresh_interval` has passed since the last fetch;
     /// `AWSPREVIOUS` keys serve for `previous_grace` after the current
     /// version's creation.
-    pub fn new(
+    pub(crate) fn new(
         client: Client,
         secret_id: String,
         ttl: Duration,
@@ -147,7 +147,7 @@ impl<K> SecretCache<K> {
     /// place for everyone else, and is answered from memory for the rest
     /// of the interval, so that forgeries during an outage cost no more
     /// calls than forgeries at any other time.
-    pub async fn refresh(
+    pub(crate) async fn refresh(
         &self,
         tried: &Arc<KeyRing<K>>,
         parse_key: impl Fn(&str) -> Result<K, String>,

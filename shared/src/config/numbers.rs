@@ -36,7 +36,7 @@ pub struct NumberSetting {
 
 impl NumberSetting {
     /// What the setting must be, for the refusal of a bad value.
-    pub fn expected(&self) -> String {
+    pub(crate) fn expected(&self) -> String {
         let zero = self
             .zero_means
             .map(|meaning| format!(" ({meaning})"))
@@ -48,7 +48,7 @@ impl NumberSetting {
     }
 
     /// The value `lookup` gives, or the default when it gives none.
-    pub fn read(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
+    pub(crate) fn read(&self, lookup: &impl Fn(&str) -> Option<String>) -> Result<u64, ConfigError> {
         match value(lookup, self.name) {
             None => Ok(self.default),
             Some(value) => match value.parse::<u64>() {
@@ -85,7 +85,7 @@ impl NumberSetting {
 /// `MAX_BODY_BYTES`: larger bodies get 413 before any other work. 256 KiB
 /// by default, the largest body most providers send; at most what a
 /// message holds beside its envelope (1 MiB, SQS's largest, less 8 KiB).
-pub const MAX_BODY_BYTES: NumberSetting = NumberSetting {
+pub(crate) const MAX_BODY_BYTES: NumberSetting = NumberSetting {
     name: "MAX_BODY_BYTES",
     default: 256 * 1024,
     min: 1,
@@ -99,7 +99,7 @@ pub const MAX_BODY_BYTES: NumberSetting = NumberSetting {
 /// description's `tolerance_secs`: five minutes, `default` here, in most
 /// presets; Paddle's five seconds, Calendly's three minutes); set, it
 /// overrides them all.
-pub const TIMESTAMP_TOLERANCE_SECS: NumberSetting = NumberSetting {
+pub(crate) const TIMESTAMP_TOLERANCE_SECS: NumberSetting = NumberSetting {
     name: "TIMESTAMP_TOLERANCE_SECS",
     default: 300,
     min: 1,
@@ -110,7 +110,7 @@ pub const TIMESTAMP_TOLERANCE_SECS: NumberSetting = NumberSetting {
 
 /// `SECRET_CACHE_TTL_SECS`: one Secrets Manager call per five minutes per
 /// warm function by default, whatever the traffic.
-pub const SECRET_CACHE_TTL_SECS: NumberSetting = NumberSetting {
+pub(crate) const SECRET_CACHE_TTL_SECS: NumberSetting = NumberSetting {
     name: "SECRET_CACHE_TTL_SECS",
     default: 300,
     min: 1,
@@ -122,7 +122,7 @@ pub const SECRET_CACHE_TTL_SECS: NumberSetting = NumberSetting {
 /// `KEY_REFRESH_INTERVAL_SECS`: a signature no cached key matches refetches
 /// the keys at most this often, so a rotated key works within seconds and
 /// forgeries cost at most one fetch per interval.
-pub const KEY_REFRESH_INTERVAL_SECS: NumberSetting = NumberSetting {
+pub(crate) const KEY_REFRESH_INTERVAL_SECS: NumberSetting = NumberSetting {
     name: "KEY_REFRESH_INTERVAL_SECS",
     default: 5,
     min: 1,
@@ -135,7 +135,7 @@ pub const KEY_REFRESH_INTERVAL_SECS: NumberSetting = NumberSetting {
 /// working for a day by default, as Stripe's rolled and Svix's rotated
 /// secrets do, and as long as Kaunt, the longest-retrying provider, retries
 /// a delivery signed before the rotation. Then it is revoked.
-pub const PREVIOUS_KEY_GRACE_SECS: NumberSetting = NumberSetting {
+pub(crate) const PREVIOUS_KEY_GRACE_SECS: NumberSetting = NumberSetting {
     name: "PREVIOUS_KEY_GRACE_SECS",
     default: 24 * 3600,
     min: 0,
@@ -149,7 +149,7 @@ pub const PREVIOUS_KEY_GRACE_SECS: NumberSetting = NumberSetting {
 /// already kept costs no new object), while a flood of forgeries costs at
 /// most 864,000 puts a day per instance by default (about $4.30 at S3's
 /// $0.005 per 1,000; reserved concurrency caps the instances).
-pub const QUARANTINE_WRITES_PER_SECOND: NumberSetting = NumberSetting {
+pub(crate) const QUARANTINE_WRITES_PER_SECOND: NumberSetting = NumberSetting {
     name: "QUARANTINE_WRITES_PER_SECOND",
     default: 10,
     min: 1,
@@ -178,7 +178,7 @@ pub const INIT_WARM_UP_MS: NumberSetting = NumberSetting {
 /// two SDK calls at their 5 s limit (the keys, then the queue). At most
 /// 11 s, so that with init's warm-up (at most 3 s) a request meeting a cold
 /// start is answered inside Codat's 15 s and the functions' 15 s timeout.
-pub const REQUEST_DEADLINE_MS: NumberSetting = NumberSetting {
+pub(crate) const REQUEST_DEADLINE_MS: NumberSetting = NumberSetting {
     name: "REQUEST_DEADLINE_MS",
     default: 10_000,
     min: 1000,

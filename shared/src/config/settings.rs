@@ -311,6 +311,18 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_namespace_or_address_list_is_an_unset_one() {
+        let mut env = REQUIRED.to_vec();
+        env.extend([("METRICS_NAMESPACE", "  "), ("ALLOWED_SOURCE_IPS", " \n")]);
+        let s = settings(&env).unwrap();
+        assert_eq!(s.metrics_namespace, DEFAULT_NAMESPACE);
+        assert_eq!(s.allowed_source_ips, None);
+        let lookup = |name: &str| (name == "METRICS_NAMESPACE").then(|| " Webhooks/prod\n".to_owned());
+        assert_eq!(metrics_namespace(&lookup), "Webhooks/prod");
+        assert_eq!(metrics_namespace(&|_: &str| Some("\t".to_owned())), DEFAULT_NAMESPACE);
+    }
+
+    #[test]
     fn the_quarantine_is_off_unless_a_bucket_is_named() {
         assert_eq!(settings(&REQUIRED).unwrap().quarantine, None);
         let mut env = REQUIRED.to_vec();

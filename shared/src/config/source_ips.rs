@@ -20,7 +20,7 @@ fn parse_block(text: &str) -> Option<Cidr> {
 
 /// Whether `ip` is in one of `blocks`; an IPv4-mapped IPv6 address counts
 /// as the IPv4 address it maps.
-pub fn allowed(blocks: &[Cidr], ip: IpAddr) -> bool {
+pub(crate) fn allowed(blocks: &[Cidr], ip: IpAddr) -> bool {
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,

@@ -1,22 +1,15 @@
 //! Lambda events into requests, read inside the handler rather than by the
 //! runtime, for three reasons:
 //!
-//! - **Every value of a repeated header.** A REST API event (and an ALB
-//!   event with multi-value headers on) carries every value of a repeated
-//!   header in `multiValueHeaders` and only the last one in `headers`, and
-//!   `lambda_http` lets `headers` replace the list. Here the list wins, so
-//!   the request holds every value and a repeated signature header is
-//!   refused like any other. (HTTP APIs and function URLs join a repeated
-//!   header's values with commas into one value, which no signature and no
-//!   required header's value reads as; an ALB without multi-value headers
-//!   keeps only the last value itself, before we see it.)
+//! - **Every value of a repeated header.** A REST API (or an ALB with
+//!   multi-value headers on) lists every value in `multiValueHeaders`, and
+//!   `lambda_http` lets `headers`, which holds the last, replace the list;
+//!   here the list wins, so a repeated signature header is refused like any
+//!   other (docs/choices.md, "A signature header sent twice?").
 //! - **No event stops the process.** `lambda_http` panics on some events no
-//!   API Gateway sends: more than 24,576 distinct headers (while reading
-//!   them), a `Host` or `X-Forwarded-Proto` that doesn't make a URL, a body
-//!   flagged base64 that isn't (while converting). Read here, such a panic
+//!   API Gateway sends (SECURITY.md's known limits); read here, such a panic
 //!   is caught: an event that can't be read fails its one invocation, one
-//!   that can't be converted is answered 400, and the function goes on
-//!   serving. Read by the runtime, the first kind ended the process.
+//!   that can't be converted is answered 400, and the function goes on.
 //! - **No caller text in the log.** A deserialization error quotes the
 //!   event's text (a header's value, say); it is replaced by a fixed one.
 

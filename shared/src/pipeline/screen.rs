@@ -25,7 +25,7 @@ pub struct Screened<'r, S: Scheme> {
 /// The checks that need no key, cheapest first, so that a refused request
 /// costs no Secrets Manager call: method (405), source address (403), size
 /// (413), and a readable signature (400/401). The fuzz targets drive this
-/// very code (through [`crate::internals`]).
+/// very code, through [`crate::receive_offline`].
 pub fn screen<'r, S: Scheme>(
     scheme: &S,
     settings: &Settings,

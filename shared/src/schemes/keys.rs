@@ -40,7 +40,7 @@ pub enum Stage {
 
 impl Stage {
     /// The Secrets Manager staging label.
-    pub const fn label(self) -> &'static str {
+    pub(crate) const fn label(self) -> &'static str {
         match self {
             Stage::Current => "AWSCURRENT",
             Stage::Previous => "AWSPREVIOUS",
@@ -181,7 +181,7 @@ impl<K> KeyRing<K> {
     }
 
     /// Problems with the previous version that were skipped, for the log.
-    pub fn skipped(&self) -> &[SecretFormatError] {
+    pub(crate) fn skipped(&self) -> &[SecretFormatError] {
         &self.skipped
     }
 

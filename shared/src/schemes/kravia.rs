@@ -27,6 +27,9 @@
 //! `{data}:KRAVIA::` is computed once per request, and each key costs one
 //! more block: a request tried against every creditor's key (a route with
 //! no tenant) costs about what one tried against one key does.
+//!
+//! The choices behind these rules, where Kravia's documents are silent:
+//! docs/choices.md ("Kravia's digest over which text?", "What of a body signed only in part?").
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};

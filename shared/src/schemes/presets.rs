@@ -72,7 +72,8 @@ impl Preset {
     }
 
     /// Its description, when it is one.
-    pub fn description(&self) -> Option<&'static str> {
+    #[cfg(test)]
+    pub(crate) fn description(&self) -> Option<&'static str> {
         match self.make {
             Make::Described(json) => Some(json),
             Make::Kravia | Make::Receeve => None,

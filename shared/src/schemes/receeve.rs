@@ -15,6 +15,9 @@
 //! dropped. A member named like `payload`, `signature` or `payloadAsString`
 //! in another letter case is refused (400), since some parsers would read it
 //! in their place.
+//!
+//! The choices behind these rules, where receeve's documents are silent:
+//! docs/choices.md ("receeve's two copies?", "What of a body signed only in part?").
 
 use aws_lc_rs::signature::{
     ParsedPublicKey, ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256,

@@ -34,7 +34,7 @@ pub enum Deadline {
 
 impl Deadline {
     /// `REQUEST_DEADLINE_MS` from `started`.
-    pub fn after(started: Instant, limit: std::time::Duration) -> Self {
+    pub(crate) fn after(started: Instant, limit: std::time::Duration) -> Self {
         Deadline::At(started + limit, limit)
     }
 

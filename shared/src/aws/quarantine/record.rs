@@ -32,21 +32,12 @@ impl RefusalReason {
     /// Why `error` refused a delivery with a readable signature, when a
     /// fixed key (or the recorded arrival time) could turn it around:
     /// `Some` for the refusals the quarantine keeps.
-    pub fn of(error: &ReceiveError) -> Option<RefusalReason> {
+    pub(crate) fn of(error: &ReceiveError) -> Option<RefusalReason> {
         match error {
             ReceiveError::Unauthenticated(VerifyError::Mismatch) => Some(RefusalReason::Mismatch),
             ReceiveError::Unauthenticated(VerifyError::UnknownTenant) => Some(RefusalReason::UnknownTenant),
             ReceiveError::Unauthenticated(VerifyError::StaleTimestamp(_)) => Some(RefusalReason::StaleTimestamp),
             _ => None,
-        }
-    }
-
-    /// The reason as logs and metrics spell it.
-    pub const fn label(self) -> &'static str {
-        match self {
-            RefusalReason::Mismatch => "mismatch",
-            RefusalReason::UnknownTenant => "unknown-tenant",
-            RefusalReason::StaleTimestamp => "stale-timestamp",
         }
     }
 }
@@ -121,7 +112,7 @@ impl QuarantinedDelivery {
 
     /// What was received, whenever and for whatever reason: the same for
     /// every retry of one delivery, so that the store keeps them once.
-    pub fn received(&self) -> String {
+    pub(crate) fn received(&self) -> String {
         serde_json::json!([self.tenant, self.headers, self.body]).to_string()
     }
 

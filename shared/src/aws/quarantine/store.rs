@@ -100,7 +100,7 @@ impl Listing<'_> {
             Ok(page) => page,
             Err(error) => {
                 self.done = true;
-                return Some(Err(format!("{}", DisplayErrorContext(&error))));
+                return Some(Err(said(&error)));
             }
         };
         self.continuation = page.next_continuation_token().map(str::to_owned);
@@ -164,7 +164,7 @@ impl QuarantineStore {
                 {
                     Stored::AlreadyThere
                 } else {
-                    Stored::Failed(format!("{}", DisplayErrorContext(&error)))
+                    Stored::Failed(said(&error))
                 }
             }
         }
@@ -197,7 +197,7 @@ impl QuarantineStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| format!("{}", DisplayErrorContext(&error)))
+            .map_err(|error| said(&error))
     }
 
     /// The release's progress over `provider`'s deliveries, if any is
@@ -220,7 +220,7 @@ impl QuarantineStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|error| format!("{}", DisplayErrorContext(&error)))
+            .map_err(|error| said(&error))
     }
 
     /// One object's bytes.
@@ -235,7 +235,7 @@ impl QuarantineStore {
             .await
             .map_err(|error| match error.as_service_error() {
                 Some(GetObjectError::NoSuchKey(_)) => Unreadable::Gone,
-                _ => Unreadable::Failed(format!("{}", DisplayErrorContext(&error))),
+                _ => Unreadable::Failed(said(&error)),
             })?;
         let bytes = object
             .body
@@ -244,6 +244,12 @@ impl QuarantineStore {
             .map_err(|error| Unreadable::Failed(error.to_string()))?;
         Ok(bytes.into_bytes().to_vec())
     }
+}
+
+/// What S3 said, with its whole chain of causes (never a body: S3's
+/// errors carry codes and messages).
+fn said(error: &impl std::error::Error) -> String {
+    format!("{}", DisplayErrorContext(error))
 }
 
 /// Where `provider`'s release progress is kept.

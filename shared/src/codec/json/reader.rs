@@ -1,21 +1,9 @@
 //! Reads request bodies as strictly as every consumer's parser agrees on,
-//! without building a document tree (a tree of a 64 KiB body would cost
-//! more than verifying it).
-//!
-//! Parsers disagree about some texts: a repeated key is the first value to
-//! some, the last to others, an error to a few; a lone surrogate escape is
-//! an error to strict parsers and a replacement character to lenient ones;
-//! nesting past a parser's limit fails the whole document (Python raises
-//! `RecursionError` on a few thousand levels). Whatever the receiver reads
-//! from a body, a consumer in another language must read the same, so a
-//! body is refused (400) unless:
-//! - every string decodes (valid UTF-8, no lone surrogate escape);
-//! - no object repeats a key (keys compared decoded, `"a"` and `"\u0061"`
-//!   are the same key);
-//! - arrays and objects nest at most [`MAX_DEPTH`] deep.
-//!
-//! A leading UTF-8 byte order mark is skipped: RFC 8259 lets parsers ignore
-//! it, and it carries nothing. The serde errors are dropped on purpose:
+//! without building a document tree: a body is refused (400) unless every
+//! string decodes (no lone surrogate escape), no object repeats a key
+//! (compared decoded) and nothing nests deeper than [`MAX_DEPTH`]; a
+//! leading UTF-8 byte order mark is skipped. Why: docs/choices.md ("Which
+//! bodies are JSON enough?"). The serde errors are dropped on purpose:
 //! their text can quote the payload.
 
 use std::borrow::Cow;
