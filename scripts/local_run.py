@@ -323,6 +323,7 @@ def serve(ports, endpoint, queue_url):
         ("PATH", f"{VENV_BIN}:$PATH"),
         ("AWS_ENDPOINT_URL", endpoint),
         ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "local"),
         ("AWS_SECRET_ACCESS_KEY", "local"),
         ("QUEUE_URL", queue_url),

@@ -23,6 +23,21 @@ const ROOTS: [&str; 10] = [
     ".ci/",
 ];
 
+/// The documents a reader follows: the README, BENCHMARKS.md, SECURITY.md
+/// and `docs/`.
+fn documents() -> Vec<std::path::PathBuf> {
+    let root = workspace_dir();
+    let mut documents = vec![
+        root.join("README.md"),
+        root.join("BENCHMARKS.md"),
+        root.join("SECURITY.md"),
+    ];
+    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
+        documents.push(entry.unwrap().path());
+    }
+    documents
+}
+
 /// What a document names: backticked tokens and link targets.
 fn named(text: &str) -> Vec<String> {
     let mut names = Vec::new();
@@ -59,17 +74,9 @@ fn as_path(name: &str, document_dir: &Path) -> Option<std::path::PathBuf> {
 #[test]
 fn every_path_the_documents_name_exists() {
     let root = workspace_dir();
-    let mut documents = vec![
-        root.join("README.md"),
-        root.join("BENCHMARKS.md"),
-        root.join("SECURITY.md"),
-    ];
-    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
-        documents.push(entry.unwrap().path());
-    }
     let mut missing = Vec::new();
     let mut checked = 0;
-    for document in &documents {
+    for document in &documents() {
         let text = std::fs::read_to_string(document).unwrap();
         let dir = document.parent().unwrap();
         for name in named(&text) {
@@ -160,17 +167,9 @@ fn every_test_the_documents_cite_is_there_where_they_say() {
         .map(|file| (module_name(&file), std::fs::read_to_string(&file).unwrap()))
         .collect();
     let root = workspace_dir();
-    let mut documents = vec![
-        root.join("README.md"),
-        root.join("BENCHMARKS.md"),
-        root.join("SECURITY.md"),
-    ];
-    for entry in std::fs::read_dir(root.join("docs")).unwrap() {
-        documents.push(entry.unwrap().path());
-    }
     let mut missing = Vec::new();
     let mut checked = 0;
-    for document in &documents {
+    for document in &documents() {
         for name in named(&std::fs::read_to_string(document).unwrap()) {
             let Some((module, function)) = cited_test(name.trim()) else {
                 continue;

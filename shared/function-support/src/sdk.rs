@@ -1,6 +1,6 @@
 //! How the functions talk to AWS: one SDK configuration, with time limits
 //! that keep every answer well inside API Gateway's 29 s and Codat's 15 s,
-//! and the trusted roots [`crate::trusted_roots`] picks.
+//! and the trusted roots `trusted_roots` picks.
 
 use std::time::Duration;
 

@@ -10,7 +10,7 @@ use crate::error::ReceiveError;
 use webhook_envelope::{refused_by_sqs, Envelope};
 
 /// Sends envelopes to one queue. A 2xx answer is given only after
-/// [`QueuePublisher::publish`] returned `Ok`, i.e. after SQS stored it.
+/// `publish` returned `Ok`, i.e. after SQS stored it.
 pub struct QueuePublisher {
     client: Client,
     queue_url: String,
@@ -56,7 +56,7 @@ impl QueuePublisher {
     }
 
     /// Sends a message already made (as [`crate::pipeline::receive_offline`]
-    /// makes it), as [`QueuePublisher::publish`] does.
+    /// makes it), as `publish` does.
     pub async fn send(&self, message: OutgoingMessage) -> Result<String, ReceiveError> {
         let mut request = self
             .client

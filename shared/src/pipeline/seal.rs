@@ -23,7 +23,7 @@ use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
 
 /// The whole request → message path with the network taken out: `keys`
 /// stand in for the key cache, and the SQS message is built but not sent.
-/// [`Receiver::handle`] runs these same steps with the cache and the queue
+/// [`crate::Receiver::handle`] runs these same steps with the cache and the queue
 /// around them; fuzz targets and benchmarks run them alone.
 pub fn receive_offline<S: Scheme>(
     scheme: &S,

@@ -125,7 +125,7 @@ impl<K> KeyRing<K> {
     /// Anything wrong with the current version is an error: the operator
     /// must fix it. A previous version that is malformed (often the reason
     /// for the rotation) is skipped, key by key, and reported in
-    /// [`KeyRing::skipped`], so it can't block the current keys.
+    /// `skipped`, so it can't block the current keys.
     pub fn parse(
         current: &SecretText,
         previous: Option<&SecretText>,

@@ -1,6 +1,6 @@
 //! Schemes: every provider's scheme behind one trait, with what it
 //! verifies ([`delivery`]), the keys it verifies with ([`keys`]) and, for
-//! tests and tools, how it signs ([`signing`]). Two schemes are code
+//! tests and tools, how it signs (`signing`, with the `signing` feature). Two schemes are code
 //! (Kravia and receeve, whose signatures live in the body), every other
 //! one is described as data ([`described`]); [`presets`] names them and
 //! [`provider`] picks the one `PROVIDER` names. Here too is the loop that

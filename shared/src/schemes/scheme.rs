@@ -18,7 +18,7 @@ pub trait Scheme: Send + Sync + 'static {
     type Claim<'r>: Send + Sync;
 
     /// The name of the provider this scheme belongs to: the envelope's
-    /// `provider`. A method, not a constant, so that [`AnyScheme`]
+    /// `provider`. A method, not a constant, so that [`crate::schemes::AnyScheme`]
     /// (whichever `PROVIDER` names) and a custom provider's scheme
     /// (`PROVIDER_NAME`) are schemes too.
     fn provider(&self) -> &str;
@@ -60,7 +60,7 @@ pub struct EventFacts {
     pub signed_payload: Option<String>,
     /// A value the provider wants echoed in the answer to prove the URL
     /// is the receiver's (Slack's `url_verification` challenge), read from
-    /// the signed body: see [`crate::pipeline::answer::accepted`].
+    /// the signed body: see the pipeline's `answer::accepted`.
     pub challenge: Option<String>,
 }
 
