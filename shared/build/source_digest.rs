@@ -10,13 +10,18 @@ use sha2::{Digest, Sha256};
 
 /// What verification is made of, relative to the library's directory:
 /// its sources, its presets, the envelope it builds, what it runs on
-/// (the settings reader, the envelope's times), and the locked versions of
-/// everything it depends on.
-pub const PARTS: [&str; 5] = [
+/// (the settings reader, the envelope's times), the manifests that choose
+/// its dependencies' features and its build profile, and the locked
+/// versions of everything it depends on.
+pub const PARTS: [&str; 9] = [
     "src",
     "presets",
     "envelope/src",
     "function-support/src",
+    "Cargo.toml",
+    "envelope/Cargo.toml",
+    "function-support/Cargo.toml",
+    "../Cargo.toml",
     "../Cargo.lock",
 ];
 

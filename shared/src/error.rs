@@ -71,8 +71,7 @@ pub enum VerifyError {
     BadEncoding(&'static str),
     /// The signed content could be split into its parts more than one way
     /// (an id holding the separator after it, say: see docs/schemes.md),
-    /// or a part it signs
-    /// appears twice.
+    /// or a part it signs appears twice.
     #[error("the signed parts could be read more than one way")]
     Ambiguous,
     /// The signed timestamp is not a Unix time in the scheme's unit.

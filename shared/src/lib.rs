@@ -46,7 +46,7 @@ pub mod schemes;
 
 /// What verification is made of, as one digest made at build time: this
 /// library's sources and presets, the envelope's and function-support's
-/// sources, and the locked versions of every dependency
+/// sources, the manifests and the locked versions of every dependency
 /// (`build/source_digest.rs`). The release
 /// function tries every kept delivery again when it changes, so a
 /// deployed fix to verification reaches the deliveries it would have

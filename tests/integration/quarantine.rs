@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use integration_tests::{hanging_endpoint, preset, quarantine_in, requests, sdk_config, Fixture};
-use webhook_receiver::aws::quarantine::{BodyEncoding, RefusalReason};
-use webhook_receiver::aws::AwsClients;
+use webhook_receiver::aws::quarantine::{BodyEncoding, QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
+use webhook_receiver::aws::{AwsClients, S3Client};
 use webhook_receiver::internals::encode_base64;
 use webhook_receiver::schemes::{Kravia, Scheme};
 use webhook_receiver::Receiver;
@@ -190,4 +190,61 @@ async fn a_flood_of_forgeries_is_kept_no_faster_than_the_cap() {
     let kept = fixture.quarantined(&bucket, "kaunt").await.len();
     // Three a second at most, in each second the flood touched.
     assert!((3..=3 * (seconds + 1)).contains(&kept), "{kept} kept in {seconds} s");
+}
+
+#[tokio::test]
+async fn the_store_lists_one_providers_deliveries_page_by_page_and_nothing_else() {
+    let (fixture, bucket) = kept_in("quarantine-store", "the-wrong-key").await;
+    let store = QuarantineStore::new(S3Client::Made(fixture.s3.clone()), bucket.clone());
+    let arrival = SystemTime::now();
+    let kept = |provider: &str, n: usize| {
+        let request = requests::http_api(
+            &requests::signed_with("kaunt", "k", &format!(r#"{{"Id":"{n}"}}"#), ""),
+            None,
+        );
+        QuarantinedDelivery::of(
+            provider,
+            &["x-signature-sha256".to_owned()],
+            &request,
+            RefusalReason::Mismatch,
+            arrival,
+        )
+    };
+    for n in 0..5 {
+        assert_eq!(
+            store.write(&kept("kaunt", n), Duration::from_secs(5)).await,
+            Stored::Written
+        );
+    }
+    assert_eq!(
+        store.write(&kept("kaunt", 0), Duration::from_secs(5)).await,
+        Stored::AlreadyThere
+    );
+    store.write(&kept("kaunt-eu", 9), Duration::from_secs(5)).await;
+    store
+        .record_progress("kaunt", &serde_json::json!({"pass": null}))
+        .await
+        .unwrap();
+
+    let mut listing = store.list("kaunt", None).in_pages_of(2);
+    let mut pages = Vec::new();
+    while let Some(page) = listing.next_page().await {
+        pages.push(page.unwrap());
+    }
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
+    let names: Vec<&str> = pages.iter().flatten().map(|object| object.name.as_str()).collect();
+    assert!(
+        names.windows(2).all(|pair| pair[0] < pair[1]),
+        "in name order: {names:?}"
+    );
+    assert!(names.iter().all(|name| name.starts_with("kaunt/")), "{names:?}");
+    // Going on after the second: the last three.
+    let mut after = store.list("kaunt", Some(names[1])).in_pages_of(2);
+    let mut rest = Vec::new();
+    while let Some(page) = after.next_page().await {
+        rest.extend(page.unwrap().into_iter().map(|object| object.name));
+    }
+    assert_eq!(rest, names[2..]);
+    let progress: Option<serde_json::Value> = store.progress("kaunt").await;
+    assert_eq!(progress, Some(serde_json::json!({"pass": null})));
 }

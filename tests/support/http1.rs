@@ -69,7 +69,7 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
 
 /// `request` sent to `upstream` on a fresh connection, and its whole
 /// answer. The answer ends where its `Content-Length` says, not where moto
-/// closes the connection: moto (werkzeug) closes about 10 ms after its last
+/// closes the connection: moto (werkzeug) closes a while after its last
 /// byte, which would otherwise be added to every call.
 pub async fn forward(upstream: SocketAddr, request: &[u8]) -> Option<Vec<u8>> {
     let mut connection = TcpStream::connect(upstream).await.ok()?;

@@ -1,7 +1,7 @@
 //! The receiver binary reaching AWS over TLS, as on Lambda (under the
-//! Runtime API emulator, moto behind the cold-start lab's TLS fronts): it
-//! trusts Amazon's roots and no others unless `SSL_CERT_FILE` names its own
-//! (`shared/src/tls_roots.rs`), an endpoint it can't trust is a 503 and not
+//! tests' Runtime API emulator, moto behind their TLS fronts): it trusts
+//! Amazon's roots and no others unless `SSL_CERT_FILE` names its own
+//! (`shared/function-support/src/trusted_roots.rs`), an endpoint it can't trust is a 503 and not
 //! a crash, and init's warm-up opens both connections so that the first
 //! request makes no TLS handshake of its own.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]

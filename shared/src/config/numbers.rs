@@ -146,9 +146,9 @@ pub(crate) const PREVIOUS_KEY_GRACE_SECS: NumberSetting = NumberSetting {
 
 /// `QUARANTINE_WRITES_PER_SECOND`: per function instance, far above what a
 /// provider sends a receiver with a wrong key (each retry of a delivery
-/// already kept costs no new object), while a flood of forgeries costs at
-/// most 864,000 puts a day per instance by default (about $4.30 at S3's
-/// $0.005 per 1,000; reserved concurrency caps the instances).
+/// already kept costs no new object), while a flood of forgeries costs a
+/// bounded number of puts a day per instance (docs/quarantine.md has the
+/// cost; reserved concurrency caps the instances).
 pub(crate) const QUARANTINE_WRITES_PER_SECOND: NumberSetting = NumberSetting {
     name: "QUARANTINE_WRITES_PER_SECOND",
     default: 10,

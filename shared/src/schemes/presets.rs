@@ -72,8 +72,7 @@ impl Preset {
     }
 
     /// Its description, when it is one.
-    #[cfg(test)]
-    pub(crate) fn description(&self) -> Option<&'static str> {
+    pub fn description(&self) -> Option<&'static str> {
         match self.make {
             Make::Described(json) => Some(json),
             Make::Kravia | Make::Receeve => None,

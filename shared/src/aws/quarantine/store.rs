@@ -76,15 +76,24 @@ pub struct Listing<'s> {
     prefix: String,
     start_after: Option<String>,
     continuation: Option<String>,
+    page_size: Option<i32>,
     done: bool,
 }
 
 impl Listing<'_> {
+    /// Pages of at most `keys` objects (S3's own page, 1,000, otherwise):
+    /// for a caller that works through a page before it asks for the next.
+    pub fn in_pages_of(mut self, keys: i32) -> Self {
+        self.page_size = Some(keys);
+        self
+    }
+
     /// The next page, `None` once every page was given.
     pub async fn next_page(&mut self) -> Option<Result<Vec<KeptObject>, String>> {
         if self.done {
             return None;
         }
+        let used = self.continuation.take();
         let listed = self
             .store
             .client
@@ -93,7 +102,8 @@ impl Listing<'_> {
             .bucket(&self.store.bucket)
             .prefix(&self.prefix)
             .set_start_after(self.start_after.clone())
-            .set_continuation_token(self.continuation.take())
+            .set_continuation_token(used.clone())
+            .set_max_keys(self.page_size)
             .send()
             .await;
         let page = match listed {
@@ -103,8 +113,12 @@ impl Listing<'_> {
                 return Some(Err(said(&error)));
             }
         };
-        self.continuation = page.next_continuation_token().map(str::to_owned);
-        self.done = self.continuation.is_none();
+        // The last page has no token. A token that is empty, or the one
+        // just used, would list the same page again: the end too, so that
+        // a run can never loop on one page until its time is up.
+        let next = page.next_continuation_token().filter(|token| !token.is_empty());
+        self.done = next.is_none() || next == used.as_deref();
+        self.continuation = next.map(str::to_owned);
         let objects = page
             .contents()
             .iter()
@@ -177,6 +191,7 @@ impl QuarantineStore {
             prefix: format!("{provider}/"),
             start_after: after.map(str::to_owned),
             continuation: None,
+            page_size: None,
             done: false,
         }
     }
