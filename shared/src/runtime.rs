@@ -11,7 +11,6 @@ use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{service_fn, Body, IntoResponse, Request, RequestExt, Response, TransformResponse};
 use serde_json::value::RawValue;
 
-use function_support::metric_line::Line;
 use function_support::sdk::sdk_config_loader;
 use function_support::setting::process_env;
 
@@ -175,18 +174,9 @@ fn refuse_misconfigured(provider: &str, error: &ConfigError) -> Response<Body> {
 /// could look at it: its settings may be what is wrong, so the namespace
 /// comes from the environment.
 fn answered_without_receiver(provider: &str, error: &ReceiveError, level_message: (&str, &str)) {
-    without_receiver_line(&namespace_from_env(), provider, error, level_message).write();
-}
-
-/// `METRICS_NAMESPACE`, read once: every request of a misconfigured
-/// function comes here.
-fn namespace_from_env() -> String {
+    // Read once: every request of a misconfigured function comes here.
     static NAMESPACE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    NAMESPACE.get_or_init(|| metrics_namespace(&process_env)).clone()
-}
-
-/// The line of an answer given without a receiver, in `namespace`.
-fn without_receiver_line(namespace: &str, provider: &str, error: &ReceiveError, level_message: (&str, &str)) -> Line {
+    let namespace = NAMESPACE.get_or_init(|| metrics_namespace(&process_env));
     request_line(
         namespace,
         provider,
@@ -198,4 +188,5 @@ fn without_receiver_line(namespace: &str, provider: &str, error: &ReceiveError, 
     )
     .field("status", error.status().as_u16())
     .field("error", error.to_string())
+    .write();
 }

@@ -186,20 +186,18 @@ impl Release {
         name: &str,
     ) -> Outcome {
         let provider = scheme.provider();
-        let record = match self.store.read(name).await {
-            Ok(record) => Some(record),
+        let request = match self.store.read(name).await {
+            Ok(record) if record.provider == provider => {
+                record.request().map(|request| (request, record.received_at()))
+            }
+            Ok(_) | Err(Unreadable::NotARecord) => None,
             Err(Unreadable::Gone) => return Outcome::Gone,
             Err(Unreadable::Failed(error)) => {
                 tracing::error!(provider, object = name, error = %error, "a quarantined delivery could not be read");
                 return Outcome::Failed;
             }
-            Err(Unreadable::NotARecord) => None,
         };
-        let request = record
-            .as_ref()
-            .filter(|record| record.provider == provider)
-            .and_then(|record| Some((record, record.request()?)));
-        let Some((record, request)) = request else {
+        let Some((request, received_at)) = request else {
             tracing::warn!(
                 provider,
                 object = name,
@@ -207,7 +205,7 @@ impl Release {
             );
             return Outcome::Refused;
         };
-        let (envelope, message) = match receive_offline(scheme, settings, &request, keys, record.received_at()) {
+        let (envelope, message) = match receive_offline(scheme, settings, &request, keys, received_at) {
             Ok(verified) => verified,
             Err(refusal) => {
                 tracing::info!(provider, object = name, reason = %refusal, "still refused: kept");

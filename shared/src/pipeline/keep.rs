@@ -10,47 +10,36 @@ use std::time::{Duration, Instant};
 
 use crate::aws::quarantine::{QuarantineStore, QuarantinedDelivery, Stored};
 
-/// What became of one delivery the quarantine was asked to keep.
+/// What became of one delivery the quarantine was asked to keep: what the
+/// store did with it, unless the cap kept it from the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Kept {
-    /// Written.
-    Written,
-    /// An earlier arrival of the same delivery is kept already.
-    AlreadyThere,
+    /// The store's write (a failure is logged; the answer is the same).
+    Stored(Stored),
     /// Not written: this instance reached its writes for this second.
     OverCap,
-    /// The write failed (logged); the answer is the same.
-    Failed(String),
-    /// The write was cut short by the request's deadline.
-    OutOfTime,
 }
 
 impl Kept {
     /// As logs and metrics spell it.
     pub(crate) const fn label(&self) -> &'static str {
         match self {
-            Kept::Written => "kept",
-            Kept::AlreadyThere => "already-kept",
+            Kept::Stored(Stored::Written) => "kept",
+            Kept::Stored(Stored::AlreadyThere) => "already-kept",
+            Kept::Stored(Stored::Failed(_)) => "failed",
+            Kept::Stored(Stored::OutOfTime) => "out-of-time",
             Kept::OverCap => "over-cap",
-            Kept::Failed(_) => "failed",
-            Kept::OutOfTime => "out-of-time",
         }
     }
 
     /// Whether the delivery is in the quarantine now.
     pub(crate) const fn is_kept(&self) -> bool {
-        matches!(self, Kept::Written | Kept::AlreadyThere)
+        matches!(self, Kept::Stored(Stored::Written | Stored::AlreadyThere))
     }
-}
 
-impl From<Stored> for Kept {
-    fn from(stored: Stored) -> Self {
-        match stored {
-            Stored::Written => Kept::Written,
-            Stored::AlreadyThere => Kept::AlreadyThere,
-            Stored::Failed(problem) => Kept::Failed(problem),
-            Stored::OutOfTime => Kept::OutOfTime,
-        }
+    /// Whether the write was tried and didn't happen (failed or cut short).
+    pub(crate) const fn failed(&self) -> bool {
+        matches!(self, Kept::Stored(Stored::Failed(_) | Stored::OutOfTime))
     }
 }
 
@@ -73,12 +62,12 @@ impl Quarantine {
     pub(crate) async fn keep(&self, delivery: &QuarantinedDelivery, time_left: Duration) -> Kept {
         let name = QuarantineStore::name_of(delivery);
         if self.cap.kept_lately(&name) {
-            return Kept::AlreadyThere;
+            return Kept::Stored(Stored::AlreadyThere);
         }
         if !self.cap.take() {
             return Kept::OverCap;
         }
-        let kept = Kept::from(self.store.write(delivery, time_left).await);
+        let kept = Kept::Stored(self.store.write_named(&name, delivery, time_left).await);
         if kept.is_kept() {
             self.cap.remember(name);
         }

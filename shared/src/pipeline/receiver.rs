@@ -13,7 +13,7 @@ use super::keep::{Kept, Quarantine};
 use super::request_line::request_line;
 use super::screen::{screen, Screened};
 use super::seal::{seal, Sealed};
-use crate::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason};
+use crate::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
 use crate::aws::queue::QueuePublisher;
 use crate::aws::secret_cache::SecretCache;
 use crate::aws::AwsClients;
@@ -181,7 +181,7 @@ impl<S: Scheme> Receiver<S> {
         );
         let time_left = self.settings.request_deadline.saturating_sub(started.elapsed());
         let kept = quarantine.keep(&delivery, time_left).await;
-        if let Kept::Failed(problem) = &kept {
+        if let Kept::Stored(Stored::Failed(problem)) = &kept {
             tracing::error!(provider = self.scheme.provider(), error = %problem, "quarantine write failed");
         }
         Some(kept)

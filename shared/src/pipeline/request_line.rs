@@ -23,7 +23,7 @@ pub(crate) fn request_line(
     kept: Option<&Kept>,
 ) -> Line {
     let count = |yes: bool| if yes { 1.0 } else { 0.0 };
-    let failed = matches!(kept, Some(Kept::Failed(_) | Kept::OutOfTime));
+    let failed = kept.is_some_and(Kept::failed);
     Line::new(namespace, level, message, received)
         .dimension("Provider", provider)
         .dimension("Outcome", outcome)
@@ -43,6 +43,7 @@ pub(crate) fn request_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::quarantine::Stored;
 
     #[test]
     fn a_kept_delivery_counts_once_and_a_failed_write_apart() {
@@ -59,13 +60,13 @@ mod tests {
             .text();
             serde_json::from_str(&text).unwrap()
         };
-        let written = line(Some(&Kept::Written));
+        let written = line(Some(&Kept::Stored(Stored::Written)));
         assert_eq!(
             (written["Quarantined"].as_f64(), written["QuarantineFailed"].as_f64()),
             (Some(1.0), Some(0.0))
         );
         assert_eq!(written["quarantine"], "kept");
-        let failed = line(Some(&Kept::OutOfTime));
+        let failed = line(Some(&Kept::Stored(Stored::OutOfTime)));
         assert_eq!(
             (failed["Quarantined"].as_f64(), failed["QuarantineFailed"].as_f64()),
             (Some(0.0), Some(1.0))

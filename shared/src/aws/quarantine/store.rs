@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -152,20 +153,17 @@ impl QuarantineStore {
     /// Keeps `delivery`, unless an earlier arrival of it is kept already,
     /// within `time_left`.
     pub async fn write(&self, delivery: &QuarantinedDelivery, time_left: Duration) -> Stored {
+        self.write_named(&Self::name_of(delivery), delivery, time_left).await
+    }
+
+    /// [`QuarantineStore::write`], for a caller that has `delivery`'s
+    /// [`QuarantineStore::name_of`] already (hashing a large body once).
+    pub(crate) async fn write_named(&self, name: &str, delivery: &QuarantinedDelivery, time_left: Duration) -> Stored {
         let body = match serde_json::to_vec(delivery) {
             Ok(body) => body,
             Err(error) => return Stored::Failed(error.to_string()),
         };
-        let put = self
-            .client
-            .get()
-            .put_object()
-            .bucket(&self.bucket)
-            .key(Self::name_of(delivery))
-            .if_none_match("*")
-            .content_type("application/json")
-            .body(ByteStream::from(body))
-            .send();
+        let put = self.put(name, body).if_none_match("*").send();
         match tokio::time::timeout(time_left, put).await {
             Err(_) => Stored::OutOfTime,
             Ok(Ok(_)) => Stored::Written,
@@ -225,17 +223,22 @@ impl QuarantineStore {
     /// Stores the release's progress over `provider`'s deliveries.
     pub async fn record_progress<P: Serialize>(&self, provider: &str, progress: &P) -> Result<(), String> {
         let body = serde_json::to_vec(progress).map_err(|error| error.to_string())?;
-        self.client
-            .get()
-            .put_object()
-            .bucket(&self.bucket)
-            .key(progress_name(provider))
-            .content_type("application/json")
-            .body(ByteStream::from(body))
+        self.put(&progress_name(provider), body)
             .send()
             .await
             .map(|_| ())
             .map_err(|error| said(&error))
+    }
+
+    /// A JSON object's write, ready to send.
+    fn put(&self, name: &str, body: Vec<u8>) -> PutObjectFluentBuilder {
+        self.client
+            .get()
+            .put_object()
+            .bucket(&self.bucket)
+            .key(name)
+            .content_type("application/json")
+            .body(ByteStream::from(body))
     }
 
     /// One object's bytes.
