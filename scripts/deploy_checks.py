@@ -350,7 +350,8 @@ def check_cargo_lambda_deploy():
     with tempfile.TemporaryDirectory() as scratch:
         env_file = Path(scratch) / "deploy.env"
         env_file.write_text("QUEUE_URL=https://sqs.us-east-1.amazonaws.com/123456789012/verified-events\n"
-                            "QUARANTINE_BUCKET=webhooks-quarantine-123456789012\n")
+                            "QUARANTINE_BUCKET=webhooks-quarantine-123456789012\n"
+                            "PAYLOAD_BUCKET=webhooks-payloads-123456789012\n")
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
@@ -387,8 +388,10 @@ def check_cargo_lambda_deploy():
                     continue
                 variables = function["Environment"]["Variables"]
                 seen = (variables.get("PROVIDER"), variables.get("SECRET_ID"), variables.get("QUEUE_URL") is not None,
+                        variables.get("PAYLOAD_BUCKET"),
                         function["Architectures"], function["MemorySize"], function["Timeout"], function["CodeSha256"])
-                if seen != (provider, f"webhooks/{provider}", True, ["arm64"], 128, 15, code):
+                if seen != (provider, f"webhooks/{provider}", True, "webhooks-payloads-123456789012",
+                            ["arm64"], 128, 15, code):
                     problems.append(f"webhooks-{provider}: {seen}")
             release = deployed.get("release", {}).get("Environment", {}).get("Variables", {})
             missing = [p for p in providers() if release.get(f"{p.upper()}_SECRET_ID") != f"webhooks/{p}"]

@@ -12,7 +12,9 @@ queued envelopes to the
 consumer, as SQS would, and once more to show duplicates skipped. Then the
 quarantine's story: deliveries signed with a key the secret doesn't hold yet
 are refused and kept; once the key is put in, the release function queues
-exactly those, and a forgery stays. Samples are signed again for the current
+exactly those, and a forgery stays. A delivery of a few MB, too large for
+the queue, reaches the consumer through S3 (a pointer on the queue in the
+SQS Extended Client's format). Samples are signed again for the current
 time as they are sent (a signed timestamp expires after its scheme's
 tolerance; deployed receivers keep that limit). The functions log at TRACE into
 .local/watch-*.log, and the run checks that no key, signature or payload text
@@ -50,6 +52,7 @@ CUSTOM_KEY = (ROOT / "events" / "test-keys" / f"{CUSTOM}.txt").read_text().strip
 SIGNED_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/square"
 QUEUE_NAME = "verified-events"
 QUARANTINE_BUCKET = "local-quarantine"
+PAYLOAD_BUCKET = "local-payloads"
 # The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.
 TABLE_NAME = "local-processed-events"
 LOG_DIR = ROOT / ".local"
@@ -202,6 +205,38 @@ def quarantine_story(ports, sqs, queue_url, s3, secrets):
     return (not ok) + (not ok_release)
 
 
+def large_story(ports, sqs, queue_url, queue_arn, s3):
+    """A delivery of a few MB, too large for the queue: verified, its
+    envelope stored in the payload bucket and a pointer queued; the
+    consumer reads it there and deletes the object once processed."""
+    rows = [{"Line": n, "Text": "Zoë's invoice line", "Amount": 1.5} for n in range(60_000)]
+    body = json.dumps({"Id": "export-1", "EventType": "InvoiceCodingProposalProcessingCompleted",
+                       "Url": "https://kaunt.example/proposals/export-1", "Rows": rows}, separators=(",", ":"))
+    print(f"\nkaunt sends a delivery of {len(body) / 1e6:.1f} MB, more than a queue message holds:")
+    status, answer = post(signed_event("kaunt", sign_event("secret", "kaunt"), body), "kaunt", ports)
+    queued = drain(sqs, queue_url)
+    stored = [o["Key"] for o in s3.list_objects_v2(Bucket=PAYLOAD_BUCKET).get("Contents", [])]
+    pointer = json.loads(queued[0]["Body"]) if len(queued) == 1 else None
+    attributes = queued[0].get("MessageAttributes", {}) if pointer else {}
+    size = attributes.get("ExtendedPayloadSize", {}).get("StringValue")
+    ok = (status == 200 and pointer is not None and len(stored) == 1
+          and pointer == ["software.amazon.payloadoffloading.PayloadS3Pointer",
+                          {"s3BucketName": PAYLOAD_BUCKET, "s3Key": stored[0]}])
+    envelope = json.loads(s3.get_object(Bucket=PAYLOAD_BUCKET, Key=stored[0])["Body"].read()) if ok else {}
+    ok = ok and json.dumps(envelope["payload"], separators=(",", ":")) == body
+    print(f"{'ok ' if ok else '!! '}{status} {answer}: the envelope ({size} bytes) stored in "
+          f"s3://{PAYLOAD_BUCKET}/{stored[0] if stored else '?'}, the payload byte for byte; on the queue, the pointer:")
+    for message in queued:
+        shown = {k: v.get("StringValue") for k, v in message.get("MessageAttributes", {}).items()}
+        print(f"{' ' * 6}queued: {message['Body']}\n{' ' * 14}attributes {json.dumps(shown, sort_keys=True)}")
+    answer = invoke_json(ports[FUNCTIONS], "consumer", sqs_event(queued, queue_arn)) if queued else {}
+    left = s3.list_objects_v2(Bucket=PAYLOAD_BUCKET).get("KeyCount", 0)
+    ok_consumed = bool(queued) and not answer.get("batchItemFailures") and left == 0
+    print(f"{'ok ' if ok_consumed else '!! '}the consumer read the envelope from S3, processed it and deleted "
+          f"the object ({left} left in the bucket)")
+    return (not ok) + (not ok_consumed)
+
+
 def invoke_json(port, function, payload):
     """Invokes a function through cargo lambda watch's Lambda API."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/2015-03-31/functions/{function}/invocations",
@@ -328,6 +363,7 @@ def serve(ports, endpoint, queue_url):
         ("AWS_SECRET_ACCESS_KEY", "local"),
         ("QUEUE_URL", queue_url),
         ("QUARANTINE_BUCKET", QUARANTINE_BUCKET),
+        ("PAYLOAD_BUCKET", PAYLOAD_BUCKET),
     ]))
     receivers = ", ".join(f"{provider} on {ports[provider]}" for provider in PROVIDERS)
     relative = SERVE_ENV.relative_to(ROOT)
@@ -381,6 +417,7 @@ def main():
         dynamodb = boto3.client("dynamodb", **aws)
         s3 = boto3.client("s3", **aws)
         s3.create_bucket(Bucket=QUARANTINE_BUCKET)
+        s3.create_bucket(Bucket=PAYLOAD_BUCKET)
         dynamodb.create_table(TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST",
                               AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                               KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
@@ -391,6 +428,7 @@ def main():
 
         env["QUEUE_URL"] = queue_url
         env["QUARANTINE_BUCKET"] = QUARANTINE_BUCKET
+        env["PAYLOAD_BUCKET"] = PAYLOAD_BUCKET
         # One `cargo lambda watch` per provider, as each deployed function
         # is the one binary with its own PROVIDER and SECRET_ID.
         env["SIGNED_URL"] = SIGNED_URL
@@ -456,6 +494,7 @@ def main():
                 print(f"{'ok ' if ok else '!! '}cargo lambda invoke receiver (PROVIDER={provider}) --data-file {path.name}: {status} {answer}")
 
         unexpected += run_consumer(ports[FUNCTIONS], all_queued, queue_arn, dynamodb)
+        unexpected += large_story(ports, sqs, queue_url, queue_arn, s3)
         unexpected += quarantine_story(ports, sqs, queue_url, s3, secrets)
 
         if args.serve:
@@ -470,7 +509,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 2 + 1 + len(PROVIDERS) + 2 + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 2 + 1 + len(PROVIDERS) + 2 + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

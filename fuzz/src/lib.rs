@@ -19,7 +19,10 @@ use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_20
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use md5::{Digest, Md5};
-use webhook_receiver::internals::{decode_base64, decode_hex, decode_pem, read_event, refused, seal, OutgoingMessage};
+use webhook_receiver::envelope::pointer::PayloadPointer;
+use webhook_receiver::internals::{
+    decode_base64, decode_hex, decode_pem, placement, read_event, refused, seal, OutgoingMessage, Placement,
+};
 use webhook_receiver::schemes::delivery::Delivery;
 use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::{AnyScheme, Deadline, Preset, Scheme};
@@ -269,10 +272,34 @@ fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
             .sum::<usize>();
     assert_eq!(message.size, counted, "the message's size is not what SQS counts");
     assert!(message.size <= 1024 * 1024, "a message over SQS's 1 MiB limit");
+    check_offloading(message);
     if let Some(fifo) = &message.fifo {
         assert!(fifo.group_id.len() <= 128 && fifo.group_id.bytes().all(|b| b.is_ascii_graphic()));
         assert!(fifo.deduplication_id.len() == 64 && fifo.deduplication_id.bytes().all(|b| b.is_ascii_hexdigit()));
     }
+}
+
+/// At the boundary, one byte either way, the message goes inline exactly
+/// when it fits, and otherwise its pointer carries the same attributes and
+/// FIFO ids while the object holds the inline body byte for byte.
+fn check_offloading(message: &OutgoingMessage) {
+    assert_eq!(placement(message.size, message.size, true), Placement::Inline);
+    assert_eq!(placement(message.size, message.size - 1, true), Placement::Offloaded);
+    assert_eq!(placement(message.size, message.size - 1, false), Placement::TooLarge);
+    let pointer = PayloadPointer {
+        s3_bucket_name: "webhook-payloads".into(),
+        s3_key: "kaunt/00112233445566778899aabbccddeeff.json".into(),
+    };
+    let (object, rest) = message.clone().into_parts();
+    assert_eq!(object, message.body, "the object is not the inline message's body");
+    let pointing = match rest.pointing_to(&pointer, object.len()) {
+        Ok(pointing) => pointing,
+        Err(error) => panic!("no pointer message: {error}"),
+    };
+    assert_eq!(pointing.attributes, message.attributes);
+    assert_eq!(pointing.fifo, message.fifo);
+    assert_eq!(pointing.extended_payload_size, Some(message.body.len()));
+    assert_eq!(PayloadPointer::from_message_body(&pointing.body), Some(pointer));
 }
 
 /// The queued payload holds only what the signature covers, checked with

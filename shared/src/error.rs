@@ -45,6 +45,10 @@ pub enum ReceiveError {
     /// SQS did not accept the message this time.
     #[error("queue unavailable: {0}")]
     QueueUnavailable(String),
+    /// S3 did not store an envelope too large for the queue this time
+    /// (`PAYLOAD_BUCKET`); no pointer was sent.
+    #[error("payload bucket unavailable: {0}")]
+    PayloadStoreUnavailable(String),
     /// The request's work was not done within `REQUEST_DEADLINE_MS`: AWS
     /// answered, but too slowly.
     #[error("not done within the {0:?} deadline")]
@@ -108,9 +112,10 @@ impl ReceiveError {
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ReceiveError::Malformed(_) => StatusCode::BAD_REQUEST,
             ReceiveError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) | ReceiveError::OutOfTime(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ReceiveError::KeysUnavailable(_)
+            | ReceiveError::QueueUnavailable(_)
+            | ReceiveError::PayloadStoreUnavailable(_)
+            | ReceiveError::OutOfTime(_) => StatusCode::SERVICE_UNAVAILABLE,
             ReceiveError::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +149,7 @@ impl ReceiveError {
             },
             ReceiveError::KeysUnavailable(_) => "keys-unavailable",
             ReceiveError::QueueUnavailable(_) => "queue-unavailable",
+            ReceiveError::PayloadStoreUnavailable(_) => "payload-store-unavailable",
             ReceiveError::OutOfTime(_) => "out-of-time",
             ReceiveError::Misconfigured(_) => "misconfigured",
         }
@@ -198,6 +204,7 @@ mod tests {
             (ReceiveError::Unauthenticated(VerifyError::Mismatch), 401),
             (ReceiveError::KeysUnavailable("x".into()), 503),
             (ReceiveError::QueueUnavailable("x".into()), 503),
+            (ReceiveError::PayloadStoreUnavailable("x".into()), 503),
             (ReceiveError::OutOfTime(std::time::Duration::from_secs(10)), 503),
             (ReceiveError::Misconfigured("x".into()), 500),
         ];

@@ -7,12 +7,13 @@
 //!
 //! - the request → envelope path's CPU step, [`seal`] (verify, then the
 //!   envelope: what [`crate::receive_offline`] runs after its key-free
-//!   checks), the message it would send ([`OutgoingMessage`]) and the
+//!   checks), the message it would send ([`OutgoingMessage`]), where
+//!   that goes ([`placement`]: inline, or its envelope through S3) and the
 //!   answer a refusal gets ([`refused`]);
 //! - Lambda events read as the runtime reads them ([`read_event`]);
 //! - the codecs the schemes decode keys and signatures with.
 
-pub use crate::aws::queue::{FifoIds, OutgoingMessage};
+pub use crate::aws::queue::{placement, FifoIds, OutgoingMessage, Placement};
 pub use crate::codec::encoding::{decode_base64, decode_hex, encode_base64, sha256_hex};
 pub use crate::codec::pem::decode_pem;
 pub use crate::lambda::event::{read as read_event, Converted, UnreadableEvent};

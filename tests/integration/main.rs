@@ -10,6 +10,7 @@ mod faults;
 mod fifo;
 mod formats;
 mod keys;
+mod large;
 mod load;
 mod logs;
 mod quarantine;

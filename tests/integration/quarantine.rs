@@ -109,7 +109,7 @@ async fn only_refusals_a_key_could_turn_around_are_kept() {
     let not_json = requests::signed_with("kaunt", "kaunt-key", "not json", "");
     let mut get = requests::http_api_json(&requests::signed_with("kaunt", "kaunt-key", BODY, ""), None, false);
     get["requestContext"]["http"]["method"] = "GET".into();
-    let large = requests::signed_with("kaunt", "other-key", &format!("\"{}\"", "x".repeat(300_000)), "");
+    let large = requests::signed_with("kaunt", "other-key", &format!("\"{}\"", "x".repeat(1_100_000)), "");
     for (request, status) in [
         (requests::http_api(&unsigned, None), 401),
         (requests::http_api(&garbled, None), 401),

@@ -76,6 +76,13 @@ pub fn quarantine_in(bucket: &str, writes_per_second: u32) -> impl FnOnce(&mut S
     }
 }
 
+/// A settings change that sends envelopes too large for the queue (or
+/// larger than `threshold`) to `bucket`.
+pub fn payloads_in(bucket: &str, threshold: usize) -> impl FnOnce(&mut Settings) {
+    let bucket = bucket.to_owned();
+    move |settings| settings.payload = Some(webhook_receiver::config::PayloadSettings { bucket, threshold })
+}
+
 /// The workspace root, for `events/`.
 pub fn workspace_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -113,8 +120,12 @@ pub struct Fixture {
 pub struct Queued {
     /// SQS's id for the message.
     pub message_id: String,
-    /// The body's text, as a consumer in any language gets it.
+    /// The body's text, as a consumer in any language gets it; for a
+    /// pointer message, the object it points to.
     pub body: String,
+    /// For a pointer message: its own body, and the bucket and key it
+    /// names.
+    pub pointer: Option<(String, String, String)>,
     /// The body as the shared crate's envelope type.
     pub envelope: Envelope,
     /// The body as plain JSON, to check field names.
@@ -180,6 +191,32 @@ impl Fixture {
                 .await
                 .unwrap();
         }
+    }
+
+    /// A payload bucket of this test's own; its name.
+    pub async fn payload_bucket(&self) -> String {
+        let bucket = format!(
+            "payloads-{}",
+            self.secret_id.trim_start_matches("webhooks/").to_ascii_lowercase()
+        );
+        self.s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        bucket
+    }
+
+    /// The keys of every object in `bucket`.
+    pub async fn objects_in(&self, bucket: &str) -> Vec<String> {
+        let listed = self.s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+        listed
+            .contents()
+            .iter()
+            .filter_map(|object| object.key().map(str::to_owned))
+            .collect()
+    }
+
+    /// An object's text.
+    pub async fn object_text(&self, bucket: &str, key: &str) -> String {
+        let object = self.s3.get_object().bucket(bucket).key(key).send().await.unwrap();
+        String::from_utf8(object.body.collect().await.unwrap().to_vec()).unwrap()
     }
 
     /// A quarantine bucket of this test's own; its name.
@@ -298,37 +335,51 @@ impl Fixture {
         }
     }
 
-    /// Everything on the queue, removed from it, read as a consumer would.
+    /// Everything on the queue, removed from it, read as a consumer would:
+    /// a pointer message (marked `ExtendedPayloadSize`, as AWS's extended
+    /// clients mark it) read as the extended clients read it, by the
+    /// documented format written out here, not by this code's reader.
     pub async fn drain(&self) -> Vec<Queued> {
-        self.drain_raw()
-            .await
-            .into_iter()
-            .map(|message| {
-                let body = message.body().unwrap();
-                let attributes = message
-                    .message_attributes()
-                    .map(|map| {
-                        map.iter()
-                            .map(|(k, v)| (k.clone(), v.string_value().unwrap_or_default().to_owned()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let system_value = |name: MessageSystemAttributeName| {
-                    message
-                        .attributes()
-                        .and_then(|map| map.get(&name))
-                        .map(String::to_owned)
-                };
-                Queued {
-                    message_id: message.message_id().unwrap().to_owned(),
-                    body: body.to_owned(),
-                    envelope: serde_json::from_str(body).unwrap(),
-                    json: serde_json::from_str(body).unwrap(),
-                    attributes,
-                    group_id: system_value(MessageSystemAttributeName::MessageGroupId),
-                    deduplication_id: system_value(MessageSystemAttributeName::MessageDeduplicationId),
+        let mut queued = Vec::new();
+        for message in self.drain_raw().await {
+            let mut body = message.body().unwrap().to_owned();
+            let attributes = message.message_attributes().cloned().unwrap_or_default();
+            let pointer = match attributes.get("ExtendedPayloadSize") {
+                None => None,
+                Some(size) => {
+                    assert_eq!(size.data_type(), "Number");
+                    let pointer: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    assert_eq!(pointer[0], "software.amazon.payloadoffloading.PayloadS3Pointer");
+                    let (bucket, key) = (
+                        pointer[1]["s3BucketName"].as_str().unwrap().to_owned(),
+                        pointer[1]["s3Key"].as_str().unwrap().to_owned(),
+                    );
+                    let object = self.object_text(&bucket, &key).await;
+                    assert_eq!(size.string_value(), Some(object.len().to_string().as_str()));
+                    Some((std::mem::replace(&mut body, object), bucket, key))
                 }
-            })
-            .collect()
+            };
+            let system_value = |name: MessageSystemAttributeName| {
+                message
+                    .attributes()
+                    .and_then(|map| map.get(&name))
+                    .map(String::to_owned)
+            };
+            queued.push(Queued {
+                message_id: message.message_id().unwrap().to_owned(),
+                envelope: serde_json::from_str(&body).unwrap(),
+                json: serde_json::from_str(&body).unwrap(),
+                body,
+                pointer,
+                attributes: attributes
+                    .iter()
+                    .filter(|(name, _)| name.as_str() != "ExtendedPayloadSize")
+                    .map(|(k, v)| (k.clone(), v.string_value().unwrap_or_default().to_owned()))
+                    .collect(),
+                group_id: system_value(MessageSystemAttributeName::MessageGroupId),
+                deduplication_id: system_value(MessageSystemAttributeName::MessageDeduplicationId),
+            });
+        }
+        queued
     }
 }

@@ -12,7 +12,8 @@
 //! timed.
 //!
 //! Without `--cpu-share` each process has the whole machine; with it, the
-//! share of a Lambda memory size (`cpu_share_run.rs`).
+//! share of a Lambda memory size (`cpu_share_run.rs`). `--large` measures
+//! a delivery too large for the queue instead (`large_run.rs`).
 //!
 //! Usage: `coldstart <directory of release binaries> [runs] [requests]
 //! [directory of another build of the receiver] [what is other about it]`
@@ -20,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod cpu_share_run;
+mod large_run;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,6 +78,9 @@ fn main() {
     let mut args = std::env::args().skip(1).peekable();
     if args.next_if_eq("--cpu-share").is_some() {
         return cpu_share_run::run(args);
+    }
+    if args.next_if_eq("--large").is_some() {
+        return large_run::run(args);
     }
     let dir = PathBuf::from(args.next().expect("usage: coldstart <binaries dir> [runs] [requests]"));
     let runs: usize = args.next().map_or(10, |n| n.parse().unwrap());

@@ -17,6 +17,7 @@ use webhook_envelope::Envelope;
 
 use crate::handlers::{dispatch, HandlerError};
 use crate::idempotency::{Claim, IdempotencyError, IdempotencyStore};
+use crate::payloads::{pointer_in, PayloadError, PayloadReader};
 
 /// Time one message may need at worst (table calls with their retries, and
 /// the handler): a message is only started with this much time left.
@@ -26,6 +27,8 @@ pub const DEADLINE_MARGIN: Duration = Duration::from_secs(15);
 /// when it has an idempotency store.
 pub struct Consumer {
     store: Option<IdempotencyStore>,
+    /// Where offloaded envelopes are (`PAYLOAD_BUCKET`).
+    payloads: Option<PayloadReader>,
 }
 
 /// What became of one message.
@@ -69,6 +72,10 @@ impl BatchReport {
 enum ConsumeError {
     #[error("not an envelope")]
     NotAnEnvelope,
+    #[error("a payload pointer, and no PAYLOAD_BUCKET to read it from")]
+    NoPayloadBucket,
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
     #[error(transparent)]
     Handler(#[from] HandlerError),
     #[error(transparent)]
@@ -107,7 +114,16 @@ async fn record_completion(store: &IdempotencyStore, envelope: &Envelope, owner:
 impl Consumer {
     /// A consumer; `store` `None` handles duplicates again.
     pub fn new(store: Option<IdempotencyStore>) -> Self {
-        Consumer { store }
+        Consumer { store, payloads: None }
+    }
+
+    /// The consumer, reading offloaded envelopes through `payloads`;
+    /// without it, a pointer message fails (and reaches the DLQ).
+    pub fn with_payloads(self, payloads: PayloadReader) -> Self {
+        Consumer {
+            payloads: Some(payloads),
+            ..self
+        }
     }
 
     /// Processes every message of the batch, one after the other (an event
@@ -144,12 +160,23 @@ impl Consumer {
         report
     }
 
+    /// One message: its envelope read (from the payload bucket when it is
+    /// a pointer) and processed; a pointer's object deleted once the
+    /// message needs no retry.
     async fn process_one(&self, message: &SqsMessage) -> Result<Outcome, ConsumeError> {
-        let envelope: Envelope = message
-            .body
-            .as_deref()
-            .and_then(|body| serde_json::from_str(body).ok())
-            .ok_or(ConsumeError::NotAnEnvelope)?;
+        let Some(pointer) = pointer_in(message)? else {
+            let envelope = message.body.as_deref().ok_or(ConsumeError::NotAnEnvelope)?;
+            return self.process_envelope(message, envelope).await;
+        };
+        let payloads = self.payloads.as_ref().ok_or(ConsumeError::NoPayloadBucket)?;
+        let envelope = payloads.read(&pointer).await?;
+        let outcome = self.process_envelope(message, &envelope).await?;
+        payloads.delete(&pointer).await;
+        Ok(outcome)
+    }
+
+    async fn process_envelope(&self, message: &SqsMessage, body: &str) -> Result<Outcome, ConsumeError> {
+        let envelope: Envelope = serde_json::from_str(body).map_err(|_| ConsumeError::NotAnEnvelope)?;
         tracing::info!(
             provider = %envelope.provider,
             event_id = %envelope.event_id,

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use webhook_receiver::aws::quarantine::{KeptObject, QuarantineStore, Unreadable};
 use webhook_receiver::aws::queue::QueuePublisher;
 use webhook_receiver::aws::secret_cache::{SecretCache, Versions};
-use webhook_receiver::aws::AwsClients;
+use webhook_receiver::aws::{AwsClients, S3Client};
 use webhook_receiver::schemes::keys::KeyRing;
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::{receive_offline, Settings};
@@ -36,6 +36,8 @@ pub const STOP_MARGIN: Duration = Duration::from_secs(20);
 pub struct Release {
     secrets: aws_sdk_secretsmanager::Client,
     sqs: aws_sdk_sqs::Client,
+    /// For the payload bucket, when a provider's settings name one.
+    s3: S3Client,
     store: QuarantineStore,
     served: Served,
 }
@@ -48,7 +50,8 @@ impl Release {
         Ok(Release {
             secrets,
             sqs,
-            store: QuarantineStore::new(s3, served.bucket.clone()),
+            store: QuarantineStore::new(s3.clone(), served.bucket.clone()),
+            s3,
             served,
         })
     }
@@ -122,7 +125,7 @@ impl Release {
         let stored = self.store.progress(provider).await;
         let mut progress = Progress::resume(stored, &fingerprint, pass.from_scratch, SystemTime::now());
         let tried_before = progress.tried_before();
-        let queue = QueuePublisher::for_settings(self.sqs.clone(), settings);
+        let queue = QueuePublisher::for_settings(self.sqs.clone(), &self.s3, settings);
         let mut listing = self.store.list(provider, progress.after());
         let (mut tried, mut finished) = (0_u64, false);
         'pages: loop {
@@ -212,8 +215,8 @@ impl Release {
                 return Outcome::Refused;
             }
         };
-        let message_id = match queue.send(message).await {
-            Ok(message_id) => message_id,
+        let published = match queue.deliver(provider, message).await {
+            Ok(published) => published,
             Err(error) => {
                 tracing::error!(provider, object = name, error = %error, "not queued: kept for the next release");
                 return Outcome::Failed;
@@ -229,7 +232,8 @@ impl Release {
             provider,
             object = name,
             event_id = %envelope.event_id,
-            message_id = %message_id,
+            message_id = %published.message_id,
+            payload_object = published.offloaded.as_ref().map_or("", |pointer| pointer.s3_key.as_str()),
             received_at = %envelope.received_at,
             "released"
         );
@@ -276,7 +280,7 @@ fn fingerprint_of_code(versions: &Versions, settings: &Settings, scheme: &impl s
         sha256_hex(format!("{scheme:?}").as_bytes()),
         settings.timestamp_tolerance.map(|tolerance| tolerance.as_secs()),
         settings.previous_key_grace.as_secs(),
-        settings.max_body_bytes,
+        settings.body_limit(),
         code,
     ]);
     // Unknown versions match nothing: every run tries everything.

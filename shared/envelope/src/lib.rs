@@ -12,6 +12,8 @@
 //! assert_eq!(envelope.deduplication_key(), r#"["kaunt",null,"e-1"]"#);
 //! ```
 
+pub mod pointer;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 

@@ -40,3 +40,13 @@ pub fn sdk_config_loader() -> ConfigLoader {
                 .with_initial_backoff(Duration::from_millis(100)),
         )
 }
+
+/// An S3 client for `aws`. Path-style addressing where an endpoint is set
+/// (`AWS_ENDPOINT_URL`: moto, LocalStack), whose buckets have no host
+/// names of their own; virtual-hosted on AWS.
+pub fn s3_client(aws: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(aws)
+        .force_path_style(aws.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}

@@ -1,70 +1,200 @@
-//! Putting envelopes on the verified-events queue.
+//! Putting envelopes on the verified-events queue: inline when the
+//! message fits, otherwise, with a payload bucket, as a claim check (the
+//! envelope in S3, a pointer on the queue, as AWS's SQS Extended Client
+//! writes them); what is sent where and why: docs/queue.md ("Large
+//! deliveries").
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use aws_sdk_sqs::Client;
+use webhook_envelope::pointer::{PayloadPointer, EXTENDED_PAYLOAD_SIZE};
+use webhook_envelope::{refused_by_sqs, Envelope};
 
+use crate::aws::clients::S3Client;
+use crate::aws::payload_store::PayloadStore;
 use crate::codec::encoding::sha256_hex;
 use crate::config::{Settings, SQS_MAX_MESSAGE_BYTES};
 use crate::error::ReceiveError;
-use webhook_envelope::{refused_by_sqs, Envelope};
 
 /// Sends envelopes to one queue. A 2xx answer is given only after
-/// `publish` returned `Ok`, i.e. after SQS stored it.
+/// `deliver` returned `Ok`, i.e. after SQS stored the message (and, for an
+/// offloaded envelope, S3 stored the envelope before it).
 pub struct QueuePublisher {
     client: Client,
     queue_url: String,
     fifo: bool,
+    /// Where envelopes too large for the queue go, when there is a bucket.
+    offload: Option<Offload>,
+    /// The queue's `MaximumMessageSize` as init read it; 0 while unknown.
+    queue_limit: AtomicUsize,
+}
+
+/// The payload bucket, and the largest message sent inline.
+struct Offload {
+    store: PayloadStore,
+    threshold: usize,
+}
+
+/// What a publish did: SQS's message id and, for an offloaded envelope,
+/// where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// SQS's id of the message sent.
+    pub message_id: String,
+    /// The envelope's object, when the message is a pointer to it.
+    pub offloaded: Option<PayloadPointer>,
+}
+
+/// Where a message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// On the queue as it is.
+    Inline,
+    /// Its envelope to the payload bucket, a pointer on the queue.
+    Offloaded,
+    /// Nowhere: too large for the queue, and no bucket (a 413).
+    TooLarge,
+}
+
+/// Where a message of `size` bytes (as SQS counts them) goes when the
+/// largest the queue should carry is `limit`: the one rule, which the
+/// property tests hold at its boundary.
+pub fn placement(size: usize, limit: usize, can_offload: bool) -> Placement {
+    match (size <= limit, can_offload) {
+        (true, _) => Placement::Inline,
+        (false, true) => Placement::Offloaded,
+        (false, false) => Placement::TooLarge,
+    }
 }
 
 impl QueuePublisher {
     /// A publisher for `queue_url`; `fifo` (see [`crate::config::Settings::fifo_queue`])
-    /// adds the group and deduplication ids a FIFO queue requires.
-    pub(crate) fn new(client: Client, queue_url: String, fifo: bool) -> Self {
+    /// adds the group and deduplication ids a FIFO queue requires;
+    /// `offload`, the payload bucket and the largest message sent inline.
+    pub(crate) fn new(client: Client, queue_url: String, fifo: bool, offload: Option<(PayloadStore, usize)>) -> Self {
         QueuePublisher {
             client,
             queue_url,
             fifo,
+            offload: offload.map(|(store, threshold)| Offload { store, threshold }),
+            queue_limit: AtomicUsize::new(0),
         }
     }
 
     /// A publisher for the queue `settings` name (`QUEUE_URL`, FIFO when
-    /// it ends `.fifo`).
-    pub fn for_settings(client: Client, settings: &Settings) -> Self {
-        Self::new(client, settings.queue_url.clone(), settings.fifo_queue())
+    /// it ends `.fifo`), offloading to `PAYLOAD_BUCKET` through `s3` when
+    /// that is set.
+    pub fn for_settings(client: Client, s3: &S3Client, settings: &Settings) -> Self {
+        let offload = settings
+            .payload
+            .as_ref()
+            .map(|payload| (PayloadStore::new(s3.clone(), payload.bucket.clone()), payload.threshold));
+        Self::new(client, settings.queue_url.clone(), settings.fifo_queue(), offload)
     }
 
     /// Opens the connection to SQS ahead of the first request (during
-    /// init) with the cheapest call there is, for the queue's ARN. Any
-    /// answer, even a refusal, leaves a warm connection in the pool.
+    /// init) with the cheapest call there is, which also tells the queue's
+    /// `MaximumMessageSize`, so that a message above it goes through S3
+    /// at once. Any answer, even a refusal, leaves a warm connection in
+    /// the pool.
     pub(crate) async fn connect(&self) -> Result<(), String> {
-        self.client
+        let attributes = self
+            .client
             .get_queue_attributes()
             .queue_url(&self.queue_url)
             .attribute_names(QueueAttributeName::QueueArn)
+            .attribute_names(QueueAttributeName::MaximumMessageSize)
             .send()
             .await
-            .map(|_| ())
-            .map_err(|error| format!("{}", DisplayErrorContext(&error)))
+            .map_err(|error| format!("{}", DisplayErrorContext(&error)))?;
+        let limit = attributes
+            .attributes()
+            .and_then(|attributes| attributes.get(&QueueAttributeName::MaximumMessageSize))
+            .and_then(|size| size.parse::<usize>().ok());
+        if let Some(limit) = limit {
+            self.queue_limit.store(limit, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
-    /// Sends one envelope and returns SQS's message id. A message SQS
-    /// refuses as too large is a 413 (retrying can't help); any other
-    /// failure is a 503 so that the provider retries.
-    pub(crate) async fn publish(&self, envelope: &Envelope) -> Result<String, ReceiveError> {
-        self.send(OutgoingMessage::new(envelope, self.fifo)?).await
+    /// The largest message sent inline: SQS's largest, the queue's own
+    /// limit when init learnt it, and the offload threshold, whichever is
+    /// least.
+    fn inline_limit(&self) -> usize {
+        let queue = match self.queue_limit.load(Ordering::Relaxed) {
+            0 => SQS_MAX_MESSAGE_BYTES,
+            known => known,
+        };
+        let threshold = self.offload.as_ref().map_or(usize::MAX, |offload| offload.threshold);
+        queue.min(threshold).min(SQS_MAX_MESSAGE_BYTES)
+    }
+
+    /// The message for `envelope` on this queue (with FIFO ids when it is
+    /// FIFO), for [`QueuePublisher::deliver`].
+    pub(crate) fn message(&self, envelope: &Envelope) -> Result<OutgoingMessage, ReceiveError> {
+        OutgoingMessage::new(envelope, self.fifo)
     }
 
     /// Sends a message already made (as [`crate::pipeline::receive_offline`]
-    /// makes it), as `publish` does.
-    pub async fn send(&self, message: OutgoingMessage) -> Result<String, ReceiveError> {
+    /// makes it) for `provider`: inline when it fits, otherwise its
+    /// envelope to S3 first and then a pointer to it. A message that fits
+    /// nowhere is a 413 (retrying can't help); any other failure is a 503
+    /// so that the provider retries.
+    pub async fn deliver(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
+        match placement(message.size, self.inline_limit(), self.offload.is_some()) {
+            Placement::TooLarge => Err(ReceiveError::EnvelopeTooLarge { size: message.size }),
+            Placement::Offloaded => self.offload(provider, message).await,
+            Placement::Inline => {
+                // A queue whose limit init didn't learn may refuse what SQS
+                // at large takes: then the same message goes through S3.
+                let spare =
+                    (self.offload.is_some() && self.queue_limit.load(Ordering::Relaxed) == 0).then(|| message.clone());
+                match (self.send(message).await, spare) {
+                    (Err(ReceiveError::EnvelopeTooLarge { .. }), Some(message)) => {
+                        self.offload(provider, message).await
+                    }
+                    (result, _) => result.map(|message_id| Published {
+                        message_id,
+                        offloaded: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Stores the message's envelope in the payload bucket, then sends the
+    /// pointer. S3 failing is a 503 with nothing sent; SQS failing after
+    /// it leaves an object no pointer names, which the bucket's lifecycle
+    /// removes (it is never deleted here: a send cut short may still have
+    /// landed).
+    async fn offload(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
+        let Some(offload) = &self.offload else {
+            return Err(ReceiveError::EnvelopeTooLarge { size: message.size });
+        };
+        let (envelope_json, remainder) = message.into_parts();
+        let envelope_bytes = envelope_json.len();
+        let pointer = offload.store.put(provider, envelope_json).await?;
+        let message_id = self.send(remainder.pointing_to(&pointer, envelope_bytes)?).await?;
+        Ok(Published {
+            message_id,
+            offloaded: Some(pointer),
+        })
+    }
+
+    /// One `SendMessage`; SQS's message id.
+    async fn send(&self, message: OutgoingMessage) -> Result<String, ReceiveError> {
         let mut request = self
             .client
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(message.body);
         for (name, value) in message.attributes {
-            request = request.message_attributes(name, string_attribute(value)?);
+            request = request.message_attributes(name, attribute("String", value)?);
+        }
+        if let Some(size) = message.extended_payload_size {
+            request = request.message_attributes(EXTENDED_PAYLOAD_SIZE, attribute("Number", size.to_string())?);
         }
         if let Some(fifo) = message.fifo {
             request = request
@@ -99,10 +229,14 @@ impl QueuePublisher {
 /// that it can be checked on its own (the fuzz targets do).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
-    /// The envelope's JSON, with characters SQS refuses escaped.
+    /// The envelope's JSON, with characters SQS refuses escaped; for a
+    /// pointer message, the pointer.
     pub body: String,
     /// `String` attributes, with characters SQS refuses replaced.
     pub attributes: Vec<(&'static str, String)>,
+    /// For a pointer message, the `Number` attribute
+    /// [`EXTENDED_PAYLOAD_SIZE`]: the envelope's size in bytes.
+    pub extended_payload_size: Option<usize>,
     /// The ids a FIFO queue needs; `None` for a standard queue.
     pub fifo: Option<FifoIds>,
     /// The size SQS counts against its limit: body plus attributes.
@@ -120,9 +254,16 @@ pub struct FifoIds {
     pub deduplication_id: String,
 }
 
+/// A message with its body taken out: what a pointer message keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithoutBody {
+    attributes: Vec<(&'static str, String)>,
+    fifo: Option<FifoIds>,
+}
+
 impl OutgoingMessage {
-    /// The message for `envelope`. An envelope over SQS's size limit is a
-    /// 413 here, before any call.
+    /// The message for `envelope`, whatever its size ([`placement`]
+    /// decides where it goes).
     pub fn new(envelope: &Envelope, fifo: bool) -> Result<Self, ReceiveError> {
         let body = envelope
             .to_message_body()
@@ -134,14 +275,6 @@ impl OutgoingMessage {
         if let Some(event_type) = envelope.event_type.as_ref().filter(|t| !t.is_empty()) {
             attributes.push(("eventType", sendable(event_type)));
         }
-        let size = body.len()
-            + attributes
-                .iter()
-                .map(|(name, value)| name.len() + "String".len() + value.len())
-                .sum::<usize>();
-        if size > SQS_MAX_MESSAGE_BYTES {
-            return Err(ReceiveError::EnvelopeTooLarge { size });
-        }
         let fifo = fifo.then(|| FifoIds {
             group_id: fifo_token(&match &envelope.tenant {
                 Some(tenant) => format!("{}/{}", envelope.provider, tenant),
@@ -149,12 +282,58 @@ impl OutgoingMessage {
             }),
             deduplication_id: sha256_hex(envelope.deduplication_key().as_bytes()),
         });
-        Ok(OutgoingMessage {
+        Ok(Self::of(body, attributes, None, fifo))
+    }
+
+    /// A message of these parts, its size counted as SQS counts it: the
+    /// body, and each attribute's name, type and value.
+    fn of(
+        body: String,
+        attributes: Vec<(&'static str, String)>,
+        extended_payload_size: Option<usize>,
+        fifo: Option<FifoIds>,
+    ) -> Self {
+        let strings: usize = attributes
+            .iter()
+            .map(|(name, value)| name.len() + "String".len() + value.len())
+            .sum();
+        let number = extended_payload_size.map_or(0, |size| {
+            EXTENDED_PAYLOAD_SIZE.len() + "Number".len() + size.to_string().len()
+        });
+        OutgoingMessage {
+            size: body.len() + strings + number,
             body,
             attributes,
+            extended_payload_size,
             fifo,
-            size,
-        })
+        }
+    }
+
+    /// The body (the envelope's JSON, the object to store when offloaded)
+    /// and the rest, without a copy of either.
+    pub fn into_parts(self) -> (String, WithoutBody) {
+        let OutgoingMessage {
+            body, attributes, fifo, ..
+        } = self;
+        (body, WithoutBody { attributes, fifo })
+    }
+}
+
+impl WithoutBody {
+    /// The pointer message for an envelope of `envelope_bytes` stored at
+    /// `pointer`: the same attributes, so that filters work unchanged, the
+    /// same FIFO ids, so that SQS deduplicates an offloaded retry with an
+    /// inline one, and [`EXTENDED_PAYLOAD_SIZE`], which marks it.
+    pub fn pointing_to(self, pointer: &PayloadPointer, envelope_bytes: usize) -> Result<OutgoingMessage, ReceiveError> {
+        let body = pointer
+            .to_message_body()
+            .map_err(|_| ReceiveError::Misconfigured("the payload pointer could not be serialized".into()))?;
+        Ok(OutgoingMessage::of(
+            body,
+            self.attributes,
+            Some(envelope_bytes),
+            self.fifo,
+        ))
     }
 }
 
@@ -166,10 +345,10 @@ fn sendable(value: &str) -> String {
         .collect()
 }
 
-/// A `String` message attribute.
-fn string_attribute(value: String) -> Result<MessageAttributeValue, ReceiveError> {
+/// A message attribute of `data_type` (`String`, `Number`).
+fn attribute(data_type: &str, value: String) -> Result<MessageAttributeValue, ReceiveError> {
     MessageAttributeValue::builder()
-        .data_type("String")
+        .data_type(data_type)
         .string_value(value)
         .build()
         .map_err(|_| ReceiveError::Misconfigured("a message attribute could not be built".into()))
@@ -223,14 +402,79 @@ mod tests {
         );
     }
 
+    fn pointer() -> PayloadPointer {
+        PayloadPointer {
+            s3_bucket_name: "webhook-payloads".into(),
+            s3_key: "kaunt/00112233445566778899aabbccddeeff.json".into(),
+        }
+    }
+
     #[test]
-    fn an_envelope_over_the_sqs_limit_is_a_413_before_any_call() {
-        let payload = format!("\"{}\"", "x".repeat(SQS_MAX_MESSAGE_BYTES));
-        let result = OutgoingMessage::new(&envelope("t", payload), false);
-        assert!(
-            matches!(result, Err(ReceiveError::EnvelopeTooLarge { .. })),
-            "{result:?}"
+    fn a_pointer_message_keeps_the_attributes_and_ids_and_counts_its_own_size() {
+        let inline = OutgoingMessage::new(&envelope("proposal.completed", r#"{"a":1}"#.into()), true).unwrap();
+        let (object, rest) = inline.clone().into_parts();
+        assert_eq!(object, inline.body);
+        let pointing = rest.pointing_to(&pointer(), object.len()).unwrap();
+        assert_eq!(
+            pointing.body,
+            r#"["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"webhook-payloads","s3Key":"kaunt/00112233445566778899aabbccddeeff.json"}]"#
         );
+        assert_eq!(pointing.attributes, inline.attributes);
+        assert_eq!(pointing.fifo, inline.fifo);
+        assert_eq!(pointing.extended_payload_size, Some(object.len()));
+        let counted = pointing.body.len()
+            + "provider".len()
+            + "String".len()
+            + "kaunt".len()
+            + "eventId".len()
+            + "String".len()
+            + "e-1".len()
+            + "eventType".len()
+            + "String".len()
+            + "proposal.completed".len()
+            + "ExtendedPayloadSize".len()
+            + "Number".len()
+            + object.len().to_string().len();
+        assert_eq!(pointing.size, counted);
+    }
+
+    #[test]
+    fn without_a_bucket_a_message_over_the_limit_goes_nowhere() {
+        assert_eq!(placement(1_048_577, SQS_MAX_MESSAGE_BYTES, false), Placement::TooLarge);
+        assert_eq!(placement(1_048_577, SQS_MAX_MESSAGE_BYTES, true), Placement::Offloaded);
+        assert_eq!(placement(1_048_576, SQS_MAX_MESSAGE_BYTES, false), Placement::Inline);
+        assert_eq!(placement(1, 0, true), Placement::Offloaded);
+    }
+
+    proptest::proptest! {
+        /// At the boundary, one byte either way: inline exactly when the
+        /// message fits, and an offloaded one is the inline message's
+        /// envelope byte for byte, its pointer carrying the same
+        /// attributes and FIFO ids.
+        #[test]
+        fn inline_exactly_when_it_fits_and_otherwise_the_same_envelope_through_s3(
+            padding in 0_usize..3000,
+            wide in proptest::bool::ANY,
+            fifo in proptest::bool::ANY,
+            offset in 0_usize..5,
+        ) {
+            let text = if wide { "\u{e9}".repeat(padding) } else { "x".repeat(padding) };
+            let inline = OutgoingMessage::new(&envelope("t", format!("\"{text}\"")), fifo).unwrap();
+            let limit = inline.size + offset - 2;
+            let expected = if inline.size <= limit { Placement::Inline } else { Placement::Offloaded };
+            proptest::prop_assert_eq!(placement(inline.size, limit, true), expected);
+            proptest::prop_assert_eq!(
+                placement(inline.size, limit, false),
+                if expected == Placement::Inline { Placement::Inline } else { Placement::TooLarge }
+            );
+            let (object, rest) = inline.clone().into_parts();
+            let pointing = rest.pointing_to(&pointer(), object.len()).unwrap();
+            proptest::prop_assert_eq!(&object, &inline.body);
+            proptest::prop_assert_eq!(pointing.extended_payload_size, Some(inline.body.len()));
+            proptest::prop_assert_eq!(&pointing.attributes, &inline.attributes);
+            proptest::prop_assert_eq!(&pointing.fifo, &inline.fifo);
+            proptest::prop_assert_eq!(PayloadPointer::from_message_body(&pointing.body), Some(pointer()));
+        }
     }
 
     #[test]

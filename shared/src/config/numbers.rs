@@ -5,14 +5,18 @@
 
 use std::time::Duration;
 
-use function_support::setting::value;
-use webhook_envelope::ENVELOPE_OVERHEAD_BYTES;
-
 use crate::error::ConfigError;
+use function_support::setting::value;
 
-/// SQS's largest message, whatever a queue is set to: no envelope may
-/// exceed it, which bounds `MAX_BODY_BYTES`.
+/// SQS's largest message, whatever a queue is set to: no message may
+/// exceed it, so without a payload bucket it bounds the body accepted.
 pub(crate) const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// The largest event Lambda takes from a synchronous invocation (API
+/// Gateway's, an ALB's, a function URL's): 6 MB, which no body it carries
+/// can reach. What each front door lets through below it: docs/queue.md
+/// ("Large deliveries").
+pub(crate) const LAMBDA_MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
 
 /// A whole-number setting, declared once: its variable, default, range and
 /// unit. Reading it, and the refusal of a value outside the range, are
@@ -82,16 +86,32 @@ impl NumberSetting {
     }
 }
 
-/// `MAX_BODY_BYTES`: larger bodies get 413 before any other work. 256 KiB
-/// by default, the largest body most providers send; at most what a
-/// message holds beside its envelope (1 MiB, SQS's largest, less 8 KiB).
+/// `MAX_BODY_BYTES`: larger bodies get 413 before any other work. By
+/// default the largest event Lambda takes, so that every body a front door
+/// passes on is verified and delivered; without `PAYLOAD_BUCKET`, a body
+/// whose message can't fit the queue is a 413 all the same
+/// ([`crate::Settings::body_limit`]).
 pub(crate) const MAX_BODY_BYTES: NumberSetting = NumberSetting {
     name: "MAX_BODY_BYTES",
-    default: 256 * 1024,
+    default: LAMBDA_MAX_EVENT_BYTES as u64,
     min: 1,
-    max: (SQS_MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) as u64,
+    max: LAMBDA_MAX_EVENT_BYTES as u64,
     unit: "bytes",
     zero_means: None,
+};
+
+/// `OFFLOAD_THRESHOLD_BYTES`: with `PAYLOAD_BUCKET`, a message larger than
+/// this (or than the queue's own `MaximumMessageSize`, when that is lower)
+/// goes through S3. By default SQS's largest, so only what the queue can't
+/// carry is offloaded; lower it to pay for S3 rather than SQS's 64 KiB
+/// chunks, or set 0 to send everything through S3.
+pub(crate) const OFFLOAD_THRESHOLD_BYTES: NumberSetting = NumberSetting {
+    name: "OFFLOAD_THRESHOLD_BYTES",
+    default: SQS_MAX_MESSAGE_BYTES as u64,
+    min: 0,
+    max: SQS_MAX_MESSAGE_BYTES as u64,
+    unit: "bytes",
+    zero_means: Some("everything through S3"),
 };
 
 /// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
@@ -190,8 +210,9 @@ pub(crate) const REQUEST_DEADLINE_MS: NumberSetting = NumberSetting {
 /// Every whole-number setting, in the README's order: what the tests hold
 /// the README to.
 #[cfg(test)]
-pub(crate) const NUMBER_SETTINGS: [NumberSetting; 8] = [
+pub(crate) const NUMBER_SETTINGS: [NumberSetting; 9] = [
     MAX_BODY_BYTES,
+    OFFLOAD_THRESHOLD_BYTES,
     TIMESTAMP_TOLERANCE_SECS,
     SECRET_CACHE_TTL_SECS,
     KEY_REFRESH_INTERVAL_SECS,
@@ -217,10 +238,10 @@ mod tests {
             error.to_string(),
             "PREVIOUS_KEY_GRACE_SECS must be a whole number of seconds from 0 (never) to 604800, got \"a day\""
         );
-        let error = read_as(MAX_BODY_BYTES, "1040385").unwrap_err();
+        let error = read_as(MAX_BODY_BYTES, "6291457").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "MAX_BODY_BYTES must be a whole number of bytes from 1 to 1040384, got \"1040385\""
+            "MAX_BODY_BYTES must be a whole number of bytes from 1 to 6291456, got \"6291457\""
         );
         for setting in NUMBER_SETTINGS {
             let lookup = |name: &str| (name == setting.name).then(|| (setting.max + 1).to_string());

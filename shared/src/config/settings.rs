@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use function_support::setting::{process_env, value};
 
+use webhook_envelope::ENVELOPE_OVERHEAD_BYTES;
+
 use super::numbers::{
-    INIT_WARM_UP_MS, KEY_REFRESH_INTERVAL_SECS, MAX_BODY_BYTES, PREVIOUS_KEY_GRACE_SECS, QUARANTINE_WRITES_PER_SECOND,
-    REQUEST_DEADLINE_MS, SECRET_CACHE_TTL_SECS, TIMESTAMP_TOLERANCE_SECS,
+    INIT_WARM_UP_MS, KEY_REFRESH_INTERVAL_SECS, MAX_BODY_BYTES, OFFLOAD_THRESHOLD_BYTES, PREVIOUS_KEY_GRACE_SECS,
+    QUARANTINE_WRITES_PER_SECOND, REQUEST_DEADLINE_MS, SECRET_CACHE_TTL_SECS, SQS_MAX_MESSAGE_BYTES,
+    TIMESTAMP_TOLERANCE_SECS,
 };
 use super::source_ips::{parse_list, Cidr};
 use crate::error::ConfigError;
@@ -41,8 +44,14 @@ pub struct Settings {
     pub secret_id: String,
     /// `QUEUE_URL`: where verified events go. A URL ending `.fifo` is a FIFO queue.
     pub queue_url: String,
-    /// `MAX_BODY_BYTES`: larger bodies are answered 413 before any work.
+    /// `MAX_BODY_BYTES`: larger bodies are answered 413 before any work
+    /// (and, without [`Settings::payload`], those too large for the queue:
+    /// see [`Settings::body_limit`]).
     pub max_body_bytes: usize,
+    /// `PAYLOAD_BUCKET` and `OFFLOAD_THRESHOLD_BYTES`: where envelopes too
+    /// large for the queue go, a pointer to them on the queue; unset, such
+    /// a body is a 413.
+    pub payload: Option<PayloadSettings>,
     /// `TIMESTAMP_TOLERANCE_SECS`: how far a signed delivery timestamp may be
     /// from now (either way) for schemes that sign one; `None`, each
     /// scheme's own.
@@ -89,6 +98,16 @@ pub struct QuarantineSettings {
     pub writes_per_second: u32,
 }
 
+/// Where envelopes too large for the queue go (see
+/// [`crate::aws::payload_store`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadSettings {
+    /// `PAYLOAD_BUCKET`: the S3 bucket.
+    pub bucket: String,
+    /// `OFFLOAD_THRESHOLD_BYTES`: the largest message sent inline.
+    pub threshold: usize,
+}
+
 /// A static header the provider adds to every delivery (Smart KYC's
 /// `x-smart-kyc-api-key`, or an `Authorization` header set in a portal).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +133,13 @@ impl Settings {
             secret_id: required("SECRET_ID")?,
             queue_url: required("QUEUE_URL")?,
             max_body_bytes: usize::try_from(MAX_BODY_BYTES.read(&lookup)?).unwrap_or(usize::MAX),
+            payload: match value(&lookup, "PAYLOAD_BUCKET") {
+                None => None,
+                Some(bucket) => Some(PayloadSettings {
+                    bucket,
+                    threshold: usize::try_from(OFFLOAD_THRESHOLD_BYTES.read(&lookup)?).unwrap_or(usize::MAX),
+                }),
+            },
             timestamp_tolerance: TIMESTAMP_TOLERANCE_SECS.read_if_set(&lookup)?.map(Duration::from_secs),
             secret_cache_ttl: SECRET_CACHE_TTL_SECS.seconds(&lookup)?,
             key_refresh_interval: KEY_REFRESH_INTERVAL_SECS.seconds(&lookup)?,
@@ -159,6 +185,18 @@ impl Settings {
         })
     }
 
+    /// The largest body accepted: `MAX_BODY_BYTES`, and without a payload
+    /// bucket no more than a message carries beside its envelope, so that a
+    /// body that could never be queued costs no key fetch or verification.
+    /// (An envelope that turns out larger than the queue takes is a 413 at
+    /// the queue all the same.)
+    pub fn body_limit(&self) -> usize {
+        match self.payload {
+            Some(_) => self.max_body_bytes,
+            None => self.max_body_bytes.min(SQS_MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES),
+        }
+    }
+
     /// Whether the queue is FIFO, which needs a group and a deduplication id.
     pub(crate) fn fifo_queue(&self) -> bool {
         self.queue_url.ends_with(".fifo")
@@ -187,7 +225,8 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_required_settings_are_given() {
         let s = settings(&REQUIRED).unwrap();
-        assert_eq!(s.max_body_bytes, 262_144);
+        assert_eq!(s.max_body_bytes, 6_291_456);
+        assert_eq!(s.payload, None);
         assert_eq!(s.timestamp_tolerance, None);
         assert_eq!(s.secret_cache_ttl, Duration::from_secs(300));
         assert_eq!(s.key_refresh_interval, Duration::from_secs(5));
@@ -260,7 +299,7 @@ mod tests {
     #[test]
     fn numbers_are_validated() {
         let mut env = REQUIRED.to_vec();
-        env.push(("MAX_BODY_BYTES", "2000000"));
+        env.push(("MAX_BODY_BYTES", "7000000"));
         assert!(matches!(
             settings(&env),
             Err(ConfigError::Invalid {
@@ -320,6 +359,37 @@ mod tests {
         let lookup = |name: &str| (name == "METRICS_NAMESPACE").then(|| " Webhooks/prod\n".to_owned());
         assert_eq!(metrics_namespace(&lookup), "Webhooks/prod");
         assert_eq!(metrics_namespace(&|_: &str| Some("\t".to_owned())), DEFAULT_NAMESPACE);
+    }
+
+    #[test]
+    fn without_a_payload_bucket_no_body_is_taken_that_the_queue_cant_carry() {
+        let mut env = REQUIRED.to_vec();
+        let s = settings(&env).unwrap();
+        assert_eq!(s.body_limit(), 1_048_576 - 8 * 1024);
+        env.push(("MAX_BODY_BYTES", "4096"));
+        assert_eq!(settings(&env).unwrap().body_limit(), 4096);
+        env.push(("PAYLOAD_BUCKET", "webhook-payloads"));
+        assert_eq!(settings(&env).unwrap().body_limit(), 4096);
+        let env = [REQUIRED.as_slice(), &[("PAYLOAD_BUCKET", "webhook-payloads")]].concat();
+        let s = settings(&env).unwrap();
+        assert_eq!(s.body_limit(), 6_291_456);
+        assert_eq!(
+            s.payload,
+            Some(PayloadSettings {
+                bucket: "webhook-payloads".into(),
+                threshold: 1_048_576
+            })
+        );
+        let everything = [env.as_slice(), &[("OFFLOAD_THRESHOLD_BYTES", "0")]].concat();
+        assert_eq!(settings(&everything).unwrap().payload.map(|p| p.threshold), Some(0));
+        let over = [env.as_slice(), &[("OFFLOAD_THRESHOLD_BYTES", "1048577")]].concat();
+        assert!(matches!(
+            settings(&over),
+            Err(ConfigError::Invalid {
+                name: "OFFLOAD_THRESHOLD_BYTES",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -57,9 +57,10 @@ fn public_message(error: &ReceiveError) -> &'static str {
         ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "body too large",
         ReceiveError::Malformed(_) => "malformed body",
         ReceiveError::Unauthenticated(_) => "signature missing or invalid",
-        ReceiveError::KeysUnavailable(_) | ReceiveError::QueueUnavailable(_) | ReceiveError::OutOfTime(_) => {
-            "temporarily unavailable, retry later"
-        }
+        ReceiveError::KeysUnavailable(_)
+        | ReceiveError::QueueUnavailable(_)
+        | ReceiveError::PayloadStoreUnavailable(_)
+        | ReceiveError::OutOfTime(_) => "temporarily unavailable, retry later",
         ReceiveError::Misconfigured(_) => "internal error",
     }
 }

@@ -5,7 +5,9 @@
 use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
+use function_support::metric_line::Unit;
 use lambda_http::{Body, Request, Response};
+use webhook_envelope::Envelope;
 
 use super::answer;
 use super::defences::RequiredHeaderCheck;
@@ -14,12 +16,12 @@ use super::request_line::request_line;
 use super::screen::{screen, Screened};
 use super::seal::{seal, Sealed};
 use crate::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
-use crate::aws::queue::QueuePublisher;
+use crate::aws::queue::{Published, QueuePublisher};
 use crate::aws::secret_cache::SecretCache;
 use crate::aws::AwsClients;
 use crate::config::Settings;
 use crate::error::{ReceiveError, VerifyError};
-use crate::schemes::keys::KeyRing;
+use crate::schemes::keys::{KeyRing, Stage};
 use crate::schemes::{Deadline, Scheme};
 
 /// One provider's receiver: its scheme, settings, cached keys and queue.
@@ -36,10 +38,16 @@ pub struct Receiver<S: Scheme> {
     quarantine: Option<Quarantine>,
 }
 
-/// What an accepted delivery produced.
+/// What an accepted delivery produced, for its answer and its log line:
+/// the envelope's ids, not its payload, which is let go as soon as its
+/// message is made (a large body's copies are what a large delivery costs).
 struct Accepted {
-    sealed: Sealed,
-    message_id: String,
+    event_id: String,
+    event_type: Option<String>,
+    tenant: Option<String>,
+    stage: Stage,
+    challenge: Option<String>,
+    published: Published,
 }
 
 impl<S: Scheme> Receiver<S> {
@@ -53,7 +61,7 @@ impl<S: Scheme> Receiver<S> {
         let AwsClients { secrets, sqs, s3 } = clients;
         let required_header = RequiredHeaderCheck::for_settings(&secrets, &settings);
         let keys = SecretCache::for_settings(secrets, settings.secret_id.clone(), &settings);
-        let queue = QueuePublisher::for_settings(sqs, &settings);
+        let queue = QueuePublisher::for_settings(sqs, &s3, &settings);
         let quarantine = settings.quarantine.as_ref().map(|quarantine| {
             Quarantine::new(
                 QuarantineStore::new(s3, quarantine.bucket.clone()),
@@ -112,7 +120,8 @@ impl<S: Scheme> Receiver<S> {
         tracing::info!(provider, elapsed_ms = started.elapsed().as_millis() as u64, "warmed up");
     }
 
-    /// Answers one request: 200 once SQS holds the envelope, otherwise the
+    /// Answers one request: 200 once SQS holds the envelope (or, for one
+    /// too large for the queue, S3 holds it and SQS the pointer), otherwise the
     /// error's status. Never panics, whatever the request holds. Logs one
     /// line per request with ids, outcome and timing — never the body, a
     /// signature or a key.
@@ -134,16 +143,24 @@ impl<S: Scheme> Receiver<S> {
         };
         match self.receive(&request, received, started).await {
             Ok(accepted) => {
-                let envelope = &accepted.sealed.envelope;
+                let offloaded = accepted.published.offloaded.as_ref();
                 line("accepted", ("INFO", "accepted"), None)
+                    .metrics(
+                        &["Provider"],
+                        &[("Offloaded", Unit::Count, if offloaded.is_some() { 1.0 } else { 0.0 })],
+                    )
                     .field("status", 200)
-                    .field("event_id", envelope.event_id.as_str())
-                    .field("event_type", envelope.event_type.as_deref().unwrap_or(""))
-                    .field("tenant", envelope.tenant.as_deref().unwrap_or(""))
-                    .field("key_stage", accepted.sealed.stage.label())
-                    .field("message_id", accepted.message_id.as_str())
+                    .field("event_id", accepted.event_id.as_str())
+                    .field("event_type", accepted.event_type.as_deref().unwrap_or(""))
+                    .field("tenant", accepted.tenant.as_deref().unwrap_or(""))
+                    .field("key_stage", accepted.stage.label())
+                    .field("message_id", accepted.published.message_id.as_str())
+                    .field(
+                        "payload_object",
+                        offloaded.map_or("", |pointer| pointer.s3_key.as_str()),
+                    )
                     .write();
-                answer::accepted(&envelope.event_id, accepted.sealed.challenge.as_deref())
+                answer::accepted(&accepted.event_id, accepted.challenge.as_deref())
             }
             Err(error) => {
                 let kept = self.keep_if_refused_for_key(&error, &request, received, started).await;
@@ -242,7 +259,27 @@ impl<S: Scheme> Receiver<S> {
             }
             result => result?,
         };
-        let message_id = self.queue.publish(&sealed.envelope).await?;
-        Ok(Accepted { sealed, message_id })
+        let Sealed {
+            envelope,
+            stage,
+            challenge,
+        } = sealed;
+        let message = self.queue.message(&envelope)?;
+        let Envelope {
+            provider,
+            event_id,
+            event_type,
+            tenant,
+            ..
+        } = envelope;
+        let published = self.queue.deliver(&provider, message).await?;
+        Ok(Accepted {
+            event_id,
+            event_type,
+            tenant,
+            stage,
+            challenge,
+            published,
+        })
     }
 }

@@ -37,10 +37,11 @@ pub fn screen<'r, S: Scheme>(
     }
     check_source(settings.allowed_source_ips.as_deref(), request)?;
     let body = request.body().as_ref();
-    if body.len() > settings.max_body_bytes {
+    let limit = settings.body_limit();
+    if body.len() > limit {
         return Err(ReceiveError::BodyTooLarge {
             size: body.len(),
-            limit: settings.max_body_bytes,
+            limit,
         });
     }
     let delivery = Delivery {

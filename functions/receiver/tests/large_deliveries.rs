@@ -1,0 +1,180 @@
+//! Large deliveries through the real receiver binary, started as Lambda
+//! starts it, with `PAYLOAD_BUCKET` set: a 3 MB delivery signed by the
+//! documented algorithm (tests/signers/sign.py) is answered 200, and AWS's
+//! own SQS Extended Client for Python, knowing nothing of this code, reads
+//! the whole envelope from the queue, payload byte for byte; as a JSON body
+//! API Gateway passes on as text, and as one it passes on base64 (no JSON
+//! content type). A small delivery still goes inline; a forged large one is
+//! a 401 with nothing stored or queued.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use integration_tests::function::as_lambda_starts_it;
+use integration_tests::runtime_api::RuntimeApi;
+use integration_tests::{moto, requests, workspace_dir, Fixture};
+use serde_json::{json, Value};
+use sign_event::SignedRequest;
+
+/// Kaunt deliveries of each body, signed with `key` by the documented
+/// algorithm written out in tests/signers/sign.py.
+fn signed_by_the_documented_algorithm(key: &str, bodies: &[&str]) -> Vec<SignedRequest> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let asked: Vec<Value> = bodies
+        .iter()
+        .map(
+            |body| json!({"preset": "kaunt", "key": key, "body": body, "id": "msg_large", "timestamp": now, "url": ""}),
+        )
+        .collect();
+    let root = workspace_dir();
+    let mut child = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("tests/signers/sign.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(Value::from(asked).to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the signer failed");
+    let signed: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    signed
+        .iter()
+        .map(|delivery| SignedRequest {
+            provider: "kaunt".to_owned(),
+            body: delivery["body"].as_str().unwrap().to_owned(),
+            headers: delivery["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|pair| {
+                    (
+                        pair[0].as_str().unwrap().to_owned(),
+                        pair[1].as_str().unwrap().to_owned(),
+                    )
+                })
+                .chain([("content-type".to_owned(), "application/json".to_owned())])
+                .collect(),
+        })
+        .collect()
+}
+
+/// What AWS's extended client for Python receives from `queue_url`
+/// (deleting each message, and with it its object).
+fn received_by_the_python_extended_client(queue_url: &str) -> Vec<Value> {
+    let root = workspace_dir();
+    let output = Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("tests/extended_client/receive.py"))
+        .arg(queue_url)
+        .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "the extended client failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// A Kaunt body of about `bytes` bytes, with non-ASCII text and escapes.
+fn large_body(id: &str, bytes: usize) -> String {
+    let row = r#"{"Text":"Zoë \u00e9t\u00e9 \"quoted\" ✓","Amount":1.50},"#;
+    let rows = row.repeat(bytes / row.len());
+    format!(
+        r#"{{"Id":"{id}","EventType":"ModelReady","Rows":[{}]}}"#,
+        rows.trim_end_matches(',')
+    )
+}
+
+fn status(api: &RuntimeApi, event: &Value) -> u64 {
+    let outcome = api.invoke(&event.to_string(), Duration::from_secs(30)).unwrap();
+    assert_eq!(outcome.kind, "response", "{}", outcome.body);
+    let answer: Value = serde_json::from_str(&outcome.body).unwrap();
+    answer["statusCode"].as_u64().unwrap()
+}
+
+async fn objects_in(fixture: &Fixture, bucket: &str) -> usize {
+    let listed = fixture.s3.list_objects_v2().bucket(bucket).send().await.unwrap();
+    listed.contents().len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_small_one_goes_inline() {
+    let fixture = Fixture::new("large-binary").await;
+    fixture.put_secret("kaunt-large-key").await;
+    let bucket = fixture.payload_bucket().await;
+    let api = RuntimeApi::start();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
+    as_lambda_starts_it(&mut command, &api, "large-deliveries");
+    let mut child = command
+        .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
+        .env("PROVIDER", "kaunt")
+        .env("SECRET_ID", &fixture.secret_id)
+        .env("QUEUE_URL", &fixture.queue_url)
+        .env("PAYLOAD_BUCKET", &bucket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    api.first_poll(Duration::from_secs(20))
+        .expect("the receiver never asked for an event");
+
+    let (text_body, base64_body) = (
+        large_body("large-text", 3_000_000),
+        large_body("large-base64", 3_000_000),
+    );
+    let small = r#"{"Id":"small-1","EventType":"ModelReady"}"#;
+    let [as_text, as_base64, small_one] = <[SignedRequest; 3]>::try_from(signed_by_the_documented_algorithm(
+        "kaunt-large-key",
+        &[&text_body, &base64_body, small],
+    ))
+    .ok()
+    .unwrap();
+    let [forged] = <[SignedRequest; 1]>::try_from(signed_by_the_documented_algorithm("a-guess", &[&text_body]))
+        .ok()
+        .unwrap();
+    let events = [
+        (requests::http_api_json(&as_text, None, false), 200),
+        (requests::http_api_json(&as_base64, None, true), 200),
+        (requests::http_api_json(&forged, None, false), 401),
+    ];
+    for (event, expected) in &events {
+        let answered = tokio::task::block_in_place(|| status(&api, event));
+        assert_eq!(answered, *expected);
+    }
+    assert_eq!(objects_in(&fixture, &bucket).await, 2, "the forgery stored nothing");
+
+    let queue_url = fixture.queue_url.clone();
+    let mut received = tokio::task::block_in_place(|| received_by_the_python_extended_client(&queue_url));
+    received.sort_by_key(|message| message["body"].as_str().unwrap().contains("large-text"));
+    assert_eq!(received.len(), 2, "the forgery queued nothing");
+    for (message, body) in received.iter().zip([&base64_body, &text_body]) {
+        let envelope: webhook_receiver::Envelope = serde_json::from_str(message["body"].as_str().unwrap()).unwrap();
+        assert_eq!(envelope.payload.get(), body.as_str(), "the payload byte for byte");
+        assert_eq!(envelope.event_type.as_deref(), Some("ModelReady"));
+        assert_eq!(message["attributes"]["provider"], "kaunt");
+        assert_eq!(message["attributes"]["eventId"], envelope.event_id.as_str());
+    }
+    assert_eq!(
+        objects_in(&fixture, &bucket).await,
+        0,
+        "the client deleted each object with its message"
+    );
+
+    let event = requests::http_api_json(&small_one, None, false);
+    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 200);
+    let queued = fixture.drain().await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].pointer, None, "a small delivery goes inline");
+    assert_eq!(queued[0].envelope.payload.get(), small);
+    assert_eq!(objects_in(&fixture, &bucket).await, 0);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
