@@ -10,7 +10,10 @@ reads every receiver's secret; each function crate has the cargo-lambda
 deploy settings the docs promise; the Rules refuse a Providers entry that
 names no receiver and a Custom without its name or description; no alarm
 has more metrics than CloudWatch allows; the consumer's timeout,
-idempotency lease and the queue's visibility timeout nest.
+idempotency lease and the queue's visibility timeout nest; the buckets
+are encrypted, private and TLS only, payload objects outlive their
+messages, and each function reaches the payload bucket only as its job
+needs.
 artifacts DIR: `sam build` left each function an aarch64 `bootstrap` that is
 byte for byte the binary its Metadata names, as cargo-lambda built it.
 cargo-lambda: the one receiver binary deployed under each provider's function
@@ -274,6 +277,67 @@ def check_alarms_and_timings(template):
                  f"need timeout < lease and timeout + lease < visibility timeout")
 
 
+def s3_statements(function, bucket):
+    """(actions, resources) of each statement of a function's policies
+    that names `bucket`."""
+    found = []
+    for policy in function["Properties"].get("Policies") or []:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            resources = statement.get("Resource")
+            resources = resources if isinstance(resources, list) else [resources]
+            if bucket in json.dumps(resources):
+                actions = statement["Action"]
+                found.append((sorted(actions if isinstance(actions, list) else [actions]), json.dumps(resources)))
+    return found
+
+
+def check_buckets(template):
+    """What the buckets promise (SECURITY.md): encrypted, never public,
+    TLS only; payload objects kept longer than a message can wait on the
+    queue and the DLQ; each function's access to the payload bucket no more
+    than its job (receivers put under their own prefix, the release puts,
+    the consumer gets and deletes)."""
+    resources = template["Resources"]
+    problems = []
+    for bucket in ["QuarantineBucket", "PayloadBucket"]:
+        properties = resources[bucket]["Properties"]
+        rules = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+        if not rules or not rules[0].get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm"):
+            problems.append(f"{bucket}: not encrypted")
+        blocked = properties.get("PublicAccessBlockConfiguration", {})
+        if sorted(k for k, v in blocked.items() if v is True) != \
+                ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"]:
+            problems.append(f"{bucket}: public access not blocked")
+        policy = resources.get(f"{bucket}Policy", {}).get("Properties", {})
+        statements = policy.get("PolicyDocument", {}).get("Statement", [])
+        tls_only = [st for st in statements if st.get("Effect") == "Deny" and st.get("Action") == "s3:*"
+                    and st.get("Condition") == {"Bool": {"aws:SecureTransport": False}}
+                    and len(st.get("Resource", [])) == 2]
+        if policy.get("Bucket") != {"Ref": bucket} or not tls_only:
+            problems.append(f"{bucket}: no TLS-only policy over the bucket and its objects")
+    days = lambda queue: resources[queue]["Properties"]["MessageRetentionPeriod"] / 86400
+    waits = days("VerifiedEventsQueue") + days("DeadLetterQueue")
+    expiry = resources["PayloadBucket"]["Properties"]["LifecycleConfiguration"]["Rules"][0]
+    retention = template["Parameters"]["PayloadRetentionDays"]
+    # The expansion resolves a parameter to its default.
+    if expiry.get("ExpirationInDays") not in ({"Ref": "PayloadRetentionDays"}, retention["Default"]) \
+            or retention["MinValue"] <= waits \
+            or retention["Default"] <= 2 * waits:
+        problems.append(f"PayloadBucket: objects must outlive {waits:g} days on the queues, twice by default")
+    for name, function in functions(template):
+        binary = binary_of(name, function)
+        granted = s3_statements(function, "PayloadBucket")
+        own_prefix = f"${{PayloadBucket.Arn}}/{environment(function).get('PROVIDER')}/*"
+        wanted = {"receiver": [(["s3:PutObject"], own_prefix)], "release": [(["s3:PutObject"], "/*")],
+                  "consumer": [(["s3:DeleteObject", "s3:GetObject"], "/*")]}[binary]
+        if len(granted) != 1 or granted[0][0] != wanted[0][0] or wanted[0][1] not in granted[0][1]:
+            problems.append(f"{name}: payload bucket access {granted}, wanted {wanted}")
+        if environment(function).get("PAYLOAD_BUCKET") != {"Ref": "PayloadBucket"}:
+            problems.append(f"{name}: PAYLOAD_BUCKET is not the stack's PayloadBucket")
+    if problems:
+        sys.exit("; ".join(problems))
+
+
 def names():
     template = expanded_template()
     deployed = {binary_of(name, function) for name, function in functions(template)}
@@ -286,10 +350,13 @@ def names():
     check_custom()
     check_rules(template)
     check_alarms_and_timings(template)
+    check_buckets(template)
     print(f"template.yaml deploys exactly the workspace's function binaries ({', '.join(sorted(built))}); "
           f"{len(receivers)} receivers, one per provider of shared/providers.txt, each with its own "
           f"PROVIDER, secret, routes and quarantine prefix; a row for each of the {len(presets())} presets; "
-          f"Custom deploys a described provider under its own name, and the Rules refuse unknown Providers; each crate has its cargo-lambda deploy settings")
+          f"Custom deploys a described provider under its own name, and the Rules refuse unknown Providers; each crate has its cargo-lambda deploy settings; "
+          f"the quarantine and payload buckets are encrypted, private and TLS only, payload objects outlive their messages, "
+          f"and each function reaches the payload bucket only as its job needs")
 
 
 def target_dir():

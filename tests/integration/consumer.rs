@@ -48,7 +48,7 @@ async fn dynamodb() -> aws_sdk_dynamodb::Client {
 }
 
 /// A fresh idempotency table, shaped as the template makes it.
-async fn idempotency_table(name: &str) -> (aws_sdk_dynamodb::Client, String) {
+pub(crate) async fn idempotency_table(name: &str) -> (aws_sdk_dynamodb::Client, String) {
     let client = dynamodb().await;
     let table = format!("processed-{name}-{}", std::process::id());
     client

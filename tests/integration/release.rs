@@ -72,6 +72,7 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
     let release = release_for(&fixture, "kaunt", &bucket, None);
     let before = Counts {
         released: 0,
+        offloaded: 0,
         refused: 4,
         failed: 0,
     };
@@ -81,6 +82,7 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
     fixture.put_secret("right-key").await;
     let after = Counts {
         released: 3,
+        offloaded: 0,
         refused: 1,
         failed: 0,
     };
@@ -121,6 +123,7 @@ async fn refused_deliveries_are_released_once_the_key_is_fixed_and_forgeries_sta
     assert_eq!(kept[0].1.reason, RefusalReason::Mismatch);
     let again = Counts {
         released: 0,
+        offloaded: 0,
         refused: 1,
         failed: 0,
     };
@@ -173,6 +176,7 @@ async fn a_delivery_kept_from_a_tenants_route_is_released_under_that_routes_url(
     .unwrap();
     let counts = Counts {
         released: 1,
+        offloaded: 0,
         refused: 1,
         failed: 0,
     };

@@ -13,6 +13,7 @@ pub mod logs;
 pub mod moto;
 pub mod requests;
 pub mod runtime_api;
+pub mod signers;
 pub mod sqs_event;
 pub mod tls_front;
 

@@ -198,3 +198,14 @@ pub fn numbered(provider: &str, n: usize) -> Value {
     let signed = signed_with(provider, &key, &input, &format!("msg_soak_{n}"));
     http_api_json(&signed, tenant, false)
 }
+
+/// A Kaunt body of about `bytes` bytes: rows of an export, with non-ASCII
+/// text and escapes that an envelope must keep byte for byte.
+pub fn large_kaunt_body(id: &str, bytes: usize) -> String {
+    let row = r#"{"Text":"Zoë \u00e9t\u00e9 \"quoted\" ✓","Amount":1.50},"#;
+    let rows = row.repeat(bytes / row.len());
+    format!(
+        r#"{{"Id":"{id}","EventType":"ModelReady","Rows":[{}]}}"#,
+        rows.trim_end_matches(',')
+    )
+}

@@ -17,7 +17,7 @@ use webhook_envelope::Envelope;
 
 use crate::handlers::{dispatch, HandlerError};
 use crate::idempotency::{Claim, IdempotencyError, IdempotencyStore};
-use crate::payloads::{pointer_in, PayloadError, PayloadReader};
+use crate::payloads::{object_of, pointer_in, PayloadError, PayloadReader};
 
 /// Time one message may need at worst (table calls with their retries, and
 /// the handler): a message is only started with this much time left.
@@ -169,9 +169,29 @@ impl Consumer {
             return self.process_envelope(message, envelope).await;
         };
         let payloads = self.payloads.as_ref().ok_or(ConsumeError::NoPayloadBucket)?;
-        let envelope = payloads.read(&pointer).await?;
+        let object = object_of(&pointer);
+        let envelope = match (payloads.read(&pointer).await, &self.store) {
+            (Ok(envelope), _) => envelope,
+            // A pointer delivered again after its object was processed and
+            // deleted: a duplicate. Without the record, a failure.
+            (Err(PayloadError::Gone(_)), Some(store)) if store.payload_processed(&object).await? => {
+                return Ok(Outcome::Duplicate)
+            }
+            (Err(error), _) => return Err(error.into()),
+        };
         let outcome = self.process_envelope(message, &envelope).await?;
-        payloads.delete(&pointer).await;
+        // Recorded before the object goes; if the record fails, the object
+        // stays (for a redelivery to read) and the lifecycle removes it.
+        let recorded = match &self.store {
+            Some(store) => store.record_payload_processed(&object).await,
+            None => Ok(()),
+        };
+        match recorded {
+            Ok(()) => payloads.delete(&pointer).await,
+            Err(error) => {
+                tracing::warn!(object = %pointer.s3_key, error = %error, "processed; its payload object is kept, not recorded")
+            }
+        }
         Ok(outcome)
     }
 

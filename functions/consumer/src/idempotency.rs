@@ -152,13 +152,43 @@ impl IdempotencyStore {
         }
     }
 
+    /// Records that an offloaded envelope's object (`bucket/key`) was
+    /// processed, before the object is deleted: a later delivery of its
+    /// pointer (SQS delivers at least once) finds the object gone and this
+    /// record, and is a duplicate rather than a failure bound for the DLQ.
+    pub async fn record_payload_processed(&self, object: &str) -> Result<(), IdempotencyError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(HashMap::from([
+                ("pk".to_owned(), AttributeValue::S(payload_key(object))),
+                ("status".to_owned(), AttributeValue::S("COMPLETED".into())),
+                ("expiresAt".to_owned(), number(unix_now() + KEEP_COMPLETED.as_secs())),
+            ])))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| IdempotencyError::Table(DisplayErrorContext(&error).to_string()))
+    }
+
+    /// Whether an offloaded envelope's object was processed (and so may be
+    /// gone for that reason).
+    pub async fn payload_processed(&self, object: &str) -> Result<bool, IdempotencyError> {
+        Ok(self.status_of(payload_key(object)).await?.as_deref() == Some("COMPLETED"))
+    }
+
     /// The stored status of an event, if any.
     pub async fn status(&self, envelope: &Envelope) -> Result<Option<String>, IdempotencyError> {
+        self.status_of(key(envelope)).await
+    }
+
+    /// The stored status of the item `pk`, if any.
+    async fn status_of(&self, pk: String) -> Result<Option<String>, IdempotencyError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(key(envelope)))
+            .key("pk", AttributeValue::S(pk))
             .consistent_read(true)
             .send()
             .await
@@ -175,6 +205,12 @@ impl IdempotencyStore {
 /// tenant, event id), since an event id is only unique within its sender.
 fn key(envelope: &Envelope) -> String {
     envelope.deduplication_key()
+}
+
+/// One item per processed payload object, beside the events' items (whose
+/// keys are JSON arrays, so the two never meet).
+fn payload_key(object: &str) -> String {
+    format!("payload:{object}")
 }
 
 fn number(value: u64) -> AttributeValue {

@@ -2,7 +2,9 @@
 //! carries, marked by the `ExtendedPayloadSize` attribute, a pointer to the
 //! envelope in the payload bucket ([`webhook_envelope::pointer`]). The
 //! consumer reads the envelope from there and, as AWS's extended clients
-//! do, deletes the object once the message is processed; when processing
+//! do, deletes the object once the message is processed (with an
+//! idempotency table, after recording the object as processed, so that a
+//! pointer delivered again is a duplicate, not a failure); when processing
 //! fails the object stays, for the retry and, after the last one, for the
 //! dead-letter queue's copy of the pointer (the bucket keeps objects longer
 //! than the DLQ keeps messages). docs/queue.md ("Large deliveries").
@@ -10,6 +12,11 @@
 use aws_lambda_events::event::sqs::SqsMessage;
 use aws_sdk_s3::error::DisplayErrorContext;
 use webhook_envelope::pointer::{PayloadPointer, EXTENDED_PAYLOAD_SIZE};
+
+/// An object's name as the idempotency table records it: `bucket/key`.
+pub fn object_of(pointer: &PayloadPointer) -> String {
+    format!("{}/{}", pointer.s3_bucket_name, pointer.s3_key)
+}
 
 /// The payload bucket, read and cleaned by the consumer.
 pub struct PayloadReader {
@@ -27,8 +34,11 @@ pub enum PayloadError {
     /// set): followed, it would read whatever the function's role may read.
     #[error("the pointer names a bucket other than PAYLOAD_BUCKET")]
     ForeignBucket,
-    /// S3 did not give the object this time (or it is gone: already
-    /// processed and deleted, or expired).
+    /// The object is not there (S3 says 404, or 403 to a role that may
+    /// not list the bucket): processed and deleted already, or expired.
+    #[error("payload object {0} is gone")]
+    Gone(String),
+    /// S3 did not give the object this time.
     #[error("payload object {key} unreadable: {error}")]
     Unreadable {
         /// The object's key (our own random name, never the caller's text).
@@ -76,7 +86,13 @@ impl PayloadReader {
             .key(&pointer.s3_key)
             .send()
             .await
-            .map_err(|error| unreadable(format!("{}", DisplayErrorContext(&error))))?;
+            .map_err(|error| {
+                let status = error.raw_response().map(|response| response.status().as_u16());
+                match status {
+                    Some(403 | 404) => PayloadError::Gone(pointer.s3_key.clone()),
+                    _ => unreadable(format!("{}", DisplayErrorContext(&error))),
+                }
+            })?;
         let bytes = object
             .body
             .collect()

@@ -8,12 +8,13 @@
 //! a 401 with nothing stored or queued.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use integration_tests::function::as_lambda_starts_it;
+use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
+use integration_tests::signers::signed_by_the_providers_signers;
 use integration_tests::{moto, requests, workspace_dir, Fixture};
 use serde_json::{json, Value};
 use sign_event::SignedRequest;
@@ -28,40 +29,9 @@ fn signed_by_the_documented_algorithm(key: &str, bodies: &[&str]) -> Vec<SignedR
             |body| json!({"preset": "kaunt", "key": key, "body": body, "id": "msg_large", "timestamp": now, "url": ""}),
         )
         .collect();
-    let root = workspace_dir();
-    let mut child = Command::new(root.join(".venv/bin/python"))
-        .arg(root.join("tests/signers/sign.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::from(asked).to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "the signer failed");
-    let signed: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-    signed
-        .iter()
-        .map(|delivery| SignedRequest {
-            provider: "kaunt".to_owned(),
-            body: delivery["body"].as_str().unwrap().to_owned(),
-            headers: delivery["headers"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|pair| {
-                    (
-                        pair[0].as_str().unwrap().to_owned(),
-                        pair[1].as_str().unwrap().to_owned(),
-                    )
-                })
-                .chain([("content-type".to_owned(), "application/json".to_owned())])
-                .collect(),
-        })
+    signed_by_the_providers_signers(false, &asked)
+        .into_iter()
+        .map(|(request, _)| request)
         .collect()
 }
 
@@ -81,16 +51,6 @@ fn received_by_the_python_extended_client(queue_url: &str) -> Vec<Value> {
         .unwrap();
     assert!(output.status.success(), "the extended client failed");
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// A Kaunt body of about `bytes` bytes, with non-ASCII text and escapes.
-fn large_body(id: &str, bytes: usize) -> String {
-    let row = r#"{"Text":"Zoë \u00e9t\u00e9 \"quoted\" ✓","Amount":1.50},"#;
-    let rows = row.repeat(bytes / row.len());
-    format!(
-        r#"{{"Id":"{id}","EventType":"ModelReady","Rows":[{}]}}"#,
-        rows.trim_end_matches(',')
-    )
 }
 
 fn status(api: &RuntimeApi, event: &Value) -> u64 {
@@ -127,8 +87,8 @@ async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_smal
         .expect("the receiver never asked for an event");
 
     let (text_body, base64_body) = (
-        large_body("large-text", 3_000_000),
-        large_body("large-base64", 3_000_000),
+        large_kaunt_body("large-text", 3_000_000),
+        large_kaunt_body("large-base64", 3_000_000),
     );
     let small = r#"{"Id":"small-1","EventType":"ModelReady"}"#;
     let [as_text, as_base64, small_one] = <[SignedRequest; 3]>::try_from(signed_by_the_documented_algorithm(

@@ -8,7 +8,6 @@
 //! refused with a 401 and nothing queued.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -163,44 +162,7 @@ fn signed(case: &Case, requests: &[Request]) -> Vec<(SignedRequest, String)> {
                    "timestamp": request.timestamp, "url": request.url})
         })
         .collect();
-    let root = workspace_dir();
-    let mut command = if node {
-        let mut node = Command::new("node");
-        node.arg(root.join("tests/signers/sign.mjs"));
-        node
-    } else {
-        let mut python = Command::new(root.join(".venv/bin/python"));
-        python.arg(root.join("tests/signers/sign.py"));
-        python
-    };
-    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(Value::from(asked).to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}: the signer failed", case.preset);
-    let deliveries: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
-    deliveries
-        .into_iter()
-        .map(|delivery| {
-            let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-            headers.extend(delivery["headers"].as_array().unwrap().iter().map(|pair| {
-                (
-                    pair[0].as_str().unwrap().to_owned(),
-                    pair[1].as_str().unwrap().to_owned(),
-                )
-            }));
-            let request = SignedRequest {
-                provider: case.preset.to_owned(),
-                body: delivery["body"].as_str().unwrap().to_owned(),
-                headers,
-            };
-            (request, delivery["signer"].as_str().unwrap().to_owned())
-        })
-        .collect()
+    integration_tests::signers::signed_by_the_providers_signers(node, &asked)
 }
 
 /// What a genuine delivery asks of the provider's signer.

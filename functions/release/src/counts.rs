@@ -7,6 +7,9 @@ use serde::Serialize;
 pub struct Counts {
     /// Verified now, queued, and deleted from the quarantine.
     pub released: u64,
+    /// Of those, how many were too large for the queue and went through
+    /// the payload bucket.
+    pub offloaded: u64,
     /// Still not verified (or not what a receiver writes): kept until
     /// they expire.
     pub refused: u64,

@@ -21,6 +21,7 @@ pub fn release_line(namespace: &str, provider: &str, counts: &Counts, oldest_kep
             &["Provider"],
             &[
                 ("Released", Unit::Count, count(counts.released)),
+                ("ReleasedOffloaded", Unit::Count, count(counts.offloaded)),
                 ("StillRefused", Unit::Count, count(counts.refused)),
                 ("ReleaseFailed", Unit::Count, count(counts.failed)),
                 ("OldestQuarantinedAge", Unit::Seconds, waited.as_secs_f64()),
@@ -38,6 +39,7 @@ mod tests {
     fn a_run_counts_by_provider_and_says_how_long_the_oldest_kept_waited() {
         let counts = Counts {
             released: 2,
+            offloaded: 1,
             refused: 1,
             failed: 0,
         };
@@ -49,6 +51,7 @@ mod tests {
             (Some("kaunt"), Some(2.0))
         );
         assert_eq!(line["StillRefused"].as_f64(), Some(1.0));
+        assert_eq!(line["ReleasedOffloaded"].as_f64(), Some(1.0));
         let waited = line["OldestQuarantinedAge"].as_f64().unwrap();
         assert!((3600.0..3660.0).contains(&waited), "{waited}");
         assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Webhooks/test");

@@ -19,7 +19,7 @@ use webhook_receiver::aws::secret_cache::{SecretCache, Versions};
 use webhook_receiver::aws::{AwsClients, S3Client};
 use webhook_receiver::schemes::keys::KeyRing;
 use webhook_receiver::schemes::Scheme;
-use webhook_receiver::{receive_offline, Settings};
+use webhook_receiver::{receive_offline, ReceiveError, Settings};
 
 use crate::counts::Counts;
 use crate::error::ReleaseError;
@@ -157,7 +157,10 @@ impl Release {
                     self.release_one(scheme, settings, &ring, &queue, &name).await
                 };
                 match outcome {
-                    Outcome::Released => counts.released += 1,
+                    Outcome::Released { offloaded } => {
+                        counts.released += 1;
+                        counts.offloaded += u64::from(offloaded);
+                    }
                     Outcome::Refused => counts.refused += 1,
                     Outcome::Failed => counts.failed += 1,
                     Outcome::Gone => {}
@@ -217,6 +220,12 @@ impl Release {
         };
         let published = match queue.deliver(provider, message).await {
             Ok(published) => published,
+            // Too large for the queue, and no payload bucket: no retry
+            // helps until one is set (which changes the fingerprint).
+            Err(refusal @ ReceiveError::EnvelopeTooLarge { .. }) => {
+                tracing::warn!(provider, object = name, reason = %refusal, "still refused: kept");
+                return Outcome::Refused;
+            }
             Err(error) => {
                 tracing::error!(provider, object = name, error = %error, "not queued: kept for the next release");
                 return Outcome::Failed;
@@ -237,7 +246,9 @@ impl Release {
             received_at = %envelope.received_at,
             "released"
         );
-        Outcome::Released
+        Outcome::Released {
+            offloaded: published.offloaded.is_some(),
+        }
     }
 }
 
@@ -252,7 +263,10 @@ struct Pass {
 
 /// What became of one quarantined delivery.
 enum Outcome {
-    Released,
+    /// Queued (through the payload bucket, when `offloaded`) and deleted.
+    Released {
+        offloaded: bool,
+    },
     Refused,
     Failed,
     /// Released by another run meanwhile.

@@ -15,7 +15,9 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// One call, retries included. A request usually makes at most two calls
 /// in a row (the keys, then the queue), so a hanging AWS is answered within
-/// about 10 s; `REQUEST_DEADLINE_MS` bounds whatever else may happen.
+/// about 10 s; `REQUEST_DEADLINE_MS` bounds whatever else may happen (a
+/// large delivery's S3 put between them, which has longer limits of its
+/// own: the receiver library's payload store).
 pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;

@@ -1,13 +1,16 @@
 //! The payload bucket (`PAYLOAD_BUCKET`): where an envelope too large for
 //! the queue is stored, the queue carrying a pointer to it in the format of
 //! AWS's SQS Extended Client ([`webhook_envelope::pointer`]). Each object
-//! is written once, under a name no one can guess or repeat
-//! (`<provider>/<128 random bits>.json`), so that a provider's retries,
-//! each with its own pointer, never share an object a consumer deletes.
+//! is written under a name no one can guess (`<provider>/<128 random
+//! bits>.json`), fresh for every delivery, so that a provider's retries
+//! each get an object of their own.
 //! Receivers and the release function write; consumers read and delete;
 //! the bucket's lifecycle removes what no pointer reached (docs/queue.md,
 //! "Large deliveries").
 
+use std::time::Duration;
+
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use webhook_envelope::pointer::PayloadPointer;
@@ -28,30 +31,52 @@ impl PayloadStore {
         PayloadStore { client, bucket }
     }
 
-    /// Stores `envelope_json` (a message body the queue can't carry) as a
-    /// new object of `provider`'s, and returns the pointer to it. Taking
-    /// the text by value hands its bytes to the SDK without a copy. Any
-    /// failure is a 503: no pointer is sent, and the provider retries.
-    pub(crate) async fn put(&self, provider: &str, envelope_json: String) -> Result<PayloadPointer, ReceiveError> {
-        let key = object_name(provider)?;
+    /// Where a new envelope of `provider`'s will be stored: a fresh name,
+    /// so that the pointer message can be made (and its size checked)
+    /// before anything is written.
+    pub(crate) fn fresh_pointer(&self, provider: &str) -> Result<PayloadPointer, ReceiveError> {
+        Ok(PayloadPointer {
+            s3_bucket_name: self.bucket.clone(),
+            s3_key: object_name(provider)?,
+        })
+    }
+
+    /// Stores `envelope_json` (a message body the queue can't carry) where
+    /// `pointer` says. Taking the text by value hands its bytes to the SDK
+    /// without a copy. Any failure is a 503: no pointer is sent, and the
+    /// provider retries. No `If-None-Match`: the name is new, and an
+    /// attempt that timed out after S3 stored the object must not make its
+    /// retry fail.
+    pub(crate) async fn put(&self, pointer: &PayloadPointer, envelope_json: String) -> Result<(), ReceiveError> {
         self.client
             .get()
             .put_object()
-            .bucket(&self.bucket)
-            .key(&key)
+            .bucket(&pointer.s3_bucket_name)
+            .key(&pointer.s3_key)
             .content_type("application/json")
-            // Never over another object, however unlikely the same name.
-            .if_none_match("*")
             .body(ByteStream::from(envelope_json.into_bytes()))
+            .customize()
+            .config_override(aws_sdk_s3::config::Builder::new().timeout_config(put_timeouts()))
             .send()
             .await
-            .map_err(|error| ReceiveError::PayloadStoreUnavailable(format!("{}", DisplayErrorContext(&error))))?;
-        Ok(PayloadPointer {
-            s3_bucket_name: self.bucket.clone(),
-            s3_key: key,
-        })
+            .map(|_| ())
+            .map_err(|error| ReceiveError::PayloadStoreUnavailable(format!("{}", DisplayErrorContext(&error))))
     }
 }
+
+/// A put carries up to 6 MB, where every other call carries kilobytes:
+/// each attempt gets [`PUT_ATTEMPT_TIMEOUT`] rather than the SDK
+/// configuration's 2 s, which a large body at a small function's network
+/// share could need. `REQUEST_DEADLINE_MS` still bounds the request.
+fn put_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_attempt_timeout(PUT_ATTEMPT_TIMEOUT)
+        .operation_timeout(PUT_ATTEMPT_TIMEOUT * 2)
+        .build()
+}
+
+/// The longest one attempt to store an envelope may take: 6 MB at 1 MB/s.
+pub const PUT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(6);
 
 /// A fresh object name under `provider`'s prefix: 128 bits from the
 /// system's generator, in hex.

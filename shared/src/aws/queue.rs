@@ -18,6 +18,10 @@ use crate::codec::encoding::sha256_hex;
 use crate::config::{Settings, SQS_MAX_MESSAGE_BYTES};
 use crate::error::ReceiveError;
 
+/// The smallest `MaximumMessageSize` SQS lets a queue have: a message no
+/// larger fits every queue.
+const SMALLEST_QUEUE_LIMIT: usize = 1024;
+
 /// Sends envelopes to one queue. A 2xx answer is given only after
 /// `deliver` returned `Ok`, i.e. after SQS stored the message (and, for an
 /// offloaded envelope, S3 stored the envelope before it).
@@ -27,7 +31,8 @@ pub struct QueuePublisher {
     fifo: bool,
     /// Where envelopes too large for the queue go, when there is a bucket.
     offload: Option<Offload>,
-    /// The queue's `MaximumMessageSize` as init read it; 0 while unknown.
+    /// The queue's `MaximumMessageSize` as init read it, or below the
+    /// smallest message it refused; 0 while unknown.
     queue_limit: AtomicUsize,
 }
 
@@ -119,16 +124,21 @@ impl QueuePublisher {
         Ok(())
     }
 
-    /// The largest message sent inline: SQS's largest, the queue's own
-    /// limit when init learnt it, and the offload threshold, whichever is
-    /// least.
-    fn inline_limit(&self) -> usize {
-        let queue = match self.queue_limit.load(Ordering::Relaxed) {
+    /// The largest message the queue takes, as far as this process knows:
+    /// its own limit when init learnt it (or a refusal showed it lower),
+    /// SQS's largest otherwise.
+    fn queue_limit(&self) -> usize {
+        match self.queue_limit.load(Ordering::Relaxed) {
             0 => SQS_MAX_MESSAGE_BYTES,
-            known => known,
-        };
+            known => known.min(SQS_MAX_MESSAGE_BYTES),
+        }
+    }
+
+    /// The largest message sent inline: the queue's limit, or the offload
+    /// threshold when that is lower.
+    fn inline_limit(&self) -> usize {
         let threshold = self.offload.as_ref().map_or(usize::MAX, |offload| offload.threshold);
-        queue.min(threshold).min(SQS_MAX_MESSAGE_BYTES)
+        self.queue_limit().min(threshold)
     }
 
     /// The message for `envelope` on this queue (with FIFO ids when it is
@@ -147,12 +157,16 @@ impl QueuePublisher {
             Placement::TooLarge => Err(ReceiveError::EnvelopeTooLarge { size: message.size }),
             Placement::Offloaded => self.offload(provider, message).await,
             Placement::Inline => {
-                // A queue whose limit init didn't learn may refuse what SQS
-                // at large takes: then the same message goes through S3.
-                let spare =
-                    (self.offload.is_some() && self.queue_limit.load(Ordering::Relaxed) == 0).then(|| message.clone());
+                // A queue may take less than SQS allows or init learnt (its
+                // limit never read, or lowered since): a message it refuses
+                // as too long goes through S3, and the limit is taken to be
+                // below it from then on. Below the smallest limit a queue
+                // can have, no message is refused, and none is copied.
+                let size = message.size;
+                let spare = (self.offload.is_some() && size > SMALLEST_QUEUE_LIMIT).then(|| message.clone());
                 match (self.send(message).await, spare) {
                     (Err(ReceiveError::EnvelopeTooLarge { .. }), Some(message)) => {
+                        self.queue_limit.store(size - 1, Ordering::Relaxed);
                         self.offload(provider, message).await
                     }
                     (result, _) => result.map(|message_id| Published {
@@ -168,15 +182,26 @@ impl QueuePublisher {
     /// pointer. S3 failing is a 503 with nothing sent; SQS failing after
     /// it leaves an object no pointer names, which the bucket's lifecycle
     /// removes (it is never deleted here: a send cut short may still have
-    /// landed).
+    /// landed). A queue too small for the pointer itself is the
+    /// deployment's fault: a 500, found before anything is stored, so that
+    /// the provider keeps the delivery until an operator fixes the queue.
     async fn offload(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
         let Some(offload) = &self.offload else {
             return Err(ReceiveError::EnvelopeTooLarge { size: message.size });
         };
         let (envelope_json, remainder) = message.into_parts();
-        let envelope_bytes = envelope_json.len();
-        let pointer = offload.store.put(provider, envelope_json).await?;
-        let message_id = self.send(remainder.pointing_to(&pointer, envelope_bytes)?).await?;
+        let pointer = offload.store.fresh_pointer(provider)?;
+        let pointing = remainder.pointing_to(&pointer, envelope_json.len())?;
+        let too_small =
+            || ReceiveError::Misconfigured("the queue's MaximumMessageSize is smaller than a pointer".into());
+        if pointing.size > self.queue_limit() {
+            return Err(too_small());
+        }
+        offload.store.put(&pointer, envelope_json).await?;
+        let message_id = match self.send(pointing).await {
+            Err(ReceiveError::EnvelopeTooLarge { .. }) => return Err(too_small()),
+            sent => sent?,
+        };
         Ok(Published {
             message_id,
             offloaded: Some(pointer),
@@ -460,8 +485,16 @@ mod tests {
         ) {
             let text = if wide { "\u{e9}".repeat(padding) } else { "x".repeat(padding) };
             let inline = OutgoingMessage::new(&envelope("t", format!("\"{text}\"")), fifo).unwrap();
-            let limit = inline.size + offset - 2;
-            let expected = if inline.size <= limit { Placement::Inline } else { Placement::Offloaded };
+            // The size SQS counts, written out: the body, and each
+            // attribute's name, type and value.
+            let counted = inline.body.len()
+                + inline
+                    .attributes
+                    .iter()
+                    .map(|(name, value)| name.len() + "String".len() + value.len())
+                    .sum::<usize>();
+            let limit = counted + offset - 2;
+            let expected = if counted <= limit { Placement::Inline } else { Placement::Offloaded };
             proptest::prop_assert_eq!(placement(inline.size, limit, true), expected);
             proptest::prop_assert_eq!(
                 placement(inline.size, limit, false),
