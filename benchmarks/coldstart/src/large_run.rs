@@ -105,12 +105,11 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
     }
 
     let mib = |kib: u64| format!("{:.1}", kib as f64 / 1024.0);
-    match confined {
-        true => println!(
-            "At {memory_mb} MB's CPU share ({:.1} % of a core); medians of {runs} (ms, MiB)\n",
-            share.fraction() * 100.0
-        ),
-        false => println!("On the whole machine (no share asked, or no cgroups: not root); medians of {runs} (ms, MiB)\n"),
+    if confined {
+        let percent = share.fraction() * 100.0;
+        println!("At {memory_mb} MB's CPU share ({percent:.1} % of a core); medians of {runs} (ms, MiB)\n");
+    } else {
+        println!("On the whole machine (no share asked, or no cgroups: not root); medians of {runs} (ms, MiB)\n");
     }
     println!("| delivery | event (MB) | time to the answer | CPU | peak before | peak | peak − before | ÷ body |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
