@@ -5,12 +5,16 @@
 //! the whole envelope from the queue, payload byte for byte; as a JSON body
 //! API Gateway passes on as text, and as one it passes on base64 (no JSON
 //! content type). A small delivery still goes inline; a forged large one is
-//! a 401 with nothing stored or queued.
+//! a 401 with nothing stored or queued; with S3 or SQS failing (a fault
+//! proxy in front of one of them) a large one is a 503 with no pointer
+//! queued; one signed with a key the secret doesn't hold yet is kept, and
+//! released through S3 once the key is in.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
 use integration_tests::function::as_lambda_starts_it;
 use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
@@ -65,26 +69,38 @@ async fn objects_in(fixture: &Fixture, bucket: &str) -> usize {
     listed.contents().len()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_small_one_goes_inline() {
-    let fixture = Fixture::new("large-binary").await;
-    fixture.put_secret("kaunt-large-key").await;
-    let bucket = fixture.payload_bucket().await;
+/// The Kaunt receiver binary on `fixture`'s secret and queue, started as
+/// Lambda starts it, with `settings` beside those, and the emulator it polls.
+fn started(fixture: &Fixture, settings: &[(&str, String)]) -> (RuntimeApi, Child) {
     let api = RuntimeApi::start();
     let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
     as_lambda_starts_it(&mut command, &api, "large-deliveries");
-    let mut child = command
+    let child = command
         .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
         .env("PROVIDER", "kaunt")
         .env("SECRET_ID", &fixture.secret_id)
         .env("QUEUE_URL", &fixture.queue_url)
-        .env("PAYLOAD_BUCKET", &bucket)
+        .envs(settings.iter().map(|(name, value)| (name, value)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     api.first_poll(Duration::from_secs(20))
         .expect("the receiver never asked for an event");
+    (api, child)
+}
+
+fn stop(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_small_one_goes_inline() {
+    let fixture = Fixture::new("large-binary").await;
+    fixture.put_secret("kaunt-large-key").await;
+    let bucket = fixture.payload_bucket().await;
+    let (api, child) = started(&fixture, &[("PAYLOAD_BUCKET", bucket.clone())]);
 
     let (text_body, base64_body) = (
         large_kaunt_body("large-text", 3_000_000),
@@ -135,6 +151,95 @@ async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_smal
     assert_eq!(queued[0].pointer, None, "a small delivery goes inline");
     assert_eq!(queued[0].envelope.payload.get(), small);
     assert_eq!(objects_in(&fixture, &bucket).await, 0);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    stop(child);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn through_the_binary_s3_or_sqs_failing_is_a_503_with_no_pointer_and_a_wrong_keys_delivery_is_released_whole() {
+    let fixture = Fixture::new("large-binary-faults").await;
+    fixture.put_secret("kaunt-large-key").await;
+    let (bucket, quarantine) = (fixture.payload_bucket().await, fixture.quarantine_bucket().await);
+    let body = large_kaunt_body("large-faults", 3_000_000);
+    let [genuine, held] = <[SignedRequest; 2]>::try_from(signed_by_the_documented_algorithm(
+        "kaunt-large-key",
+        &[&body, &body.replace("large-faults", "large-held")],
+    ))
+    .ok()
+    .unwrap();
+    let event = requests::http_api_json(&genuine, None, false);
+
+    // S3 answering 503 to every call: a 503, nothing stored or queued.
+    let s3_down = FaultProxy::start(&moto::server().endpoint);
+    s3_down.set_rules(vec![Rule {
+        service: Service::S3,
+        fault: Fault::AwsError {
+            status: 503,
+            code: "SlowDown",
+        },
+        fraction: 1.0,
+    }]);
+    let settings = [
+        ("PAYLOAD_BUCKET", bucket.clone()),
+        ("AWS_ENDPOINT_URL_S3", s3_down.endpoint.clone()),
+    ];
+    let (api, child) = started(&fixture, &settings);
+    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 503);
+    assert!(s3_down.calls(Service::S3) >= 1);
+    stop(child);
+    assert!(fixture.drain().await.is_empty());
+    assert_eq!(objects_in(&fixture, &bucket).await, 0);
+
+    // SQS refusing every connection after S3 stored the envelope: a 503,
+    // and no pointer; the object is one no pointer names.
+    let sqs_down = FaultProxy::start(&moto::server().endpoint);
+    sqs_down.set_rules(vec![Rule {
+        service: Service::Sqs,
+        fault: Fault::Refuse,
+        fraction: 1.0,
+    }]);
+    let settings = [
+        ("PAYLOAD_BUCKET", bucket.clone()),
+        ("AWS_ENDPOINT_URL_SQS", sqs_down.endpoint.clone()),
+    ];
+    let (api, child) = started(&fixture, &settings);
+    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 503);
+    stop(child);
+    assert!(fixture.drain().await.is_empty());
+    assert_eq!(objects_in(&fixture, &bucket).await, 1);
+
+    // Signed with a key the secret doesn't hold yet: refused and kept;
+    // once the key is in, released through S3 as the receiver sends it,
+    // and read whole by AWS's Python extended client.
+    fixture.put_secret("an-older-key").await;
+    let settings = [
+        ("PAYLOAD_BUCKET", bucket.clone()),
+        ("QUARANTINE_BUCKET", quarantine.clone()),
+        // The right key is now the previous version: not accepted.
+        ("PREVIOUS_KEY_GRACE_SECS", "0".to_owned()),
+    ];
+    let (api, child) = started(&fixture, &settings);
+    let event = requests::http_api_json(&held, None, false);
+    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 401);
+    stop(child);
+    assert_eq!(fixture.quarantined(&quarantine, "kaunt").await.len(), 1);
+    fixture.put_secret("kaunt-large-key").await;
+    let (secret, queue) = (fixture.secret_id.clone(), fixture.queue_url.clone());
+    let release = release::Release::new(
+        webhook_receiver::aws::AwsClients::new(&fixture.aws),
+        move |name| match name {
+            "QUEUE_URL" => Some(queue.clone()),
+            "QUARANTINE_BUCKET" => Some(quarantine.clone()),
+            "PAYLOAD_BUCKET" => Some(bucket.clone()),
+            "KAUNT_SECRET_ID" => Some(secret.clone()),
+            _ => None,
+        },
+    )
+    .unwrap();
+    let counts = release.run(&json!({ "provider": "kaunt" })).await.unwrap()["kaunt"];
+    assert_eq!((counts.released, counts.offloaded), (1, 1));
+    let queue_url = fixture.queue_url.clone();
+    let received = tokio::task::block_in_place(|| received_by_the_python_extended_client(&queue_url));
+    assert_eq!(received.len(), 1);
+    let envelope: webhook_receiver::Envelope = serde_json::from_str(received[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(envelope.payload.get(), held.body.as_str(), "the payload byte for byte");
 }
