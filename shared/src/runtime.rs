@@ -18,7 +18,7 @@ use crate::config::{metrics_namespace, Settings};
 use crate::error::{ConfigError, ReceiveError};
 use crate::lambda::event::{self as lambda_event, Converted};
 use crate::pipeline::answer;
-use crate::pipeline::request_line::request_line;
+use crate::pipeline::request_line::{request_line, Fate};
 use crate::pipeline::Receiver;
 use crate::schemes::provider::scheme_from_settings;
 use crate::schemes::Scheme;
@@ -187,7 +187,7 @@ fn answered_without_receiver(provider: &str, error: &ReceiveError, level_message
         level_message,
         std::time::SystemTime::now(),
         Default::default(),
-        None,
+        Fate::Refused(None),
     )
     .field("status", error.status().as_u16())
     .field("error", error.to_string())

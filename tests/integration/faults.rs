@@ -612,17 +612,7 @@ async fn a_release_through_faulty_aws_loses_nothing_and_deletes_only_what_it_que
     rules.extend(faulty(Service::SecretsManager));
     proxy.set_rules(rules);
     let faulty_aws = sdk_config(&proxy.endpoint).await;
-    let (secret, queue, released_from) = (fixture.secret_id.clone(), fixture.queue_url.clone(), bucket.clone());
-    let release = release::Release::new(
-        webhook_receiver::aws::AwsClients::new(&faulty_aws),
-        move |name| match name {
-            "KAUNT_SECRET_ID" => Some(secret.clone()),
-            "QUEUE_URL" => Some(queue.clone()),
-            "QUARANTINE_BUCKET" => Some(released_from.clone()),
-            _ => None,
-        },
-    )
-    .unwrap();
+    let release = fixture.release_through(&faulty_aws, "kaunt", &[("QUARANTINE_BUCKET", &bucket)]);
     // Released until only the forgery is left, as the schedule would.
     let mut runs = 0;
     while fixture.quarantined(&bucket, "kaunt").await.len() > 1 {

@@ -365,20 +365,10 @@ async fn a_3_mb_delivery_refused_for_its_key_is_kept_and_released_as_a_pointer()
     assert!(fixture.objects_in(&payloads).await.is_empty());
 
     fixture.put_secret("right-key").await;
-    let (secret, queue, quarantine_name, payload_name) = (
-        fixture.secret_id.clone(),
-        fixture.queue_url.clone(),
-        quarantine.clone(),
-        payloads.clone(),
+    let release = fixture.release(
+        "kaunt",
+        &[("QUARANTINE_BUCKET", &quarantine), ("PAYLOAD_BUCKET", &payloads)],
     );
-    let release = release::Release::new(AwsClients::new(&fixture.aws), move |name| match name {
-        "QUEUE_URL" => Some(queue.clone()),
-        "QUARANTINE_BUCKET" => Some(quarantine_name.clone()),
-        "PAYLOAD_BUCKET" => Some(payload_name.clone()),
-        "KAUNT_SECRET_ID" => Some(secret.clone()),
-        _ => None,
-    })
-    .unwrap();
     let counts = release.run(&json!({ "provider": "kaunt" })).await.unwrap()["kaunt"];
     assert_eq!((counts.released, counts.offloaded), (1, 1));
     let queued = fixture.drain().await;

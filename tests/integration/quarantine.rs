@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use integration_tests::{hanging_endpoint, preset, quarantine_in, requests, sdk_config, Fixture};
-use webhook_receiver::aws::quarantine::{BodyEncoding, QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
-use webhook_receiver::aws::{AwsClients, S3Client};
+use webhook_receiver::aws::quarantine::{BodyEncoding, QuarantinedDelivery, RefusalReason, Stored};
+use webhook_receiver::aws::AwsClients;
 use webhook_receiver::internals::encode_base64;
 use webhook_receiver::schemes::{Kravia, Scheme};
 use webhook_receiver::Receiver;
@@ -195,7 +195,7 @@ async fn a_flood_of_forgeries_is_kept_no_faster_than_the_cap() {
 #[tokio::test]
 async fn the_store_lists_one_providers_deliveries_page_by_page_and_nothing_else() {
     let (fixture, bucket) = kept_in("quarantine-store", "the-wrong-key").await;
-    let store = QuarantineStore::new(S3Client::Made(fixture.s3.clone()), bucket.clone());
+    let store = fixture.quarantine_store(&bucket);
     let arrival = SystemTime::now();
     let kept = |provider: &str, n: usize| {
         let request = requests::http_api(

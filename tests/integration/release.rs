@@ -7,9 +7,7 @@ use std::time::{Duration, SystemTime};
 use integration_tests::{preset, quarantine_in, requests, Fixture};
 use release::{Counts, Release};
 use serde_json::json;
-use webhook_receiver::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
-use webhook_receiver::aws::AwsClients;
-use webhook_receiver::aws::S3Client;
+use webhook_receiver::aws::quarantine::{QuarantinedDelivery, RefusalReason, Stored};
 use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::schemes::Scheme;
 
@@ -21,20 +19,9 @@ use crate::answer;
 /// as a release sharing the receivers' settings might be: a check passed
 /// on arrival must not refuse what is released.
 fn release_for(fixture: &Fixture, provider: &'static str, bucket: &str, queue_url: Option<&str>) -> Release {
-    let (secret, queue, bucket) = (
-        fixture.secret_id.clone(),
-        queue_url.unwrap_or(&fixture.queue_url).to_owned(),
-        bucket.to_owned(),
-    );
-    let setting = release::secret_setting(provider);
-    Release::new(AwsClients::new(&fixture.aws), move |name| match name {
-        "QUEUE_URL" => Some(queue.clone()),
-        "QUARANTINE_BUCKET" => Some(bucket.clone()),
-        "ALLOWED_SOURCE_IPS" => Some("198.51.100.0/24".into()),
-        name if name == setting => Some(secret.clone()),
-        _ => None,
-    })
-    .unwrap()
+    let mut settings = vec![("QUARANTINE_BUCKET", bucket), ("ALLOWED_SOURCE_IPS", "198.51.100.0/24")];
+    settings.extend(queue_url.map(|queue| ("QUEUE_URL", queue)));
+    fixture.release(provider, &settings)
 }
 
 async fn released(release: &Release, provider: &str) -> Counts {
@@ -165,15 +152,7 @@ async fn a_delivery_kept_from_a_tenants_route_is_released_under_that_routes_url(
     assert_eq!(fixture.quarantined(&bucket, "square").await.len(), 2);
 
     fixture.put_secret("Ibxx_5AKakO-3qeNVR61Dw").await;
-    let (secret, queue, kept_in) = (fixture.secret_id.clone(), fixture.queue_url.clone(), bucket.clone());
-    let release = Release::new(AwsClients::new(&fixture.aws), move |name| match name {
-        "QUEUE_URL" => Some(queue.clone()),
-        "QUARANTINE_BUCKET" => Some(kept_in.clone()),
-        "SQUARE_SECRET_ID" => Some(secret.clone()),
-        "SQUARE_SIGNED_URL" => Some(BASE.to_owned()),
-        _ => None,
-    })
-    .unwrap();
+    let release = fixture.release("square", &[("QUARANTINE_BUCKET", &bucket), ("SQUARE_SIGNED_URL", BASE)]);
     let counts = Counts {
         released: 1,
         offloaded: 0,
@@ -282,7 +261,7 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     );
     let mut late = late;
     late.tenant = Some("late".into()); // another object name
-    let store = QuarantineStore::new(S3Client::Made(fixture.s3.clone()), bucket.clone());
+    let store = fixture.quarantine_store(&bucket);
     for record in [&on_time, &late] {
         assert_eq!(store.write(record, Duration::from_secs(5)).await, Stored::Written);
     }

@@ -230,10 +230,15 @@ impl Fixture {
         bucket
     }
 
+    /// The store that owns the layout of the quarantine `bucket`.
+    pub fn quarantine_store(&self, bucket: &str) -> QuarantineStore {
+        QuarantineStore::new(S3Client::Made(self.s3.clone()), bucket.to_owned())
+    }
+
     /// Every delivery of `provider` kept in `bucket`, by object name, read
     /// through the store that owns the bucket's layout.
     pub async fn quarantined(&self, bucket: &str, provider: &str) -> Vec<(String, QuarantinedDelivery)> {
-        let store = QuarantineStore::new(S3Client::Made(self.s3.clone()), bucket.to_owned());
+        let store = self.quarantine_store(bucket);
         let mut listing = store.list(provider, None);
         let mut records = Vec::new();
         while let Some(page) = listing.next_page().await {
@@ -303,6 +308,30 @@ impl Fixture {
         let mut settings = self.settings();
         adjust(&mut settings);
         Receiver::new(scheme, settings, aws)
+    }
+
+    /// The release function for this fixture's secret (as `provider`'s)
+    /// and queue, with `settings` beside those or in their place
+    /// (`QUARANTINE_BUCKET`, `PAYLOAD_BUCKET`, another `QUEUE_URL`, …).
+    pub fn release(&self, provider: &str, settings: &[(&str, &str)]) -> release::Release {
+        self.release_through(&self.aws, provider, settings)
+    }
+
+    /// The same, reaching AWS as `aws` says (through a proxy, say).
+    pub fn release_through(&self, aws: &SdkConfig, provider: &str, settings: &[(&str, &str)]) -> release::Release {
+        let mut lookup: Vec<(String, String)> = settings
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        lookup.push(("QUEUE_URL".into(), self.queue_url.clone()));
+        lookup.push((release::secret_setting(provider), self.secret_id.clone()));
+        release::Release::new(webhook_receiver::aws::AwsClients::new(aws), move |name| {
+            lookup
+                .iter()
+                .find(|(setting, _)| setting == name)
+                .map(|(_, value)| value.clone())
+        })
+        .unwrap()
     }
 
     /// Everything on the queue, removed from it, as the SDK returns it.

@@ -223,18 +223,10 @@ async fn through_the_binary_s3_or_sqs_failing_is_a_503_with_no_pointer_and_a_wro
     stop(child);
     assert_eq!(fixture.quarantined(&quarantine, "kaunt").await.len(), 1);
     fixture.put_secret("kaunt-large-key").await;
-    let (secret, queue) = (fixture.secret_id.clone(), fixture.queue_url.clone());
-    let release = release::Release::new(
-        webhook_receiver::aws::AwsClients::new(&fixture.aws),
-        move |name| match name {
-            "QUEUE_URL" => Some(queue.clone()),
-            "QUARANTINE_BUCKET" => Some(quarantine.clone()),
-            "PAYLOAD_BUCKET" => Some(bucket.clone()),
-            "KAUNT_SECRET_ID" => Some(secret.clone()),
-            _ => None,
-        },
-    )
-    .unwrap();
+    let release = fixture.release(
+        "kaunt",
+        &[("QUARANTINE_BUCKET", &quarantine), ("PAYLOAD_BUCKET", &bucket)],
+    );
     let counts = release.run(&json!({ "provider": "kaunt" })).await.unwrap()["kaunt"];
     assert_eq!((counts.released, counts.offloaded), (1, 1));
     let queue_url = fixture.queue_url.clone();

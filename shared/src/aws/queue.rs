@@ -153,21 +153,23 @@ impl QueuePublisher {
     /// nowhere is a 413 (retrying can't help); any other failure is a 503
     /// so that the provider retries.
     pub async fn deliver(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
-        match placement(message.size, self.inline_limit(), self.offload.is_some()) {
-            Placement::TooLarge => Err(ReceiveError::EnvelopeTooLarge { size: message.size }),
-            Placement::Offloaded => self.offload(provider, message).await,
-            Placement::Inline => {
+        let offload = self.offload.as_ref();
+        match (placement(message.size, self.inline_limit(), offload.is_some()), offload) {
+            (Placement::Offloaded, Some(offload)) => self.offload(offload, provider, message).await,
+            (Placement::Inline, offload) => {
                 // A queue may take less than SQS allows or init learnt (its
                 // limit never read, or lowered since): a message it refuses
                 // as too long goes through S3, and the limit is taken to be
                 // below it from then on. Below the smallest limit a queue
                 // can have, no message is refused, and none is copied.
                 let size = message.size;
-                let spare = (self.offload.is_some() && size > SMALLEST_QUEUE_LIMIT).then(|| message.clone());
+                let spare = offload
+                    .filter(|_| size > SMALLEST_QUEUE_LIMIT)
+                    .map(|offload| (offload, message.clone()));
                 match (self.send(message).await, spare) {
-                    (Err(ReceiveError::EnvelopeTooLarge { .. }), Some(message)) => {
+                    (Err(ReceiveError::EnvelopeTooLarge { .. }), Some((offload, message))) => {
                         self.queue_limit.store(size - 1, Ordering::Relaxed);
-                        self.offload(provider, message).await
+                        self.offload(offload, provider, message).await
                     }
                     (result, _) => result.map(|message_id| Published {
                         message_id,
@@ -175,6 +177,7 @@ impl QueuePublisher {
                     }),
                 }
             }
+            _ => Err(ReceiveError::EnvelopeTooLarge { size: message.size }),
         }
     }
 
@@ -185,10 +188,12 @@ impl QueuePublisher {
     /// landed). A queue too small for the pointer itself is the
     /// deployment's fault: a 500, found before anything is stored, so that
     /// the provider keeps the delivery until an operator fixes the queue.
-    async fn offload(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
-        let Some(offload) = &self.offload else {
-            return Err(ReceiveError::EnvelopeTooLarge { size: message.size });
-        };
+    async fn offload(
+        &self,
+        offload: &Offload,
+        provider: &str,
+        message: OutgoingMessage,
+    ) -> Result<Published, ReceiveError> {
         let (envelope_json, remainder) = message.into_parts();
         let pointer = offload.store.fresh_pointer(provider)?;
         let pointing = remainder.pointing_to(&pointer, envelope_json.len())?;

@@ -5,14 +5,13 @@
 use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
-use function_support::metric_line::Unit;
 use lambda_http::{Body, Request, Response};
 use webhook_envelope::Envelope;
 
 use super::answer;
 use super::defences::RequiredHeaderCheck;
 use super::keep::{Kept, Quarantine};
-use super::request_line::request_line;
+use super::request_line::{request_line, Fate};
 use super::screen::{screen, Screened};
 use super::seal::{seal, Sealed};
 use crate::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
@@ -129,7 +128,7 @@ impl<S: Scheme> Receiver<S> {
         let started = Instant::now();
         let received = SystemTime::now();
         let namespace = &self.settings.metrics_namespace;
-        let line = |outcome, level_message, kept| {
+        let line = |outcome, level_message, fate| {
             request_line(
                 namespace,
                 self.scheme.provider(),
@@ -137,18 +136,17 @@ impl<S: Scheme> Receiver<S> {
                 level_message,
                 received,
                 started.elapsed(),
-                kept,
+                fate,
             )
             .field("body_bytes", request.body().len())
         };
         match self.receive(&request, received, started).await {
             Ok(accepted) => {
                 let offloaded = accepted.published.offloaded.as_ref();
-                line("accepted", ("INFO", "accepted"), None)
-                    .metrics(
-                        &["Provider"],
-                        &[("Offloaded", Unit::Count, if offloaded.is_some() { 1.0 } else { 0.0 })],
-                    )
+                let fate = Fate::Queued {
+                    offloaded: offloaded.is_some(),
+                };
+                line("accepted", ("INFO", "accepted"), fate)
                     .field("status", 200)
                     .field("event_id", accepted.event_id.as_str())
                     .field("event_type", accepted.event_type.as_deref().unwrap_or(""))
@@ -169,7 +167,7 @@ impl<S: Scheme> Receiver<S> {
                 } else {
                     (("WARN", "rejected"), "reason")
                 };
-                line(error.outcome(), level_message, kept.as_ref())
+                line(error.outcome(), level_message, Fate::Refused(kept.as_ref()))
                     .field("status", error.status().as_u16())
                     .field(detail, error.to_string())
                     .write();

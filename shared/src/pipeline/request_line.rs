@@ -9,10 +9,24 @@ use function_support::metric_line::{Line, Unit};
 
 use super::keep::Kept;
 
+/// What became of a request, as its metrics count it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fate<'k> {
+    /// Accepted: on the queue, through the payload bucket when `offloaded`.
+    Queued {
+        /// Whether its envelope went to S3 and a pointer on the queue.
+        offloaded: bool,
+    },
+    /// Not accepted, and what the quarantine did with it (`None`: not one
+    /// to keep, or no quarantine).
+    Refused(Option<&'k Kept>),
+}
+
 /// The line one request writes: counted by provider and outcome, its
-/// latency by provider, and what became of it in the quarantine (0 or 1
-/// each: kept, failed or cut short, over the cap). The caller adds the
-/// request's own fields.
+/// latency by provider, and by provider too either whether it went through
+/// the payload bucket (0 or 1, accepted requests) or what became of it in
+/// the quarantine (0 or 1 each: kept, failed or cut short, over the cap).
+/// The caller adds the request's own fields.
 pub(crate) fn request_line(
     namespace: &str,
     provider: &str,
@@ -20,23 +34,28 @@ pub(crate) fn request_line(
     (level, message): (&str, &str),
     received: SystemTime,
     elapsed: Duration,
-    kept: Option<&Kept>,
+    fate: Fate<'_>,
 ) -> Line {
     let count = |yes: bool| if yes { 1.0 } else { 0.0 };
+    let kept = match fate {
+        Fate::Refused(kept) => kept,
+        Fate::Queued { .. } => None,
+    };
     let failed = kept.is_some_and(Kept::failed);
+    let mut by_provider = vec![
+        ("Latency", Unit::Milliseconds, elapsed.as_secs_f64() * 1000.0),
+        ("Quarantined", Unit::Count, count(kept.is_some_and(Kept::is_kept))),
+        ("QuarantineFailed", Unit::Count, count(failed)),
+        ("QuarantineOverCap", Unit::Count, count(kept == Some(&Kept::OverCap))),
+    ];
+    if let Fate::Queued { offloaded } = fate {
+        by_provider.push(("Offloaded", Unit::Count, count(offloaded)));
+    }
     Line::new(namespace, level, message, received)
         .dimension("Provider", provider)
         .dimension("Outcome", outcome)
         .metrics(&["Provider", "Outcome"], &[("Requests", Unit::Count, 1.0)])
-        .metrics(
-            &["Provider"],
-            &[
-                ("Latency", Unit::Milliseconds, elapsed.as_secs_f64() * 1000.0),
-                ("Quarantined", Unit::Count, count(kept.is_some_and(Kept::is_kept))),
-                ("QuarantineFailed", Unit::Count, count(failed)),
-                ("QuarantineOverCap", Unit::Count, count(kept == Some(&Kept::OverCap))),
-            ],
-        )
+        .metrics(&["Provider"], &by_provider)
         .field("quarantine", kept.map_or("", Kept::label))
 }
 
@@ -55,7 +74,7 @@ mod tests {
                 ("WARN", "rejected"),
                 SystemTime::UNIX_EPOCH,
                 Duration::from_millis(12),
-                kept,
+                Fate::Refused(kept),
             )
             .text();
             serde_json::from_str(&text).unwrap()
