@@ -9,7 +9,8 @@ keys from events/test-keys, posts every sample event (a genuine delivery and
 a forgery at least, for every preset) and the custom provider's as real HTTP
 requests, and prints the answer and what reached the queue; then hands the
 queued envelopes to the
-consumer, as SQS would, and once more to show duplicates skipped. Then the
+consumer, as SQS would, and once more to show duplicates skipped (GitHub's
+event routed by the unsigned X-GitHub-Event header the envelope carries). Then the
 quarantine's story: deliveries signed with a key the secret doesn't hold yet
 are refused and kept; once the key is put in, the release function queues
 exactly those, and a forgery stays. A delivery of a few MB, too large for
@@ -264,6 +265,18 @@ def run_consumer(port, messages, queue_arn, dynamodb):
     return (not ok_first) + (not ok_second)
 
 
+def github_routing_story():
+    """GitHub names its event only in the unsigned X-GitHub-Event header:
+    the envelope carries it in `unsigned`, and the consumer routed the
+    sample by it to its pull-request handler (its log says so)."""
+    log = (LOG_DIR / f"watch-{FUNCTIONS}.log").read_text(errors="replace")
+    ok = "github: a pull request changed" in log
+    print(f"{'ok ' if ok else '!! '}github/pull-request-opened.json came with X-GitHub-Event: pull_request, "
+          f"carried in the envelope's \"unsigned\"; the consumer routed it by that header to its "
+          f"pull-request handler (.local/watch-{FUNCTIONS}.log: \"github: a pull request changed\")")
+    return not ok
+
+
 def describe(message):
     envelope = json.loads(message["Body"])
     attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
@@ -494,6 +507,7 @@ def main():
                 print(f"{'ok ' if ok else '!! '}cargo lambda invoke receiver (PROVIDER={provider}) --data-file {path.name}: {status} {answer}")
 
         unexpected += run_consumer(ports[FUNCTIONS], all_queued, queue_arn, dynamodb)
+        unexpected += github_routing_story()
         unexpected += large_story(ports, sqs, queue_url, queue_arn, s3)
         unexpected += quarantine_story(ports, sqs, queue_url, s3, secrets)
 
@@ -509,7 +523,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 2 + 1 + len(PROVIDERS) + 2 + 2 + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 2 + 1 + len(PROVIDERS) + 2 + 1 + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

@@ -48,7 +48,8 @@ pub async fn run_receiver() -> Result<(), lambda_http::Error> {
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     start_process();
     let provider = scheme.provider().to_owned();
-    let receiver = match Settings::from_env() {
+    let settings = Settings::from_env().and_then(|settings| settings.queueing_no_secret(scheme.unsigned_headers()));
+    let receiver = match settings {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;
             let receiver = Receiver::new(scheme, settings, &aws);

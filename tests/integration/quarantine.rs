@@ -204,7 +204,7 @@ async fn the_store_lists_one_providers_deliveries_page_by_page_and_nothing_else(
         );
         QuarantinedDelivery::of(
             provider,
-            &["x-signature-sha256".to_owned()],
+            (&["x-signature-sha256".to_owned()], &[]),
             &request,
             RefusalReason::Mismatch,
             arrival,

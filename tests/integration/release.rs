@@ -168,6 +168,50 @@ async fn a_delivery_kept_from_a_tenants_route_is_released_under_that_routes_url(
     assert_eq!(kept[0].1.tenant, None, "the one posted without its tenant stays");
 }
 
+/// The unsigned headers a consumer routes by are kept with a refused
+/// delivery, apart from its signature's, and a released envelope carries
+/// them as the receiver's would have.
+#[tokio::test]
+async fn a_released_delivery_carries_its_unsigned_headers() {
+    let fixture = Fixture::new("release-unsigned").await;
+    fixture.put_secret("wrong-key").await;
+    let bucket = fixture.quarantine_bucket().await;
+    let receiver = fixture.receiver_with(preset("github"), quarantine_in(&bucket, 10));
+    let mut signed = requests::signed_with("github", "right-key", r#"{"action":"opened","number":7}"#, "");
+    signed.headers.extend([
+        ("X-GitHub-Event".to_owned(), "pull_request".to_owned()),
+        (
+            "X-GitHub-Delivery".to_owned(),
+            "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
+        ),
+        ("User-Agent".to_owned(), "GitHub-Hookshot/044aadd".to_owned()),
+    ]);
+    assert_eq!(answer(&receiver.handle(requests::http_api(&signed, None)).await).0, 401);
+    let kept = fixture.quarantined(&bucket, "github").await;
+    assert_eq!(kept[0].1.headers.keys().collect::<Vec<_>>(), ["x-hub-signature-256"]);
+    assert_eq!(
+        kept[0].1.unsigned_headers.keys().collect::<Vec<_>>(),
+        ["x-github-delivery", "x-github-event"]
+    );
+
+    fixture.put_secret("right-key").await;
+    let release = fixture.release("github", &[("QUARANTINE_BUCKET", &bucket)]);
+    assert_eq!(released(&release, "github").await.released, 1);
+    let queued = fixture.drain().await;
+    assert_eq!(
+        queued[0].envelope.unsigned_header("x-github-event"),
+        Some("pull_request")
+    );
+    assert_eq!(
+        queued[0].envelope.unsigned_header("x-github-delivery"),
+        Some("72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    );
+    assert_eq!(
+        queued[0].envelope.unsigned.as_ref().map(|headers| headers.len()),
+        Some(2)
+    );
+}
+
 /// What the receiver, with the key fixed, queues for delivery 0 now.
 async fn fixed_receiver_message(fixture: &Fixture) -> integration_tests::Queued {
     assert_eq!(
@@ -246,7 +290,7 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     let arrival = SystemTime::UNIX_EPOCH + Duration::from_secs(signed_at + 10);
     let on_time = QuarantinedDelivery::of(
         "codat",
-        preset("codat").signature_headers(),
+        (preset("codat").signature_headers(), &[]),
         &request,
         RefusalReason::Mismatch,
         arrival,
@@ -254,7 +298,7 @@ async fn a_signed_timestamp_is_judged_against_the_arrival_not_the_release() {
     // The same signed an hour before it arrived: refused then, and now.
     let late = QuarantinedDelivery::of(
         "codat",
-        preset("codat").signature_headers(),
+        (preset("codat").signature_headers(), &[]),
         &request,
         RefusalReason::StaleTimestamp,
         SystemTime::now(),

@@ -25,23 +25,79 @@ pub enum HandlerError {
     Failed(String),
 }
 
-/// Sends an envelope to the handler for its provider and event type.
-/// Unknown event types are acknowledged and logged, not failed: a provider
-/// adding an event type must not fill the dead-letter queue.
-pub async fn dispatch(envelope: &Envelope) -> Result<(), HandlerError> {
+/// Which handler an envelope goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// A Kravia case or invoice changed.
+    KraviaUpdate,
+    /// A Kaunt coding proposal is ready or failed.
+    KauntProposal,
+    /// A Kaunt Document AI result is ready or failed.
+    KauntDocument,
+    /// A receeve claim changed.
+    ReceeveClaim,
+    /// A Smart KYC submission changed.
+    SmartKycSubmission,
+    /// A Smart KYC AML result.
+    SmartKycAml,
+    /// Any Codat event.
+    Codat,
+    /// A GitHub push.
+    GitHubPush,
+    /// A GitHub pull request changed.
+    GitHubPullRequest,
+    /// Nothing handles it: acknowledged and logged.
+    Unhandled,
+}
+
+/// The handler for an envelope: by provider and event type, and for
+/// GitHub, whose body doesn't name its event, by the `x-github-event`
+/// header the envelope carries unsigned. Routing by an unsigned header is
+/// sound because the handler then reads the signed body, and a body that
+/// isn't what the header says is acknowledged, not processed
+/// (docs/queue.md, "Unsigned headers").
+pub fn route(envelope: &Envelope) -> Route {
     let event_type = envelope.event_type.as_deref().unwrap_or_default();
     match (envelope.provider.as_str(), event_type) {
-        ("kravia", _) => kravia_update(envelope),
+        ("kravia", _) => Route::KraviaUpdate,
         ("kaunt", "InvoiceCodingProposalProcessingCompleted" | "InvoiceCodingProposalProcessingFailed") => {
-            kaunt_proposal(envelope)
+            Route::KauntProposal
         }
-        ("kaunt", "DocumentAIDocumentResultReady" | "DocumentAIDocumentResultFailed") => kaunt_document(envelope),
-        ("receeve", _) if event_type.starts_with("event.claim.") => receeve_claim(envelope),
-        ("smartkyc", _) if event_type.starts_with("submission.") => smartkyc_submission(envelope),
-        ("smartkyc", _) if event_type.starts_with("aml.") => smartkyc_aml(envelope),
-        ("codat", _) => codat_event(envelope),
-        (provider, _) => {
-            tracing::info!(%provider, event_type, event_id = %envelope.event_id, "no handler for this event type: acknowledged");
+        ("kaunt", "DocumentAIDocumentResultReady" | "DocumentAIDocumentResultFailed") => Route::KauntDocument,
+        ("receeve", _) if event_type.starts_with("event.claim.") => Route::ReceeveClaim,
+        ("smartkyc", _) if event_type.starts_with("submission.") => Route::SmartKycSubmission,
+        ("smartkyc", _) if event_type.starts_with("aml.") => Route::SmartKycAml,
+        ("codat", _) => Route::Codat,
+        ("github", _) => match envelope.unsigned_header("x-github-event") {
+            Some("push") => Route::GitHubPush,
+            Some("pull_request") => Route::GitHubPullRequest,
+            _ => Route::Unhandled,
+        },
+        _ => Route::Unhandled,
+    }
+}
+
+/// Sends an envelope to the handler [`route`] names. Unknown event types
+/// are acknowledged and logged, not failed: a provider adding an event
+/// type must not fill the dead-letter queue.
+pub async fn dispatch(envelope: &Envelope) -> Result<(), HandlerError> {
+    match route(envelope) {
+        Route::KraviaUpdate => kravia_update(envelope),
+        Route::KauntProposal => kaunt_proposal(envelope),
+        Route::KauntDocument => kaunt_document(envelope),
+        Route::ReceeveClaim => receeve_claim(envelope),
+        Route::SmartKycSubmission => smartkyc_submission(envelope),
+        Route::SmartKycAml => smartkyc_aml(envelope),
+        Route::Codat => codat_event(envelope),
+        Route::GitHubPush => github_push(envelope),
+        Route::GitHubPullRequest => github_pull_request(envelope),
+        Route::Unhandled => {
+            tracing::info!(
+                provider = %envelope.provider,
+                event_type = envelope.event_type.as_deref().unwrap_or(""),
+                event_id = %envelope.event_id,
+                "no handler for this event type: acknowledged"
+            );
             Ok(())
         }
     }
@@ -162,4 +218,87 @@ fn codat_event(envelope: &Envelope) -> Result<(), HandlerError> {
         "codat: react to the event here"
     );
     Ok(())
+}
+
+/// A body that isn't the event its unsigned header names: GitHub never
+/// sends one, so someone replayed a genuine body with another header.
+/// Acknowledged, not retried (no retry makes it another event), and not
+/// processed as what the header claims.
+fn not_the_named_event(envelope: &Envelope, named: &str) -> Result<(), HandlerError> {
+    tracing::warn!(
+        event_id = %envelope.event_id,
+        named,
+        "github: the body is not the event x-github-event names (a replay with another header?): acknowledged, not processed"
+    );
+    Ok(())
+}
+
+/// Commits were pushed: the branch and the commit it now points at.
+fn github_push(envelope: &Envelope) -> Result<(), HandlerError> {
+    #[derive(Deserialize)]
+    struct Push {
+        #[serde(rename = "ref")]
+        reference: String,
+        after: String,
+    }
+    let Ok(push) = payload::<Push>(envelope) else {
+        return not_the_named_event(envelope, "push");
+    };
+    tracing::info!(
+        delivery = envelope.unsigned_header("x-github-delivery").unwrap_or(""),
+        is_branch = push.reference.starts_with("refs/heads/"),
+        after = %push.after,
+        "github: a push; build or deploy the commit here"
+    );
+    Ok(())
+}
+
+/// A pull request was opened, closed, synchronized, …
+fn github_pull_request(envelope: &Envelope) -> Result<(), HandlerError> {
+    #[derive(Deserialize)]
+    struct PullRequestEvent {
+        action: String,
+        number: u64,
+    }
+    let Ok(event) = payload::<PullRequestEvent>(envelope) else {
+        return not_the_named_event(envelope, "pull_request");
+    };
+    tracing::info!(
+        delivery = envelope.unsigned_header("x-github-delivery").unwrap_or(""),
+        action = %event.action,
+        number = event.number,
+        "github: a pull request changed; review or label it here"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn github(event: Option<&str>) -> Envelope {
+        Envelope {
+            provider: "github".to_owned(),
+            event_type: None,
+            event_id: "e".to_owned(),
+            tenant: None,
+            received_at: "2026-12-06T00:00:00Z".to_owned(),
+            payload: serde_json::value::RawValue::from_string("{}".to_owned()).unwrap(),
+            unsigned: event.map(|event| BTreeMap::from([("x-github-event".to_owned(), event.to_owned())])),
+        }
+    }
+
+    #[test]
+    fn github_events_are_routed_by_their_unsigned_header() {
+        assert_eq!(route(&github(Some("push"))), Route::GitHubPush);
+        assert_eq!(route(&github(Some("pull_request"))), Route::GitHubPullRequest);
+        assert_eq!(route(&github(Some("ping"))), Route::Unhandled);
+        assert_eq!(route(&github(None)), Route::Unhandled);
+        // The header is GitHub's alone: another provider's is not read.
+        let mut other = github(Some("push"));
+        other.provider = "shopify".to_owned();
+        assert_eq!(route(&other), Route::Unhandled);
+    }
 }

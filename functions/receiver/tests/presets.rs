@@ -174,6 +174,24 @@ fn asked_of_the_provider(case: &Case, now: u64) -> Request {
     }
 }
 
+/// The unsigned headers a preset's provider sends beside its signature,
+/// which its envelope carries for consumers to route by.
+fn routing_headers(preset: &str) -> &'static [(&'static str, &'static str)] {
+    match preset {
+        "github" => &[
+            ("x-github-event", "pull_request"),
+            ("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+            ("x-github-hook-id", "292430182"),
+        ],
+        "shopify" => &[
+            ("x-shopify-topic", "orders/create"),
+            ("x-shopify-shop-domain", "example.myshopify.com"),
+            ("x-shopify-webhook-id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"),
+        ],
+        _ => &[],
+    }
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
@@ -267,7 +285,11 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
         let mut child = start(&api, &case, &fixture);
         api.first_poll(Duration::from_secs(20))
             .expect("the receiver never asked for an event");
-        let genuine_event = requests::http_api_json(&genuine, None, false);
+        let mut genuine_event = requests::http_api_json(&genuine, None, false);
+        let routing = routing_headers(case.preset);
+        for (name, value) in routing {
+            genuine_event["headers"][name] = Value::from(*value);
+        }
         let (what, preset) = ("genuine", case.preset);
         let answered = tokio::task::block_in_place(|| status(&api, &genuine_event));
         assert_eq!(answered, 200, "{preset}: {what}");
@@ -276,6 +298,31 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
         assert_eq!(queued[0].envelope.provider, preset);
         assert_eq!(queued[0].attributes["provider"], preset);
         assert_eq!(queued[0].envelope.event_type.as_deref(), case.event_type, "{preset}");
+        // The routing headers travel apart, unsigned; for every other
+        // preset the envelope is what it always was.
+        let carried = (!routing.is_empty()).then(|| {
+            routing
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect()
+        });
+        assert_eq!(queued[0].envelope.unsigned, carried, "{preset}");
+        assert_eq!(
+            queued[0].json.get("unsigned").is_some(),
+            !routing.is_empty(),
+            "{preset}"
+        );
+        if case.preset == "github" {
+            // Unsigned means unsigned: a replay of the genuine body with
+            // another event header verifies, and carries what it came
+            // with (docs/queue.md says what a consumer makes of that).
+            let mut relabelled = genuine_event.clone();
+            relabelled["headers"]["x-github-event"] = Value::from("push");
+            assert_eq!(tokio::task::block_in_place(|| status(&api, &relabelled)), 200);
+            let replayed = fixture.drain().await;
+            assert_eq!(replayed[0].envelope.unsigned_header("x-github-event"), Some("push"));
+            assert_eq!(replayed[0].envelope.event_id, queued[0].envelope.event_id);
+        }
         if case.preset == "slack" {
             // Slack checks a new Request URL with a signed url_verification
             // event, and reads its challenge back from the answer.

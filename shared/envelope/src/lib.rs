@@ -14,20 +14,35 @@
 
 pub mod pointer;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-/// Room the envelope needs beyond the body: its own fields, the ids and the
-/// message attributes. `MAX_BODY_BYTES` plus this must fit the queue's
-/// `MaximumMessageSize`. It holds because ids are capped (see
-/// [`MAX_ID_CHARS`]): two ids of 256 characters, JSON-escaped at worst six
-/// bytes each and repeated as attributes, stay under 5 KiB.
+/// Room the envelope needs beyond the body: its own fields, the ids, the
+/// unsigned headers and the message attributes. `MAX_BODY_BYTES` plus this
+/// must fit the queue's `MaximumMessageSize`. It holds because all of them
+/// are capped: two ids of [`MAX_ID_CHARS`] characters, in the body and
+/// again as attributes, stay under 5 KiB, and the unsigned headers
+/// ([`MAX_UNSIGNED_HEADERS`] of them) under 3 KiB; a test builds the
+/// largest envelope and counts.
 pub const ENVELOPE_OVERHEAD_BYTES: usize = 8 * 1024;
 
 /// Longest event id or event type we carry. A provider's own ids are far
 /// shorter; anything longer is answered 400 rather than risk an envelope
 /// that cannot be sent.
 pub const MAX_ID_CHARS: usize = 256;
+
+/// Most unsigned headers a scheme may name for [`Envelope::unsigned`].
+pub const MAX_UNSIGNED_HEADERS: usize = 8;
+
+/// Longest name of an unsigned header, in bytes.
+pub const MAX_UNSIGNED_NAME_BYTES: usize = 64;
+
+/// Longest value of an unsigned header that is carried, in bytes: event
+/// names, GUIDs, numeric ids and domains are far shorter. A longer one is
+/// left out, not refused: the delivery itself is genuine.
+pub const MAX_UNSIGNED_VALUE_BYTES: usize = 128;
 
 /// One verified webhook, exactly as the receivers enqueue it. `payload` is
 /// what the signature covers, as JSON text (a consumer that wants to
@@ -54,6 +69,16 @@ pub struct Envelope {
     /// signed whole (every described scheme); the signed members alone,
     /// rebuilt, when only some are (Kravia, receeve).
     pub payload: Box<RawValue>,
+    /// Headers the provider sends beside its signature, which consumers
+    /// route or deduplicate by (GitHub's `x-github-event`, Shopify's
+    /// `x-shopify-topic`): lower-case name → value, only those the scheme
+    /// names and only when they came, once each, as printable ASCII of at
+    /// most [`MAX_UNSIGNED_VALUE_BYTES`]. **Not signed**: anyone who replays
+    /// a genuine body can send other values with it, so route by them but
+    /// never trust them for more than the body proves (docs/queue.md).
+    /// Absent when none came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsigned: Option<BTreeMap<String, String>>,
 }
 
 impl Envelope {
@@ -72,6 +97,12 @@ impl Envelope {
     /// fails forever.
     pub fn to_message_body(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self).map(escape_for_sqs)
+    }
+
+    /// The unsigned header `name` (lower case) when it came: what to route
+    /// by, never what to trust (see [`Envelope::unsigned`]).
+    pub fn unsigned_header(&self, name: &str) -> Option<&str> {
+        self.unsigned.as_ref()?.get(name).map(String::as_str)
     }
 }
 
@@ -117,6 +148,7 @@ mod tests {
             tenant: None,
             received_at: "2026-11-23T04:00:00Z".into(),
             payload: RawValue::from_string(payload.to_owned()).unwrap(),
+            unsigned: None,
         }
     }
 
@@ -145,6 +177,63 @@ mod tests {
         let mut empty = envelope("{}");
         empty.tenant = Some(String::new());
         assert_ne!(empty.deduplication_key(), none.deduplication_key());
+    }
+
+    #[test]
+    fn unsigned_headers_are_a_last_member_only_when_some_came() {
+        let none = envelope("{}").to_message_body().unwrap();
+        assert!(!none.contains("unsigned"), "{none}");
+        let mut routed = envelope("{}");
+        routed.unsigned = Some(BTreeMap::from([("x-github-event".to_owned(), "push".to_owned())]));
+        let json = routed.to_message_body().unwrap();
+        assert!(
+            json.ends_with(r#","payload":{},"unsigned":{"x-github-event":"push"}}"#),
+            "{json}"
+        );
+        let back: Envelope = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.unsigned_header("x-github-event"), Some("push"));
+        assert_eq!(back.unsigned_header("x-github-delivery"), None);
+        let old: Envelope = serde_json::from_str(&none).unwrap();
+        assert_eq!(old.unsigned, None);
+    }
+
+    /// The largest envelope around a payload: both ids at their longest,
+    /// in four-byte characters (eight bytes each, in the body and again
+    /// as attributes: more than the six a control character escapes to
+    /// plus its one), and every unsigned header at its longest, in the
+    /// characters JSON escapes. What it adds to the payload must fit
+    /// [`ENVELOPE_OVERHEAD_BYTES`].
+    #[test]
+    fn the_largest_envelope_fits_its_overhead() {
+        let longest_id = "\u{1F600}".repeat(MAX_ID_CHARS);
+        let mut largest = envelope("0");
+        largest.provider = "p".repeat(64);
+        largest.event_type = Some(longest_id.clone());
+        largest.event_id = longest_id.clone();
+        largest.tenant = Some("t".repeat(64));
+        largest.unsigned = Some(
+            (0..MAX_UNSIGNED_HEADERS)
+                .map(|n| {
+                    (
+                        format!("{n}").repeat(MAX_UNSIGNED_NAME_BYTES),
+                        "\"".repeat(MAX_UNSIGNED_VALUE_BYTES),
+                    )
+                })
+                .collect(),
+        );
+        let body = largest.to_message_body().unwrap();
+        // The attributes: provider, eventId and eventType, each with its
+        // name and type, as SQS counts them.
+        let attributes: usize = [
+            ("provider", &largest.provider),
+            ("eventId", &longest_id),
+            ("eventType", &longest_id),
+        ]
+        .iter()
+        .map(|(name, value)| name.len() + "String".len() + value.len())
+        .sum();
+        let overhead = body.len() - 1 + attributes;
+        assert!(overhead < ENVELOPE_OVERHEAD_BYTES, "{overhead}");
     }
 
     #[test]

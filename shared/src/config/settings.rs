@@ -120,6 +120,20 @@ pub struct RequiredHeaderSetting {
 }
 
 impl Settings {
+    /// These settings, unless `REQUIRED_HEADER` names one of the unsigned
+    /// headers the scheme carries to the queue: its value is a shared
+    /// secret, which must never reach a message.
+    pub fn queueing_no_secret(self, unsigned_headers: &[String]) -> Result<Settings, ConfigError> {
+        match &self.required_header {
+            Some(required) if unsigned_headers.contains(&required.name) => Err(ConfigError::Invalid {
+                name: "REQUIRED_HEADER",
+                expected: "a header the scheme doesn't carry to the queue as an unsigned one".to_owned(),
+                value: required.name.clone(),
+            }),
+            _ => Ok(self),
+        }
+    }
+
     /// Reads the settings from the process environment.
     pub(crate) fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(process_env)
@@ -333,8 +347,18 @@ mod tests {
             ("REQUIRED_HEADER_SECRET_ID", "webhooks/smartkyc-header"),
         ]);
         let s = settings(&env).unwrap();
-        assert_eq!(s.allowed_source_ips.map(|l| l.len()), Some(2));
-        assert_eq!(s.required_header.unwrap().name, "x-smart-kyc-api-key");
+        assert_eq!(s.allowed_source_ips.clone().map(|l| l.len()), Some(2));
+        assert_eq!(s.required_header.clone().unwrap().name, "x-smart-kyc-api-key");
+        // Its value is a secret: never one of the headers queued unsigned.
+        let queued = ["x-smart-kyc-api-key".to_owned()];
+        assert!(matches!(
+            s.clone().queueing_no_secret(&queued),
+            Err(ConfigError::Invalid {
+                name: "REQUIRED_HEADER",
+                ..
+            })
+        ));
+        assert!(s.queueing_no_secret(&["x-event".to_owned()]).is_ok());
         let mut env = REQUIRED.to_vec();
         env.push(("ALLOWED_SOURCE_IPS", "4.159.114.108/40"));
         assert!(matches!(

@@ -1,6 +1,7 @@
 //! The request pipeline: what happens to one delivery, in order. The
 //! checks that need no key ([`screen`], with the optional fences in
-//! [`defences`]), verifying and sealing the envelope ([`seal`]), the queue,
+//! [`defences`]), verifying and sealing the envelope ([`seal`], with the unsigned
+//! headers consumers route by from [`unsigned`]), the queue,
 //! and the answer ([`answer`]); a delivery refused for its key is kept
 //! ([`keep`]); every request writes one line ([`request_line`]).
 //! [`receiver`] runs the steps within the request's deadline. The pipeline
@@ -15,6 +16,7 @@ mod receiver;
 pub(crate) mod request_line;
 pub(crate) mod screen;
 pub(crate) mod seal;
+mod unsigned;
 
 pub use receiver::Receiver;
 pub use seal::receive_offline;

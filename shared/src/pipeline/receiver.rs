@@ -189,7 +189,7 @@ impl<S: Scheme> Receiver<S> {
         let (quarantine, reason) = (self.quarantine.as_ref()?, RefusalReason::of(error)?);
         let delivery = QuarantinedDelivery::of(
             self.scheme.provider(),
-            self.scheme.signature_headers(),
+            (self.scheme.signature_headers(), self.scheme.unsigned_headers()),
             request,
             reason,
             received,

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 use webhook_envelope::Envelope;
 
 use super::screen::{screen, Screened};
+use super::unsigned;
 use crate::aws::queue::OutgoingMessage;
 use crate::codec::encoding::sha256_hex;
 use crate::codec::json::reader::without_bom;
@@ -63,7 +64,7 @@ pub fn seal<S: Scheme>(
     let stage = verified.stage;
     let challenge = verified.facts.challenge.take();
     Ok(Sealed {
-        envelope: envelope_for(scheme.provider(), verified, delivery)?,
+        envelope: envelope_for(scheme.provider(), scheme.unsigned_headers(), verified, delivery)?,
         stage,
         challenge,
     })
@@ -73,8 +74,14 @@ pub fn seal<S: Scheme>(
 /// signature covers: the body, when it is signed whole (which must be JSON:
 /// a header-signed body is verified before it is parsed, so this is where a
 /// signed non-JSON body becomes a 400), or the signed parts the scheme
-/// rebuilt. A leading byte order mark is not JSON and is not kept.
-pub fn envelope_for(provider: &str, verified: Verified, delivery: &Delivery<'_>) -> Result<Envelope, ReceiveError> {
+/// rebuilt. A leading byte order mark is not JSON and is not kept. The
+/// `unsigned_headers` the scheme names travel beside it, apart.
+pub fn envelope_for(
+    provider: &str,
+    unsigned_headers: &[String],
+    verified: Verified,
+    delivery: &Delivery<'_>,
+) -> Result<Envelope, ReceiveError> {
     let not_json = |_| ReceiveError::Malformed("body is not JSON");
     let payload: Box<RawValue> = match verified.facts.signed_payload {
         Some(signed) => RawValue::from_string(signed).map_err(not_json)?,
@@ -87,5 +94,6 @@ pub fn envelope_for(provider: &str, verified: Verified, delivery: &Delivery<'_>)
         tenant: verified.tenant,
         received_at: rfc3339(delivery.now),
         payload,
+        unsigned: unsigned::unsigned_headers(unsigned_headers, delivery.headers),
     })
 }

@@ -61,6 +61,12 @@ macro_rules! any_scheme {
                 }
             }
 
+            fn unsigned_headers(&self) -> &[String] {
+                match self {
+                    $(AnyScheme::$variant(scheme) => scheme.unsigned_headers(),)+
+                }
+            }
+
             fn parse_key(&self, text: &str) -> Result<AnyKey, String> {
                 match self {
                     $(AnyScheme::$variant(scheme) => scheme.parse_key(text).map(AnyKey::$variant),)+

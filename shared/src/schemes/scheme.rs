@@ -28,6 +28,14 @@ pub trait Scheme: Send + Sync + 'static {
     /// of its headers (and nothing else).
     fn signature_headers(&self) -> &[String];
 
+    /// The headers the provider sends beside the signature, unsigned, that
+    /// its consumers route or deduplicate by (GitHub's `x-github-event`),
+    /// lower case: carried in the envelope's `unsigned` member, never in
+    /// what the signature proves. None unless the scheme names some.
+    fn unsigned_headers(&self) -> &[String] {
+        &[]
+    }
+
     /// Parses one key's text from the secret. The error says what is wrong
     /// and never repeats the text.
     fn parse_key(&self, text: &str) -> Result<Self::Key, String>;

@@ -45,6 +45,10 @@ pub struct Sample {
     pub base64_body: bool,
     /// `None` for a genuine delivery.
     pub forgery: Option<Forgery>,
+    /// Headers the provider sends beside the signature, unsigned (GitHub's
+    /// `X-GitHub-Event`), which the envelope carries for consumers to
+    /// route by.
+    pub unsigned_headers: &'static [(&'static str, &'static str)],
 }
 
 impl Sample {
@@ -61,6 +65,7 @@ impl Sample {
             tenant: None,
             base64_body: false,
             forgery: None,
+            unsigned_headers: &[],
         }
     }
 
@@ -74,6 +79,13 @@ impl Sample {
     const fn for_tenant(self, tenant: &'static str) -> Sample {
         Sample {
             tenant: Some(tenant),
+            ..self
+        }
+    }
+
+    const fn sent_with(self, unsigned_headers: &'static [(&'static str, &'static str)]) -> Sample {
+        Sample {
+            unsigned_headers,
             ..self
         }
     }
@@ -196,7 +208,14 @@ pub const SAMPLES: &[Sample] = &[
         "github",
         "pull-request-opened",
         r#"{"action":"opened","number":42,"pull_request":{"title":"Add a preset"},"repository":{"full_name":"acme/webhooks"},"sender":{"login":"octocat"}}"#,
-    ),
+    )
+    .sent_with(&[
+        ("x-github-event", "pull_request"),
+        ("x-github-delivery", "0b5ac6e0-d3a1-11f0-8a3e-1c2f6d1e0a42"),
+        ("x-github-hook-id", "561240319"),
+        ("x-github-hook-installation-target-type", "repository"),
+        ("x-github-hook-installation-target-id", "1296269"),
+    ]),
     Sample::genuine(
         "github",
         "forged",
@@ -210,7 +229,15 @@ pub const SAMPLES: &[Sample] = &[
         "shopify",
         "order-created",
         r#"{"id":820982911946154508,"email":"jon@example.com","total_price":"199.00","currency":"EUR"}"#,
-    ),
+    )
+    .sent_with(&[
+        ("x-shopify-topic", "orders/create"),
+        ("x-shopify-shop-domain", "acme-store.myshopify.com"),
+        ("x-shopify-webhook-id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"),
+        ("x-shopify-event-id", "98880550-7158-44d4-b7cd-2c97c8a091b5"),
+        ("x-shopify-api-version", "2025-10"),
+        ("x-shopify-triggered-at", "2026-11-23T04:00:00.000Z"),
+    ]),
     Sample::genuine(
         "shopify",
         "forged",
@@ -438,6 +465,12 @@ pub fn render_at(sample: &Sample, keys: &TestKeys, timestamp: u64) -> Result<Str
     if let Some(Forgery::Tampered { from, to }) = sample.forgery {
         request.body = request.body.replacen(from, to, 1);
     }
+    request.headers.extend(
+        sample
+            .unsigned_headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string())),
+    );
     let request_id = format!("sample-{}-{}", sample.provider, sample.name);
     let event = api_gateway_event(
         &request,

@@ -74,27 +74,35 @@ pub struct QuarantinedDelivery {
     /// The headers that carry the signature (lower-case names), and no
     /// other.
     pub headers: BTreeMap<String, String>,
+    /// The unsigned headers the scheme carries to consumers, so that a
+    /// released delivery's envelope has them too. Apart from `headers`,
+    /// as they are apart from the signature: two retries of one delivery
+    /// with other values are still one delivery.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unsigned_headers: BTreeMap<String, String>,
     /// The raw body, base64.
     pub body: String,
 }
 
 impl QuarantinedDelivery {
-    /// What `request` held that its scheme's `signature_headers` name,
-    /// refused for `reason` at `received_at`.
+    /// What `request` held that its scheme's `signature_headers` and
+    /// `unsigned_headers` name, refused for `reason` at `received_at`.
     pub fn of(
         provider: &str,
-        signature_headers: &[String],
+        (signature_headers, unsigned_headers): (&[String], &[String]),
         request: &Request,
         reason: RefusalReason,
         received_at: SystemTime,
     ) -> Self {
-        let headers = signature_headers
-            .iter()
-            .filter_map(|name| {
-                let value = request.headers().get(name.as_str())?.to_str().ok()?;
-                Some((name.clone(), value.to_owned()))
-            })
-            .collect();
+        let named = |names: &[String]| {
+            names
+                .iter()
+                .filter_map(|name| {
+                    let value = request.headers().get(name.as_str())?.to_str().ok()?;
+                    Some((name.clone(), value.to_owned()))
+                })
+                .collect()
+        };
         QuarantinedDelivery {
             provider: provider.to_owned(),
             reason,
@@ -105,7 +113,8 @@ impl QuarantinedDelivery {
                 Body::Binary(_) => BodyEncoding::Base64,
                 _ => BodyEncoding::Text,
             },
-            headers,
+            headers: named(signature_headers),
+            unsigned_headers: named(unsigned_headers),
             body: encode_base64(request.body().as_ref()),
         }
     }
@@ -131,7 +140,7 @@ impl QuarantinedDelivery {
         };
         let mut request = Request::new(body);
         *request.method_mut() = Method::POST;
-        for (name, value) in &self.headers {
+        for (name, value) in self.headers.iter().chain(&self.unsigned_headers) {
             let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
             request.headers_mut().insert(name, HeaderValue::from_str(value).ok()?);
         }
@@ -166,19 +175,21 @@ mod tests {
         let at = UNIX_EPOCH + Duration::from_millis(1_795_406_400_123);
         let kept = QuarantinedDelivery::of(
             "kaunt",
-            &["x-signature-sha256".to_owned()],
+            (&["x-signature-sha256".to_owned()], &["content-type".to_owned()]),
             &request(Body::Binary(body.clone())),
             RefusalReason::Mismatch,
             at,
         );
         assert_eq!(kept.headers.keys().collect::<Vec<_>>(), ["x-signature-sha256"]);
+        assert_eq!(kept.unsigned_headers.keys().collect::<Vec<_>>(), ["content-type"]);
         assert_eq!(kept.body_encoding, BodyEncoding::Base64);
         assert_eq!(kept.received_at(), at);
         let json = serde_json::to_string(&kept).unwrap();
         assert!(!json.contains("secret") && !json.contains("session"), "{json}");
         let again = kept.request().unwrap();
         assert_eq!(again.body().as_ref(), body);
-        assert_eq!(again.headers().len(), 1);
+        assert_eq!(again.headers().len(), 2);
+        assert_eq!(again.headers()["content-type"], "application/json");
         assert_eq!(again.method(), Method::POST);
     }
 
@@ -188,7 +199,7 @@ mod tests {
         let keep = |body: &str, ms| {
             QuarantinedDelivery::of(
                 "kaunt",
-                &["x-signature-sha256".to_owned()],
+                (&["x-signature-sha256".to_owned()], &[]),
                 &request(Body::Text(body.to_owned())),
                 RefusalReason::Mismatch,
                 at(ms),

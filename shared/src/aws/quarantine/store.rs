@@ -290,7 +290,7 @@ mod tests {
         *request.method_mut() = Method::POST;
         QuarantinedDelivery::of(
             provider,
-            &[],
+            (&[], &[]),
             &request,
             RefusalReason::Mismatch,
             UNIX_EPOCH + Duration::from_millis(at_ms),

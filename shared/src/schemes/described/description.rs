@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
+use webhook_envelope::{MAX_UNSIGNED_HEADERS, MAX_UNSIGNED_NAME_BYTES};
 
 use super::crypto::{Algorithm, Encoding, KeyForm};
 use super::error::DescriptionError;
@@ -41,6 +42,8 @@ struct DescriptionText {
     event_type: Option<FactText>,
     #[serde(default)]
     challenge: Option<FactText>,
+    #[serde(default)]
+    unsigned_headers: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -220,11 +223,12 @@ fn read(
         Some(Fact::Json(pointer)) => Some(pointer),
         Some(_) => return Err(DescriptionError::new("a challenge is a JSON pointer into the body")),
     };
-    let signature_headers = std::iter::once(&primary)
+    let signature_headers: Vec<String> = std::iter::once(&primary)
         .chain(&alternatives)
         .flat_map(Family::names)
         .cloned()
         .collect();
+    let unsigned_headers = unsigned_headers(text.unsigned_headers, &signature_headers)?;
     Ok(Described {
         name: name.to_owned(),
         primary,
@@ -238,7 +242,51 @@ fn read(
         event_type,
         challenge,
         signature_headers,
+        unsigned_headers,
     })
+}
+
+/// Headers that carry credentials: never queued, whatever a description
+/// says.
+const CREDENTIAL_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+
+/// The unsigned headers a description names, checked: header names, few
+/// and short enough for the envelope's room, none twice, none that the
+/// signature covers (a signed header read as unsigned would be trusted
+/// for less than it proves, and one name in two roles is a typo) and none
+/// that carries a credential.
+fn unsigned_headers(names: Vec<String>, signature_headers: &[String]) -> Result<Vec<String>, DescriptionError> {
+    if names.len() > MAX_UNSIGNED_HEADERS {
+        return Err(DescriptionError::new(format!(
+            "at most {MAX_UNSIGNED_HEADERS} unsigned headers fit the envelope"
+        )));
+    }
+    let mut headers: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        let name = header_name(&name)?;
+        if name.len() > MAX_UNSIGNED_NAME_BYTES {
+            return Err(DescriptionError::new(format!(
+                "an unsigned header's name is longer than {MAX_UNSIGNED_NAME_BYTES} bytes"
+            )));
+        }
+        if signature_headers.contains(&name) {
+            return Err(DescriptionError::new(format!(
+                "{name:?} is one of the signature's headers, not an unsigned one"
+            )));
+        }
+        if CREDENTIAL_HEADERS.contains(&name.as_str()) {
+            return Err(DescriptionError::new(format!(
+                "{name:?} carries a credential: it never reaches the queue"
+            )));
+        }
+        if headers.contains(&name) {
+            return Err(DescriptionError::new(format!(
+                "{name:?} is named twice as an unsigned header"
+            )));
+        }
+        headers.push(name);
+    }
+    Ok(headers)
 }
 
 /// A header's name, lower case, if it is one.
@@ -585,6 +633,23 @@ mod tests {
             json!([{ "x-sig": "x-id", "x-id": "y-id" }]),
             "same name",
         );
+    }
+
+    #[test]
+    fn unsigned_headers_are_few_short_and_never_signed_or_credentials() {
+        use serde_json::json;
+        let described = changed("/unsigned_headers", json!(["X-Event", "x-delivery"])).unwrap();
+        assert_eq!(described.unsigned_headers, ["x-event", "x-delivery"]);
+        assert!(read_json(&base()).unwrap().unsigned_headers.is_empty());
+        refused("/unsigned_headers", json!(["x-sig"]), "one of the signature's headers");
+        refused("/unsigned_headers", json!(["X-Id"]), "one of the signature's headers");
+        refused("/unsigned_headers", json!(["Authorization"]), "carries a credential");
+        refused("/unsigned_headers", json!(["cookie"]), "carries a credential");
+        refused("/unsigned_headers", json!(["x-a", "X-A"]), "named twice");
+        refused("/unsigned_headers", json!(["x a"]), "not a header name");
+        refused("/unsigned_headers", json!(["x".repeat(65)]), "longer than 64 bytes");
+        let nine: Vec<String> = (0..9).map(|n| format!("x-{n}")).collect();
+        refused("/unsigned_headers", json!(nine), "at most 8 unsigned headers");
     }
 
     #[test]

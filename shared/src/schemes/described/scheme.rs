@@ -35,6 +35,8 @@ pub struct Described {
     pub(super) challenge: Option<JsonPointer>,
     /// Every family's header names: what the quarantine keeps.
     pub(super) signature_headers: Vec<String>,
+    /// The unsigned headers consumers route by (`unsigned_headers`).
+    pub(super) unsigned_headers: Vec<String>,
 }
 
 /// One family of header names: a request's headers all come from one.
@@ -283,6 +285,10 @@ impl Scheme for Described {
 
     fn signature_headers(&self) -> &[String] {
         &self.signature_headers
+    }
+
+    fn unsigned_headers(&self) -> &[String] {
+        &self.unsigned_headers
     }
 
     fn parse_key(&self, text: &str) -> Result<DescribedKey, String> {
