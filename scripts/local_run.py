@@ -13,7 +13,9 @@ consumer, as SQS would, and once more to show duplicates skipped (GitHub's
 event routed by the unsigned X-GitHub-Event header the envelope carries). Then the
 quarantine's story: deliveries signed with a key the secret doesn't hold yet
 are refused and kept; once the key is put in, the release function queues
-exactly those, and a forgery stays. A delivery of a few MB, too large for
+exactly those, and a forgery stays. Meta's URL check (a GET with its verify
+token) and Zoom's signed URL validation are answered as each provider
+expects, with nothing queued. A delivery of a few MB, too large for
 the queue, reaches the consumer through S3 (a pointer on the queue in the
 SQS Extended Client's format). Samples are signed again for the current
 time as they are sent (a signed timestamp expires after its scheme's
@@ -54,6 +56,9 @@ SIGNED_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/webhooks/square
 QUEUE_NAME = "verified-events"
 QUARANTINE_BUCKET = "local-quarantine"
 PAYLOAD_BUCKET = "local-payloads"
+# Meta's URL check carries this verify token (VERIFY_TOKEN_SECRET_ID's secret).
+VERIFY_TOKEN = (ROOT / "events" / "test-keys" / "meta-verify-token.txt").read_text().strip()
+VERIFY_TOKEN_SECRET = "webhooks/local/verify-token"
 # The consumer's idempotency table: its name is in functions/consumer/Cargo.toml.
 TABLE_NAME = "local-processed-events"
 LOG_DIR = ROOT / ".local"
@@ -265,6 +270,48 @@ def run_consumer(port, messages, queue_arn, dynamodb):
     return (not ok_first) + (not ok_second)
 
 
+def request(provider, ports, method, query="", body=None, headers=None):
+    """A plain HTTP request to `provider`'s receiver: its status, headers
+    and body text."""
+    url = f"http://127.0.0.1:{ports[provider]}/lambda-url/receiver/webhooks/{provider}"
+    if query:
+        url += "?" + query
+    call = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(call, timeout=120) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def handshake_story(ports, sqs, queue_url):
+    """Providers check the URL before they deliver: Meta with a GET that
+    carries the verify token (a wrong one gets 403), Zoom with a signed
+    validation answered with an HMAC of its token. Nothing is queued."""
+    print("\nhandshakes: providers check the URL before they deliver")
+    failures = 0
+    query = f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"
+    status, headers, body = request("meta", ports, "GET", query)
+    wrong, _, _ = request("meta", ports, "GET", query.replace(VERIFY_TOKEN, "a-guess"))
+    queued = drain(sqs, queue_url)
+    ok = (status, body, wrong, len(queued)) == (200, "1158201444", 403, 0) and \
+        headers.get("x-content-type-options") == "nosniff"
+    failures += not ok
+    print(f"{'ok ' if ok else '!! '}meta: GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=1158201444: "
+          f"{status} {body!r} ({headers.get('content-type')}); with another token: {wrong}; nothing queued")
+    key = sign_event("secret", "zoom").strip()
+    validation = '{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1795406400000,"event":"endpoint.url_validation"}'
+    status, answer = post(signed_event("zoom", key, validation), "zoom", ports)
+    queued = drain(sqs, queue_url)
+    expected = hmac.new(key.encode(), b"qgg8vlvZRS6UYooatFL8Aw", hashlib.sha256).hexdigest()
+    ok = status == 200 and json.loads(answer) == {"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": expected} \
+        and not queued
+    failures += not ok
+    print(f"{'ok ' if ok else '!! '}zoom: the signed endpoint.url_validation: {status} {answer} "
+          f"(encryptedToken is HMAC-SHA256 of the token with the secret token); nothing queued")
+    return failures
+
+
 def github_routing_story():
     """GitHub names its event only in the unsigned X-GitHub-Event header:
     the envelope carries it in `unsigned`, and the consumer routed the
@@ -351,7 +398,7 @@ def secret_strings():
             signature = parsed.get("signature") if isinstance(parsed, dict) else None
             if signature:
                 needles.append(signature)
-    needles.append(CUSTOM_KEY)
+    needles += [CUSTOM_KEY, VERIFY_TOKEN]
     return [n for n in needles if len(n) >= 8]
 
 
@@ -437,11 +484,13 @@ def main():
         for provider in PROVIDERS:
             secrets.create_secret(Name=f"webhooks/local/{provider}", SecretString=sign_event("secret", provider))
         secrets.create_secret(Name=f"webhooks/local/{CUSTOM}", SecretString=CUSTOM_KEY)
+        secrets.create_secret(Name=VERIFY_TOKEN_SECRET, SecretString=VERIFY_TOKEN)
         print(f"moto on {endpoint}: queue {queue_url}, secrets webhooks/local/<provider> from events/test-keys")
 
         env["QUEUE_URL"] = queue_url
         env["QUARANTINE_BUCKET"] = QUARANTINE_BUCKET
         env["PAYLOAD_BUCKET"] = PAYLOAD_BUCKET
+        env["VERIFY_TOKEN_SECRET_ID"] = VERIFY_TOKEN_SECRET
         # One `cargo lambda watch` per provider, as each deployed function
         # is the one binary with its own PROVIDER and SECRET_ID.
         env["SIGNED_URL"] = SIGNED_URL
@@ -479,6 +528,7 @@ def main():
                     print(f"{' ' * 6}queued: nothing")
 
         unexpected += custom_story(ports, sqs, queue_url)
+        unexpected += handshake_story(ports, sqs, queue_url)
 
         # An event lambda_http can't turn into a request (it panics on a
         # scheme that doesn't make a URL): answered 400, and the function
@@ -523,7 +573,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 2 + 1 + len(PROVIDERS) + 2 + 1 + 2 + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 2 + 2 + 1 + len(PROVIDERS) + 2 + 1 + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

@@ -24,6 +24,9 @@ use webhook_receiver::internals::{
     decode_base64, decode_hex, decode_pem, placement, read_event, refused, seal, OutgoingMessage, Placement,
 };
 use webhook_receiver::schemes::delivery::Delivery;
+use webhook_receiver::schemes::handshake::{
+    self, echoable, Answer, Handshake, Reply, ReplyBody, Seen, Value, MAX_ECHO_BYTES,
+};
 use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::{AnyScheme, Deadline, Preset, Scheme};
 use webhook_receiver::{receive_offline, Envelope, ReceiveError, Settings};
@@ -213,7 +216,12 @@ pub fn check_delivery<S: Scheme>(
     let outcome = scheme
         .claim(&delivery)
         .and_then(|claim| seal(scheme, &claim, &delivery, keys, Deadline::None))
-        .and_then(|sealed| check_envelope(sealed.envelope, &delivery));
+        .and_then(|sealed| {
+            if let Some(reply) = &sealed.reply {
+                check_reply(reply, scheme.handshakes());
+            }
+            check_envelope(sealed.envelope, &delivery)
+        });
     match (&outcome, origin) {
         (Ok(_), Origin::Forged) => panic!("a delivery the fuzzer made up verified"),
         (Err(ReceiveError::Unauthenticated(reason)), Origin::Genuine) => {
@@ -235,6 +243,55 @@ pub fn check_envelope(envelope: Envelope, delivery: &Delivery<'_>) -> Result<Env
         check_message(&envelope, delivery.body, &message);
     }
     Ok(envelope)
+}
+
+/// A handshake's answer reflects nothing beyond its bounds: every string
+/// it holds (the text, or any string in the JSON) is at most
+/// [`MAX_ECHO_BYTES`] of [`echoable`] characters, unless it is one of the
+/// literal strings `handshakes` answer with (their description's author's
+/// text, not the request's).
+///
+/// # Panics
+/// When one is not.
+pub fn check_reply(reply: &Reply, handshakes: &[Handshake]) {
+    let mut literals = Vec::new();
+    for handshake in handshakes {
+        let values: Vec<&Value> = match &handshake.answer {
+            Answer::Empty => Vec::new(),
+            Answer::Text(value) => vec![value],
+            Answer::Json(members) => members.iter().map(|(_, value)| value).collect(),
+        };
+        for value in values {
+            if let Value::Literal(literal) = value {
+                strings(literal, &mut literals);
+                literals.push(literal.to_string());
+            }
+        }
+    }
+    fn strings(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(text) => found.push(text.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|item| strings(item, found)),
+            serde_json::Value::Object(members) => members.values().for_each(|member| strings(member, found)),
+            _ => {}
+        }
+    }
+    let mut reflected = Vec::new();
+    match &reply.body {
+        ReplyBody::Empty => {}
+        ReplyBody::Text(text) => reflected.push(text.clone()),
+        ReplyBody::Json(json) => {
+            let value: serde_json::Value = serde_json::from_str(json).expect("a JSON answer that isn't JSON");
+            strings(&value, &mut reflected);
+        }
+    }
+    for text in reflected.iter().filter(|text| !literals.contains(text)) {
+        assert!(
+            text.len() <= MAX_ECHO_BYTES && text.bytes().all(echoable),
+            "an answer reflected {} bytes out of bounds",
+            text.len()
+        );
+    }
 }
 
 fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
@@ -436,9 +493,12 @@ pub fn receive_request<S: Scheme>(
     request: &lambda_http::Request,
 ) -> Option<Envelope> {
     match receive_offline(scheme, settings, request, keys, now()) {
-        Ok((envelope, message)) => {
-            check_message(&envelope, request.body().as_ref(), &message);
-            Some(envelope)
+        Ok(received) => {
+            check_message(&received.envelope, request.body().as_ref(), &received.message);
+            if let Some(reply) = &received.reply {
+                check_reply(reply, scheme.handshakes());
+            }
+            Some(received.envelope)
         }
         Err(error) => {
             let status = refused(&error).status();
@@ -462,5 +522,38 @@ pub fn request_from_event(event: &str) -> Option<lambda_http::Request> {
     match converted {
         Ok(read) => read.ok()?.into_request(),
         Err(_) => panic!("reading an event panicked through the reader"),
+    }
+}
+
+/// A provider's URL check (`GET` and `HEAD`) carrying `value` as every
+/// challenge and token a preset reads, through `scheme`'s unsigned
+/// handshakes: answered within the bounds, or refused with a 4xx.
+///
+/// # Panics
+/// When an answer reflects more, or a refusal isn't a 4xx.
+pub fn check_unsigned_handshakes<S: Scheme>(scheme: &S, value: &str, headers: &HeaderMap) {
+    let query = lambda_http::aws_lambda_events::query_map::QueryMap::from(std::collections::HashMap::from(
+        ["hub.mode", "hub.challenge", "hub.verify_token", "challenge"].map(|name| {
+            let value = if name == "hub.mode" { "subscribe" } else { value };
+            (name.to_owned(), value.to_owned())
+        }),
+    ));
+    for method in [lambda_http::http::Method::GET, lambda_http::http::Method::HEAD] {
+        let seen = Seen {
+            method: &method,
+            query: Some(&query),
+            headers,
+            body: b"",
+        };
+        let Some(found) = handshake::unsigned(scheme.handshakes(), &seen) else {
+            continue;
+        };
+        match handshake::unsigned_reply(found, &seen) {
+            Ok(reply) => check_reply(&reply, scheme.handshakes()),
+            Err(error) => {
+                let status = refused(&error).status();
+                assert!(status.is_client_error(), "a URL check answered {status}");
+            }
+        }
     }
 }

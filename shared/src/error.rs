@@ -18,6 +18,9 @@ pub enum ReceiveError {
     /// The request came from outside `ALLOWED_SOURCE_IPS`.
     #[error("source address {0} is not allowed")]
     SourceNotAllowed(String),
+    /// A handshake's proof failed: Meta's verify token missing or wrong.
+    #[error("a handshake's verify token is missing or wrong")]
+    HandshakeRefused,
     /// The body exceeds `MAX_BODY_BYTES`.
     #[error("body of {size} bytes exceeds the {limit}-byte limit")]
     BodyTooLarge {
@@ -108,7 +111,7 @@ impl ReceiveError {
     pub fn status(&self) -> StatusCode {
         match self {
             ReceiveError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ReceiveError::SourceNotAllowed(_) => StatusCode::FORBIDDEN,
+            ReceiveError::SourceNotAllowed(_) | ReceiveError::HandshakeRefused => StatusCode::FORBIDDEN,
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ReceiveError::Malformed(_) => StatusCode::BAD_REQUEST,
             ReceiveError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
@@ -133,6 +136,7 @@ impl ReceiveError {
         match self {
             ReceiveError::MethodNotAllowed(_) => "method",
             ReceiveError::SourceNotAllowed(_) => "forbidden-source",
+            ReceiveError::HandshakeRefused => "handshake-refused",
             ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "too-large",
             ReceiveError::Malformed(_) => "malformed",
             ReceiveError::Unauthenticated(reason) => match reason {

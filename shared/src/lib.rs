@@ -59,6 +59,6 @@ mod source_digest;
 
 pub use config::Settings;
 pub use error::{ConfigError, ReceiveError, VerifyError};
-pub use pipeline::{receive_offline, Receiver};
+pub use pipeline::{receive_offline, Received, Receiver};
 pub use runtime::{run, run_receiver, Respond, Served};
 pub use webhook_envelope::{self as envelope, Envelope};

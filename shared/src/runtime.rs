@@ -20,6 +20,7 @@ use crate::lambda::event::{self as lambda_event, Converted};
 use crate::pipeline::answer;
 use crate::pipeline::request_line::{request_line, Fate};
 use crate::pipeline::Receiver;
+use crate::schemes::handshake::Proof;
 use crate::schemes::provider::scheme_from_settings;
 use crate::schemes::Scheme;
 
@@ -48,7 +49,12 @@ pub async fn run_receiver() -> Result<(), lambda_http::Error> {
 pub async fn run<S: Scheme>(scheme: S) -> Result<(), lambda_http::Error> {
     start_process();
     let provider = scheme.provider().to_owned();
-    let settings = Settings::from_env().and_then(|settings| settings.queueing_no_secret(scheme.unsigned_headers()));
+    let needs_verify_token = scheme
+        .handshakes()
+        .iter()
+        .any(|handshake| matches!(handshake.proof, Proof::VerifyToken(_)));
+    let settings =
+        Settings::from_env().and_then(|settings| settings.fit_for(scheme.unsigned_headers(), needs_verify_token));
     let receiver = match settings {
         Ok(settings) => {
             let aws = sdk_config_loader().load().await;

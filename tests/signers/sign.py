@@ -110,6 +110,22 @@ def sendgrid(r):
         "documented algorithm (cryptography, ECDSA P-256)"
 
 
+def discord(r):
+    # Ed25519 over the timestamp followed by the body, hex, as Discord's
+    # interactions documentation writes it.
+    ts = str(r["timestamp"])
+    signature = private_key(r["key"]).sign((ts + r["body"]).encode()).hex()
+    return r["body"], [["x-signature-timestamp", ts], ["x-signature-ed25519", signature]], \
+        "documented algorithm (cryptography, Ed25519)"
+
+
+def zoom(r):
+    ts = str(r["timestamp"])
+    return r["body"], [["x-zm-request-timestamp", ts],
+                       ["x-zm-signature", "v0=" + hex_mac(r["key"], f"v0:{ts}:{r['body']}")]], \
+        "documented algorithm (hmac)"
+
+
 def wise(r):
     signature = private_key(r["key"]).sign(r["body"].encode(), padding.PKCS1v15(), hashes.SHA256())
     return r["body"], [["x-signature-sha256", base64.b64encode(signature).decode()]], \
@@ -137,6 +153,11 @@ SIGNERS = {
     "paystack": header("x-paystack-signature", lambda r: hex_mac(r["key"], r["body"], hashlib.sha512)),
     "onfido": header("x-sha2-signature", lambda r: hex_mac(r["key"], r["body"])),
     "lemonsqueezy": header("x-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "meta": header("x-hub-signature-256", lambda r: "sha256=" + hex_mac(r["key"], r["body"])),
+    "zoom": zoom,
+    "dropbox": header("x-dropbox-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "intercom": header("x-hub-signature", lambda r: "sha1=" + hex_mac(r["key"], r["body"], hashlib.sha1)),
+    "discord": discord,
 }
 
 

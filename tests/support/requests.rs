@@ -209,3 +209,38 @@ pub fn large_kaunt_body(id: &str, bytes: usize) -> String {
         rows.trim_end_matches(',')
     )
 }
+
+/// An HTTP API event for a request without a body, as a provider checks a
+/// URL: `method` (`GET`, `HEAD`) on `provider`'s route with `query`.
+pub fn unsigned_handshake_json(provider: &str, method: &str, query: &[(&str, &str)]) -> Value {
+    let unsigned = SignedRequest {
+        provider: provider.to_owned(),
+        body: String::new(),
+        headers: Vec::new(),
+    };
+    let mut event = http_api_json(&unsigned, None, false);
+    let raw: Vec<String> = query
+        .iter()
+        .map(|(name, value)| format!("{}={}", url_encoded(name), url_encoded(value)))
+        .collect();
+    let mut parameters = serde_json::Map::new();
+    for (name, value) in query {
+        parameters.insert((*name).to_owned(), Value::from(*value));
+    }
+    event["rawQueryString"] = Value::from(raw.join("&"));
+    event["queryStringParameters"] = Value::Object(parameters);
+    event["requestContext"]["http"]["method"] = Value::from(method);
+    event["routeKey"] = Value::from(format!("ANY /webhooks/{provider}"));
+    event
+}
+
+/// `text` percent-encoded for a query string, every byte but unreserved
+/// ones.
+fn url_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

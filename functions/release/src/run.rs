@@ -212,7 +212,12 @@ impl Release {
             return Outcome::Refused;
         };
         let (envelope, message) = match receive_offline(scheme, settings, &request, keys, received_at) {
-            Ok(verified) => verified,
+            Ok(received) if received.queued() => (received.envelope, received.message),
+            // A handshake's check is long over: nothing to queue or answer.
+            Ok(_) => {
+                tracing::info!(provider, object = name, "a handshake, not a delivery: kept");
+                return Outcome::Refused;
+            }
             Err(refusal) => {
                 tracing::info!(provider, object = name, reason = %refusal, "still refused: kept");
                 return Outcome::Refused;

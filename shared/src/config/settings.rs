@@ -86,6 +86,10 @@ pub struct Settings {
     /// every delivery must carry, with a value from that secret (401
     /// otherwise). Off by default.
     pub required_header: Option<RequiredHeaderSetting>,
+    /// `VERIFY_TOKEN_SECRET_ID`: the secret whose text is the verify token
+    /// a handshake proves itself with (Meta's `hub.verify_token`); needed
+    /// only by a scheme with such a handshake.
+    pub verify_token_secret_id: Option<String>,
 }
 
 /// Where refused deliveries are kept (see [`crate::aws::quarantine`]).
@@ -120,16 +124,22 @@ pub struct RequiredHeaderSetting {
 }
 
 impl Settings {
-    /// These settings, unless `REQUIRED_HEADER` names one of the unsigned
-    /// headers the scheme carries to the queue: its value is a shared
-    /// secret, which must never reach a message.
-    pub fn queueing_no_secret(self, unsigned_headers: &[String]) -> Result<Settings, ConfigError> {
+    /// These settings, if they suit a scheme that carries
+    /// `unsigned_headers` to the queue and whose handshakes do or don't
+    /// need a verify token: `REQUIRED_HEADER` can't be one of those headers
+    /// (its value is a shared secret, which must never reach a message),
+    /// and a handshake proven by a verify token needs
+    /// `VERIFY_TOKEN_SECRET_ID`.
+    pub fn fit_for(self, unsigned_headers: &[String], needs_verify_token: bool) -> Result<Settings, ConfigError> {
         match &self.required_header {
             Some(required) if unsigned_headers.contains(&required.name) => Err(ConfigError::Invalid {
                 name: "REQUIRED_HEADER",
                 expected: "a header the scheme doesn't carry to the queue as an unsigned one".to_owned(),
                 value: required.name.clone(),
             }),
+            _ if needs_verify_token && self.verify_token_secret_id.is_none() => {
+                Err(ConfigError::Missing("VERIFY_TOKEN_SECRET_ID"))
+            }
             _ => Ok(self),
         }
     }
@@ -196,6 +206,7 @@ impl Settings {
                 (Some(_), None) => return Err(ConfigError::Missing("REQUIRED_HEADER_SECRET_ID")),
                 (None, Some(_)) => return Err(ConfigError::Missing("REQUIRED_HEADER")),
             },
+            verify_token_secret_id: value(&lookup, "VERIFY_TOKEN_SECRET_ID"),
         })
     }
 
@@ -352,13 +363,21 @@ mod tests {
         // Its value is a secret: never one of the headers queued unsigned.
         let queued = ["x-smart-kyc-api-key".to_owned()];
         assert!(matches!(
-            s.clone().queueing_no_secret(&queued),
+            s.clone().fit_for(&queued, false),
             Err(ConfigError::Invalid {
                 name: "REQUIRED_HEADER",
                 ..
             })
         ));
-        assert!(s.queueing_no_secret(&["x-event".to_owned()]).is_ok());
+        assert!(s.clone().fit_for(&["x-event".to_owned()], false).is_ok());
+        // A handshake proven by a verify token needs its secret.
+        assert_eq!(
+            s.clone().fit_for(&[], true),
+            Err(ConfigError::Missing("VERIFY_TOKEN_SECRET_ID"))
+        );
+        let mut env = REQUIRED.to_vec();
+        env.push(("VERIFY_TOKEN_SECRET_ID", "webhooks/meta-verify-token"));
+        assert!(settings(&env).unwrap().fit_for(&[], true).is_ok());
         let mut env = REQUIRED.to_vec();
         env.push(("ALLOWED_SOURCE_IPS", "4.159.114.108/40"));
         assert!(matches!(

@@ -7,23 +7,38 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
 
 use crate::error::ReceiveError;
+use crate::schemes::handshake::ReplyBody;
 
 /// The answer to a delivery SQS holds: 200 with its event id (the
 /// provider's, or the body's SHA-256), so a provider's log can be matched
-/// with ours; and the `challenge` a scheme echoes (Slack checks a new
-/// Request URL by sending a signed `url_verification` event and reading
-/// its `challenge` back from the answer), which is the provider's own
-/// signed text.
-pub(crate) fn accepted(event_id: &str, challenge: Option<&str>) -> Response<Body> {
-    let body = match challenge {
-        Some(challenge) => serde_json::json!({ "status": "accepted", "eventId": event_id, "challenge": challenge }),
-        None => serde_json::json!({ "status": "accepted", "eventId": event_id }),
-    };
+/// with ours.
+pub(crate) fn accepted(event_id: &str) -> Response<Body> {
+    let body = serde_json::json!({ "status": "accepted", "eventId": event_id });
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::Text(body.to_string()))
         .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// The answer a handshake expects: 200 with its body as plain text or
+/// JSON (or none), and `X-Content-Type-Options: nosniff`, so that what it
+/// echoes is never rendered as anything else by a browser that is sent
+/// to the URL.
+pub(crate) fn replied(reply: &ReplyBody) -> Response<Body> {
+    let builder = Response::builder()
+        .status(StatusCode::OK)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    let built = match reply {
+        ReplyBody::Empty => builder.body(Body::Empty),
+        ReplyBody::Text(text) => builder
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Body::Text(text.clone())),
+        ReplyBody::Json(json) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::Text(json.clone())),
+    };
+    built.unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
 /// The answer to a refused or failed delivery: its status, `Allow` on a
@@ -53,7 +68,7 @@ pub fn refused(error: &ReceiveError) -> Response<Body> {
 fn public_message(error: &ReceiveError) -> &'static str {
     match error {
         ReceiveError::MethodNotAllowed(_) => "only POST is accepted",
-        ReceiveError::SourceNotAllowed(_) => "forbidden",
+        ReceiveError::SourceNotAllowed(_) | ReceiveError::HandshakeRefused => "forbidden",
         ReceiveError::BodyTooLarge { .. } | ReceiveError::EnvelopeTooLarge { .. } => "body too large",
         ReceiveError::Malformed(_) => "malformed body",
         ReceiveError::Unauthenticated(_) => "signature missing or invalid",
@@ -91,6 +106,18 @@ mod tests {
         let response = refused(&ReceiveError::Misconfigured("SECRET_ID is not set".into()));
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!text(&response).contains("SECRET_ID"));
+    }
+
+    #[test]
+    fn a_handshakes_echo_is_plain_text_never_sniffed() {
+        let response = replied(&ReplyBody::Text("1158201444".into()));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(text(&response), "1158201444");
+        let empty = replied(&ReplyBody::Empty);
+        assert_eq!(empty.body(), &Body::Empty);
+        assert_eq!(empty.headers().get(header::CONTENT_TYPE), None);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The optional fences beside the signature, never instead of it:
 //! `ALLOWED_SOURCE_IPS` (an allow-list of sending addresses; 403) and
-//! `REQUIRED_HEADER` (a static header whose value a secret holds; 401).
+//! `REQUIRED_HEADER` (a static header whose value a secret holds; 401);
+//! and the secret values they and a handshake's verify token are checked
+//! against.
 
 use std::time::SystemTime;
 
@@ -39,13 +41,43 @@ pub(crate) fn header_digest(value: &str) -> Result<HeaderDigest, String> {
     Ok(Sha256::digest(value.as_bytes()).into())
 }
 
-/// `REQUIRED_HEADER`: its name, and its accepted values, cached like keys
-/// (a JSON-object secret holds several; `AWSPREVIOUS` is accepted, so the
-/// header can be rotated too).
+/// The values a secret accepts for a static credential a request carries
+/// (`REQUIRED_HEADER`'s, and Meta's verify token), cached like keys (a
+/// JSON-object secret holds several; `AWSPREVIOUS` is accepted, so either
+/// can be rotated) and kept as digests.
+pub(crate) struct AcceptedValues(SecretCache<HeaderDigest>);
+
+impl AcceptedValues {
+    /// The values `secret_id` holds, read through `secrets`.
+    pub(crate) fn new(secrets: &aws_sdk_secretsmanager::Client, secret_id: &str, settings: &Settings) -> Self {
+        AcceptedValues(SecretCache::for_settings(
+            secrets.clone(),
+            secret_id.to_owned(),
+            settings,
+        ))
+    }
+
+    /// Fetches the values ahead of the first request (init's warm-up).
+    pub(crate) async fn prefetch(&self) -> Result<(), ReceiveError> {
+        self.0.prefetch(header_digest).await
+    }
+
+    /// Whether `sent` is one of the values. Digests are compared, in
+    /// constant time, so that neither a value's bytes nor its length show
+    /// in the timing.
+    pub(crate) async fn accept(&self, sent: &[u8], now: SystemTime) -> Result<bool, ReceiveError> {
+        let accepted = self.0.keys(header_digest).await?;
+        let sent: HeaderDigest = Sha256::digest(sent).into();
+        Ok(accepted
+            .candidates(None, now)
+            .fold(false, |found, entry| found | constant_time_eq(&entry.key, &sent)))
+    }
+}
+
+/// `REQUIRED_HEADER`: its name, and its accepted values.
 pub(crate) struct RequiredHeaderCheck {
     name: String,
-    /// The accepted values' digests.
-    values: SecretCache<HeaderDigest>,
+    values: AcceptedValues,
 }
 
 impl RequiredHeaderCheck {
@@ -55,7 +87,7 @@ impl RequiredHeaderCheck {
         let required = settings.required_header.as_ref()?;
         Some(RequiredHeaderCheck {
             name: required.name.clone(),
-            values: SecretCache::for_settings(secrets.clone(), required.secret_id.clone(), settings),
+            values: AcceptedValues::new(secrets, &required.secret_id, settings),
         })
     }
 
@@ -72,19 +104,12 @@ impl RequiredHeaderCheck {
     /// Fetches the accepted values ahead of the first request (init's
     /// warm-up).
     pub(crate) async fn prefetch(&self) -> Result<(), ReceiveError> {
-        self.values.prefetch(header_digest).await
+        self.values.prefetch().await
     }
 
-    /// The sent value must equal one of the secret's. Digests are compared,
-    /// in constant time, so that neither a value's bytes nor its length
-    /// show in the timing.
+    /// The sent value must equal one of the secret's.
     pub(crate) async fn check(&self, sent: &HeaderValue, now: SystemTime) -> Result<(), ReceiveError> {
-        let accepted = self.values.keys(header_digest).await?;
-        let sent: HeaderDigest = Sha256::digest(sent.as_bytes()).into();
-        let matches = accepted
-            .candidates(None, now)
-            .fold(false, |found, entry| found | constant_time_eq(&entry.key, &sent));
-        if matches {
+        if self.values.accept(sent.as_bytes(), now).await? {
             Ok(())
         } else {
             Err(VerifyError::WrongRequiredHeader.into())

@@ -19,4 +19,4 @@ pub(crate) mod seal;
 mod unsigned;
 
 pub use receiver::Receiver;
-pub use seal::receive_offline;
+pub use seal::{receive_offline, Received};

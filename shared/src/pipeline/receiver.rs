@@ -5,11 +5,11 @@
 use std::time::{Instant, SystemTime};
 
 use aws_config::SdkConfig;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use webhook_envelope::Envelope;
 
 use super::answer;
-use super::defences::RequiredHeaderCheck;
+use super::defences::{check_source, AcceptedValues, RequiredHeaderCheck};
 use super::keep::{Kept, Quarantine};
 use super::request_line::{request_line, Fate};
 use super::screen::{screen, Screened};
@@ -20,6 +20,7 @@ use crate::aws::secret_cache::SecretCache;
 use crate::aws::AwsClients;
 use crate::config::Settings;
 use crate::error::{ReceiveError, VerifyError};
+use crate::schemes::handshake::{self, Reply, Seen};
 use crate::schemes::keys::{KeyRing, Stage};
 use crate::schemes::{Deadline, Scheme};
 
@@ -35,6 +36,16 @@ pub struct Receiver<S: Scheme> {
     /// Where deliveries refused for their key are kept, when
     /// `QUARANTINE_BUCKET` is set.
     quarantine: Option<Quarantine>,
+    /// `VERIFY_TOKEN_SECRET_ID`'s token, when it is set.
+    verify_token: Option<AcceptedValues>,
+}
+
+/// What became of a request that wasn't refused.
+enum Done {
+    /// Queued (and, for a handshake that says so, answered as it expects).
+    Queued(Accepted),
+    /// A handshake, answered; nothing queued.
+    Answered(Reply),
 }
 
 /// What an accepted delivery produced, for its answer and its log line:
@@ -45,7 +56,8 @@ struct Accepted {
     event_type: Option<String>,
     tenant: Option<String>,
     stage: Stage,
-    challenge: Option<String>,
+    /// The answer a queued handshake expects (Discord's deferral).
+    reply: Option<Reply>,
     published: Published,
 }
 
@@ -59,8 +71,12 @@ impl<S: Scheme> Receiver<S> {
     pub fn with_clients(scheme: S, settings: Settings, clients: AwsClients) -> Self {
         let AwsClients { secrets, sqs, s3 } = clients;
         let required_header = RequiredHeaderCheck::for_settings(&secrets, &settings);
-        let keys = SecretCache::for_settings(secrets, settings.secret_id.clone(), &settings);
         let queue = QueuePublisher::for_settings(sqs, &s3, &settings);
+        let verify_token = settings
+            .verify_token_secret_id
+            .as_deref()
+            .map(|secret_id| AcceptedValues::new(&secrets, secret_id, &settings));
+        let keys = SecretCache::for_settings(secrets, settings.secret_id.clone(), &settings);
         let quarantine = settings.quarantine.as_ref().map(|quarantine| {
             Quarantine::new(
                 QuarantineStore::new(s3, quarantine.bucket.clone()),
@@ -74,6 +90,7 @@ impl<S: Scheme> Receiver<S> {
             queue,
             required_header,
             quarantine,
+            verify_token,
         }
     }
 
@@ -141,7 +158,13 @@ impl<S: Scheme> Receiver<S> {
             .field("body_bytes", request.body().len())
         };
         match self.receive(&request, received, started).await {
-            Ok(accepted) => {
+            Ok(Done::Answered(reply)) => {
+                line("handshake", ("INFO", "handshake answered"), Fate::Answered)
+                    .field("status", 200)
+                    .write();
+                answer::replied(&reply.body)
+            }
+            Ok(Done::Queued(accepted)) => {
                 let offloaded = accepted.published.offloaded.as_ref();
                 let fate = Fate::Queued {
                     offloaded: offloaded.is_some(),
@@ -158,7 +181,10 @@ impl<S: Scheme> Receiver<S> {
                         offloaded.map_or("", |pointer| pointer.s3_key.as_str()),
                     )
                     .write();
-                answer::accepted(&accepted.event_id, accepted.challenge.as_deref())
+                match &accepted.reply {
+                    Some(reply) => answer::replied(&reply.body),
+                    None => answer::accepted(&accepted.event_id),
+                }
             }
             Err(error) => {
                 let kept = self.keep_if_refused_for_key(&error, &request, received, started).await;
@@ -187,6 +213,9 @@ impl<S: Scheme> Receiver<S> {
         started: Instant,
     ) -> Option<Kept> {
         let (quarantine, reason) = (self.quarantine.as_ref()?, RefusalReason::of(error)?);
+        if handshake::looks_like_a_signed_handshake(self.scheme.handshakes(), &seen(request)) {
+            return None;
+        }
         let delivery = QuarantinedDelivery::of(
             self.scheme.provider(),
             (self.scheme.signature_headers(), self.scheme.unsigned_headers()),
@@ -205,12 +234,7 @@ impl<S: Scheme> Receiver<S> {
     /// [`Receiver::accept`] within `REQUEST_DEADLINE_MS`. Past it, the
     /// answer is a 503: a `SendMessage` cut short may still have landed,
     /// which makes the provider's retry a duplicate, never a loss.
-    async fn receive(
-        &self,
-        request: &Request,
-        received: SystemTime,
-        started: Instant,
-    ) -> Result<Accepted, ReceiveError> {
+    async fn receive(&self, request: &Request, received: SystemTime, started: Instant) -> Result<Done, ReceiveError> {
         let limit = self.settings.request_deadline;
         // The timer stops waiting on AWS; the key loop checks the same
         // deadline between keys, since no timer interrupts CPU work; the
@@ -221,12 +245,37 @@ impl<S: Scheme> Receiver<S> {
             .map_err(|_| ReceiveError::OutOfTime(limit))?
     }
 
-    async fn accept(
+    /// Answers an unsigned handshake the request is (its source checked,
+    /// and its verify token, where it has one: 403 when wrong); `None` when
+    /// it is none.
+    async fn answer_unsigned_handshake(
         &self,
         request: &Request,
         received: SystemTime,
-        deadline: Deadline,
-    ) -> Result<Accepted, ReceiveError> {
+    ) -> Option<Result<Reply, ReceiveError>> {
+        let seen = seen(request);
+        let handshake = handshake::unsigned(self.scheme.handshakes(), &seen)?;
+        let answered = async {
+            check_source(self.settings.allowed_source_ips.as_deref(), request)?;
+            if let Some(sent) = handshake::sent_verify_token(handshake, &seen) {
+                let token = self
+                    .verify_token
+                    .as_ref()
+                    .ok_or_else(|| ReceiveError::Misconfigured("VERIFY_TOKEN_SECRET_ID is not set".into()))?;
+                let sent = sent.ok_or(ReceiveError::HandshakeRefused)?;
+                if !token.accept(sent.as_bytes(), received).await? {
+                    return Err(ReceiveError::HandshakeRefused);
+                }
+            }
+            handshake::unsigned_reply(handshake, &seen)
+        };
+        Some(answered.await)
+    }
+
+    async fn accept(&self, request: &Request, received: SystemTime, deadline: Deadline) -> Result<Done, ReceiveError> {
+        if let Some(answered) = self.answer_unsigned_handshake(request, received).await {
+            return answered.map(Done::Answered);
+        }
         let Screened { delivery, claim } = screen(&self.scheme, &self.settings, request, received)?;
         let sent_header = match &self.required_header {
             Some(required) => Some((required, required.sent(&delivery)?)),
@@ -257,11 +306,11 @@ impl<S: Scheme> Receiver<S> {
             }
             result => result?,
         };
-        let Sealed {
-            envelope,
-            stage,
-            challenge,
-        } = sealed;
+        let Sealed { envelope, stage, reply } = sealed;
+        let reply = match reply {
+            Some(reply) if !reply.queue => return Ok(Done::Answered(reply)),
+            reply => reply,
+        };
         let message = self.queue.message(&envelope)?;
         let Envelope {
             provider,
@@ -271,13 +320,23 @@ impl<S: Scheme> Receiver<S> {
             ..
         } = envelope;
         let published = self.queue.deliver(&provider, message).await?;
-        Ok(Accepted {
+        Ok(Done::Queued(Accepted {
             event_id,
             event_type,
             tenant,
             stage,
-            challenge,
+            reply,
             published,
-        })
+        }))
+    }
+}
+
+/// The parts of `request` a handshake reads.
+fn seen(request: &Request) -> Seen<'_> {
+    Seen {
+        method: request.method(),
+        query: request.query_string_parameters_ref(),
+        headers: request.headers(),
+        body: request.body().as_ref(),
     }
 }

@@ -20,6 +20,8 @@ pub(crate) enum Fate<'k> {
     /// Not accepted, and what the quarantine did with it (`None`: not one
     /// to keep, or no quarantine).
     Refused(Option<&'k Kept>),
+    /// A handshake, answered; nothing queued.
+    Answered,
 }
 
 /// The line one request writes: counted by provider and outcome, its
@@ -39,7 +41,7 @@ pub(crate) fn request_line(
     let count = |yes: bool| if yes { 1.0 } else { 0.0 };
     let kept = match fate {
         Fate::Refused(kept) => kept,
-        Fate::Queued { .. } => None,
+        Fate::Queued { .. } | Fate::Answered => None,
     };
     let failed = kept.is_some_and(Kept::failed);
     let mut by_provider = vec![

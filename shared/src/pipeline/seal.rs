@@ -19,6 +19,7 @@ use crate::codec::json::reader::without_bom;
 use crate::config::Settings;
 use crate::error::ReceiveError;
 use crate::schemes::delivery::Delivery;
+use crate::schemes::handshake::Reply;
 use crate::schemes::keys::{KeyRing, Stage};
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
 
@@ -32,11 +33,35 @@ pub fn receive_offline<S: Scheme>(
     request: &Request,
     keys: &KeyRing<S::Key>,
     now: SystemTime,
-) -> Result<(Envelope, OutgoingMessage), ReceiveError> {
+) -> Result<Received, ReceiveError> {
     let Screened { delivery, claim } = screen(scheme, settings, request, now)?;
-    let Sealed { envelope, .. } = seal(scheme, &claim, &delivery, keys, Deadline::None)?;
+    let Sealed { envelope, reply, .. } = seal(scheme, &claim, &delivery, keys, Deadline::None)?;
     let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
-    Ok((envelope, message))
+    Ok(Received {
+        envelope,
+        message,
+        reply,
+    })
+}
+
+/// What [`receive_offline`] makes of a verified delivery.
+#[derive(Debug)]
+pub struct Received {
+    /// Its envelope.
+    pub envelope: Envelope,
+    /// The message that carries it.
+    pub message: OutgoingMessage,
+    /// The answer, when it is a signed handshake: then it is queued only
+    /// if the answer says so.
+    pub reply: Option<Reply>,
+}
+
+impl Received {
+    /// Whether the receiver queues it: every delivery but a handshake
+    /// that is only answered.
+    pub fn queued(&self) -> bool {
+        self.reply.as_ref().is_none_or(|reply| reply.queue)
+    }
 }
 
 /// A verified delivery, ready to queue.
@@ -46,8 +71,9 @@ pub struct Sealed {
     pub envelope: Envelope,
     /// The stage of the key that verified it, for the log.
     pub stage: Stage,
-    /// What the answer echoes, when the scheme says (Slack's challenge).
-    pub challenge: Option<String>,
+    /// The answer, when the delivery is a signed handshake (which is
+    /// queued only if the handshake says so).
+    pub reply: Option<Reply>,
 }
 
 /// The one step both paths share, with nothing but CPU in it: tries the
@@ -62,11 +88,11 @@ pub fn seal<S: Scheme>(
 ) -> Result<Sealed, ReceiveError> {
     let mut verified = verify_claim(scheme, claim, delivery, keys, deadline)?;
     let stage = verified.stage;
-    let challenge = verified.facts.challenge.take();
+    let reply = verified.reply.take();
     Ok(Sealed {
         envelope: envelope_for(scheme.provider(), scheme.unsigned_headers(), verified, delivery)?,
         stage,
-        challenge,
+        reply,
     })
 }
 

@@ -67,6 +67,20 @@ macro_rules! any_scheme {
                 }
             }
 
+            fn handshakes(&self) -> &[crate::schemes::handshake::Handshake] {
+                match self {
+                    $(AnyScheme::$variant(scheme) => scheme.handshakes(),)+
+                }
+            }
+
+            fn mac(&self, key: &AnyKey, message: &[u8]) -> Option<Vec<u8>> {
+                match (self, key) {
+                    $((AnyScheme::$variant(scheme), AnyKey::$variant(key)) => scheme.mac(key, message),)+
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+
             fn parse_key(&self, text: &str) -> Result<AnyKey, String> {
                 match self {
                     $(AnyScheme::$variant(scheme) => scheme.parse_key(text).map(AnyKey::$variant),)+

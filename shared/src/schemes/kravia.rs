@@ -214,7 +214,6 @@ impl Scheme for Kravia {
             event_type,
             event_id: Some(sha256_hex(compact)),
             signed_payload: Some(payload),
-            challenge: None,
         })
     }
 }

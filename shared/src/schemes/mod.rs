@@ -1,5 +1,6 @@
 //! Schemes: every provider's scheme behind one trait, with what it
-//! verifies ([`delivery`]), the keys it verifies with ([`keys`]) and, for
+//! verifies ([`delivery`]), the handshakes it answers ([`handshake`]), the
+//! keys it verifies with ([`keys`]) and, for
 //! tests and tools, how it signs (`signing`, with the `signing` feature). Two schemes are code
 //! (Kravia and receeve, whose signatures live in the body), every other
 //! one is described as data ([`described`]); [`presets`] names them and
@@ -10,6 +11,7 @@
 mod any;
 pub mod delivery;
 pub mod described;
+pub mod handshake;
 pub mod keys;
 mod kravia;
 pub mod presets;

@@ -33,7 +33,7 @@ const fn described(name: &'static str, json: &'static str) -> Preset {
 
 /// Every preset, in the README's order: the five providers the product
 /// began with, then the others.
-pub const PRESETS: [Preset; 20] = [
+pub const PRESETS: [Preset; 25] = [
     Preset {
         name: "kravia",
         make: Make::Kravia,
@@ -63,6 +63,11 @@ pub const PRESETS: [Preset; 20] = [
     described("paystack", include_str!("../../presets/paystack.json")),
     described("onfido", include_str!("../../presets/onfido.json")),
     described("lemonsqueezy", include_str!("../../presets/lemonsqueezy.json")),
+    described("meta", include_str!("../../presets/meta.json")),
+    described("zoom", include_str!("../../presets/zoom.json")),
+    described("dropbox", include_str!("../../presets/dropbox.json")),
+    described("intercom", include_str!("../../presets/intercom.json")),
+    described("discord", include_str!("../../presets/discord.json")),
 ];
 
 impl Preset {

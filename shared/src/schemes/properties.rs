@@ -23,6 +23,9 @@ const OTHER_RSA_PUBLIC: &str = include_str!("../../../events/test-keys/receeve-p
 const EC_PRIVATE: &str = include_str!("../../testdata/ec-private.pem");
 const EC_PUBLIC: &str = include_str!("../../testdata/ec-public.pem");
 const OTHER_EC_PUBLIC: &str = include_str!("../../testdata/ec-other-public.pem");
+const ED25519_PRIVATE: &str = include_str!("../../testdata/ed25519-signing-private.pem");
+const ED25519_PUBLIC: &str = include_str!("../../testdata/ed25519-signing-public.pem");
+const OTHER_ED25519_PUBLIC: &str = include_str!("../../testdata/ed25519-public.pem");
 
 /// The URL the `{url}` presets are given.
 const SIGNED_URL: &str = "https://hooks.example.com/webhooks/square";
@@ -58,6 +61,16 @@ fn secret(preset: &str, seed: &str) -> String {
         ("wise", _) => OTHER_RSA_PUBLIC.to_owned(),
         ("sendgrid", "a") => der_base64(EC_PUBLIC),
         ("sendgrid", _) => der_base64(OTHER_EC_PUBLIC),
+        // Discord's public key: 64 hex digits, the last 32 bytes of the DER.
+        ("discord", seed) => {
+            let pem = if seed == "a" {
+                ED25519_PUBLIC
+            } else {
+                OTHER_ED25519_PUBLIC
+            };
+            let der = decode_pem(pem, &["PUBLIC KEY"]).unwrap();
+            crate::codec::encoding::encode_hex(&der[der.len() - 32..])
+        }
         _ => format!("secret-{seed}"),
     }
 }
@@ -68,6 +81,7 @@ fn sign(preset: &str, seed: &str, note: &str, id: u32) -> Signed {
     let key = match preset {
         "receeve" | "wise" => RSA_PRIVATE.to_owned(),
         "sendgrid" => EC_PRIVATE.to_owned(),
+        "discord" => ED25519_PRIVATE.to_owned(),
         _ => secret(preset, seed),
     };
     let note = serde_json::to_string(note).unwrap();
@@ -335,6 +349,109 @@ proptest! {
             .unwrap();
             for preset in PRESETS {
                 let _ = receive(&scheme(preset.name), &settings, &request);
+            }
+        }
+    }
+}
+
+/// A signed handshake of `preset` (Zoom's URL validation, Slack's
+/// `url_verification`) with `token` where its provider puts the value to
+/// echo, signed with seed `a`'s key.
+fn signed_handshake(preset: &str, token: &str) -> Signed {
+    let token = serde_json::to_string(token).unwrap();
+    let body = match preset {
+        "zoom" => format!(r#"{{"payload":{{"plainToken":{token}}},"event":"endpoint.url_validation"}}"#),
+        _ => format!(r#"{{"token":"t","challenge":{token},"type":"url_verification"}}"#),
+    };
+    let message = signing::Message {
+        id: "msg_1",
+        timestamp: NOW,
+    };
+    let signed = scheme(preset)
+        .sign(&secret(preset, "a"), body.as_bytes(), &message)
+        .unwrap();
+    Signed {
+        body: signed.body,
+        headers: signed.headers,
+        case_free: Vec::new(),
+    }
+}
+
+/// Whether `text` is what a handshake may echo.
+fn echoable_text(text: &str) -> bool {
+    use super::handshake::{echoable, MAX_ECHO_BYTES};
+    !text.is_empty() && text.len() <= MAX_ECHO_BYTES && text.bytes().all(echoable)
+}
+
+/// Tokens of every kind: any text, and the characters a token is made of
+/// at every length around the bound.
+fn token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "\\PC{0,40}",
+        "[a-zA-Z0-9._~+/=-]{1,300}",
+        "[a-zA-Z0-9<>\"' &;:%-]{1,40}"
+    ]
+}
+
+proptest! {
+    #[test]
+    fn a_signed_handshake_echoes_a_bounded_token_or_nothing_and_no_changed_byte_is_answered(
+        zoom in any::<bool>(), token in token(), position in any::<prop::sample::Index>(), byte in any::<u8>(),
+    ) {
+        use super::handshake::ReplyBody;
+        let preset = if zoom { "zoom" } else { "slack" };
+        let signed = signed_handshake(preset, &token);
+        match verify(preset, "a", &signed.body, &signed.headers) {
+            Ok(verified) => {
+                prop_assert!(echoable_text(&token), "{:?} echoed", token);
+                let reply = verified.reply.unwrap();
+                prop_assert!(!reply.queue);
+                let ReplyBody::Json(json) = reply.body else { panic!("{reply:?}") };
+                let answer: serde_json::Value = serde_json::from_str(&json).unwrap();
+                let echoed = if zoom { &answer["plainToken"] } else { &answer["challenge"] };
+                prop_assert_eq!(echoed.as_str(), Some(token.as_str()));
+                if zoom {
+                    prop_assert!(answer["encryptedToken"].as_str().is_some_and(|hmac| hmac.len() == 64));
+                }
+            }
+            Err(error) => {
+                prop_assert!(!echoable_text(&token), "{:?} refused: {:?}", token, error);
+                prop_assert!(matches!(error, ReceiveError::Malformed(_)), "{:?}", error);
+            }
+        }
+        let mut body = signed.body.clone();
+        let at = position.index(body.len());
+        prop_assume!(body[at] != byte);
+        body[at] = byte;
+        prop_assert!(verify(preset, "a", &body, &signed.headers).is_err());
+    }
+
+    #[test]
+    fn an_unsigned_handshake_echoes_a_bounded_challenge_or_nothing(
+        meta in any::<bool>(), challenge in token(), mode in prop::sample::select(vec!["subscribe", "unsubscribe", ""]),
+    ) {
+        use super::handshake::{self, ReplyBody, Seen};
+        use lambda_http::aws_lambda_events::query_map::QueryMap;
+        let (preset, parameter) = if meta { ("meta", "hub.challenge") } else { ("dropbox", "challenge") };
+        let query = QueryMap::from(std::collections::HashMap::from([
+            ("hub.mode".to_owned(), mode.to_owned()),
+            (parameter.to_owned(), challenge.clone()),
+        ]));
+        let headers = lambda_http::http::HeaderMap::new();
+        let seen = Seen { method: &lambda_http::http::Method::GET, query: Some(&query), headers: &headers, body: b"" };
+        let scheme = scheme(preset);
+        let Some(found) = handshake::unsigned(scheme.handshakes(), &seen) else {
+            prop_assert!(meta && mode != "subscribe");
+            return Ok(());
+        };
+        match handshake::unsigned_reply(found, &seen) {
+            Ok(reply) => {
+                prop_assert!(echoable_text(&challenge), "{:?} echoed", challenge);
+                prop_assert_eq!(reply.body, ReplyBody::Text(challenge));
+            }
+            Err(error) => {
+                prop_assert!(!echoable_text(&challenge));
+                prop_assert!(matches!(error, ReceiveError::Malformed(_)));
             }
         }
     }

@@ -149,7 +149,6 @@ impl Scheme for Receeve {
                 .map(str::to_owned),
             event_id: Some(message_id.to_owned()),
             signed_payload: Some(signed_payload),
-            challenge: None,
         })
     }
 }

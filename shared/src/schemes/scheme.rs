@@ -2,6 +2,7 @@
 //! delivery says about itself.
 
 use super::delivery::Delivery;
+use super::handshake::{Handshake, Reply};
 use super::keys::Stage;
 use crate::error::ReceiveError;
 
@@ -36,6 +37,20 @@ pub trait Scheme: Send + Sync + 'static {
         &[]
     }
 
+    /// The handshakes the provider sends to check the URL, which are
+    /// answered rather than (or, where they say, as well as) queued. None
+    /// unless the scheme describes some.
+    fn handshakes(&self) -> &[Handshake] {
+        &[]
+    }
+
+    /// The HMAC of `message` with `key`, for a handshake whose answer is
+    /// one (Zoom's `encryptedToken`); `None` for a key that isn't an HMAC
+    /// key.
+    fn mac(&self, _key: &Self::Key, _message: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
     /// Parses one key's text from the secret. The error says what is wrong
     /// and never repeats the text.
     fn parse_key(&self, text: &str) -> Result<Self::Key, String>;
@@ -66,10 +81,6 @@ pub struct EventFacts {
     /// unsigned member of the body reaches a consumer. `None` when the body
     /// is signed whole and is queued as it came.
     pub signed_payload: Option<String>,
-    /// A value the provider wants echoed in the answer to prove the URL
-    /// is the receiver's (Slack's `url_verification` challenge), read from
-    /// the signed body: see the pipeline's `answer::accepted`.
-    pub challenge: Option<String>,
 }
 
 /// A delivery that a key verified.
@@ -81,4 +92,7 @@ pub struct Verified {
     pub stage: Stage,
     /// The event's type and id.
     pub facts: EventFacts,
+    /// The answer, when the delivery is one of the scheme's signed
+    /// handshakes (and whether it is queued all the same).
+    pub reply: Option<Reply>,
 }

@@ -5,7 +5,10 @@ use std::time::Instant;
 
 use webhook_envelope::MAX_ID_CHARS;
 
+use lambda_http::http::Method;
+
 use super::delivery::Delivery;
+use super::handshake::{self, Seen};
 use super::keys::KeyRing;
 use super::scheme::{Scheme, Verified};
 use crate::error::{ReceiveError, VerifyError};
@@ -75,10 +78,23 @@ pub(crate) fn verify_claim<S: Scheme>(
     let facts = scheme.describe(claim, delivery.body)?;
     check_id_length(facts.event_type.as_deref())?;
     check_id_length(facts.event_id.as_deref())?;
+    let reply = match scheme.handshakes() {
+        [] => None,
+        handshakes => {
+            let seen = Seen {
+                method: &Method::POST,
+                query: None,
+                headers: delivery.headers,
+                body: delivery.body,
+            };
+            handshake::signed_reply(handshakes, &seen, &|message| scheme.mac(&entry.key, message))?
+        }
+    };
     Ok(Verified {
         tenant: entry.id.clone(),
         stage: entry.stage,
         facts,
+        reply,
     })
 }
 

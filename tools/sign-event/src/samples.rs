@@ -397,6 +397,64 @@ pub const SAMPLES: &[Sample] = &[
         r#"{"meta":{"event_name":"order_refunded","test_mode":true},"data":{"type":"orders","id":"2"}}"#,
     )
     .forged(Forgery::WrongKey("guessed-secret")),
+    Sample::genuine(
+        "meta",
+        "whatsapp-message",
+        r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","messages":[{"id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=","type":"text"}]}}]}]}"#,
+    ),
+    Sample::genuine(
+        "meta",
+        "forged",
+        r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[]}]}"#,
+    )
+    .forged(Forgery::WrongKey("guessed-app-secret")),
+    Sample::genuine(
+        "zoom",
+        "meeting-started",
+        r#"{"event":"meeting.started","event_ts":1795406400000,"payload":{"account_id":"AAAAAABBBB","object":{"id":"85746065432","topic":"Weekly sync"}}}"#,
+    ),
+    Sample::genuine(
+        "zoom",
+        "forged",
+        r#"{"event":"meeting.ended","event_ts":1795406400000,"payload":{"account_id":"AAAAAABBBB","object":{"id":"85746065432"}}}"#,
+    )
+    .forged(Forgery::WrongKey("guessed-secret-token")),
+    Sample::genuine(
+        "dropbox",
+        "list-folder",
+        r#"{"list_folder":{"accounts":["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]},"delta":{"users":[12345678]}}"#,
+    ),
+    Sample::genuine(
+        "dropbox",
+        "forged",
+        r#"{"list_folder":{"accounts":["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngd"]},"delta":{"users":[12345679]}}"#,
+    )
+    .forged(Forgery::WrongKey("guessed-app-secret")),
+    Sample::genuine(
+        "intercom",
+        "conversation-created",
+        r#"{"type":"notification_event","id":"notif_ccd8a4d0-f965-11e3-a367-c779cae3e1b3","topic":"conversation.user.created","app_id":"a86dr8yl","data":{"item":{"type":"conversation","id":"147"}}}"#,
+    ),
+    Sample::genuine(
+        "intercom",
+        "forged",
+        r#"{"type":"notification_event","id":"notif_forged","topic":"conversation.admin.closed","app_id":"a86dr8yl","data":{"item":{"type":"conversation","id":"147"}}}"#,
+    )
+    .forged(Forgery::WrongKey("guessed-client-secret")),
+    Sample::genuine(
+        "discord",
+        "slash-command",
+        r#"{"application_id":"1180000000000000000","id":"1180000000000000002","token":"aW50ZXJhY3Rpb24tdG9rZW4","type":2,"data":{"id":"1180000000000000009","name":"status","type":1},"version":1}"#,
+    ),
+    Sample::genuine(
+        "discord",
+        "forged",
+        r#"{"application_id":"1180000000000000000","id":"1180000000000000003","token":"dG9rZW4","type":2,"data":{"name":"ban"},"version":1}"#,
+    )
+    .forged(Forgery::Tampered {
+        from: r#""name":"ban""#,
+        to: r#""name":"bam""#,
+    }),
 ];
 
 /// The documented test keys in `events/test-keys/`.
@@ -423,12 +481,14 @@ impl TestKeys {
     }
 
     /// The key a provider signs with: the RSA private key for receeve and
-    /// Wise, the P-256 one for SendGrid, Kravia's key for `tenant`,
+    /// Wise, the P-256 one for SendGrid, the Ed25519 one for Discord,
+    /// Kravia's key for `tenant`,
     /// otherwise the shared secret.
     pub fn signing_key(&self, provider: &str, tenant: Option<&str>) -> Result<String, ToolError> {
         match provider {
             "receeve" | "wise" => read(&self.dir.join("receeve-private.pem")),
             "sendgrid" => read(&self.dir.join("sendgrid-private.pem")),
+            "discord" => read(&self.dir.join("discord-private.pem")),
             "kravia" => {
                 let keys: BTreeMap<String, String> = serde_json::from_str(&self.secret(provider)?)?;
                 let tenant = tenant.unwrap_or("acme");

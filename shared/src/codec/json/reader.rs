@@ -34,7 +34,7 @@ pub(crate) fn without_bom(body: &[u8]) -> &[u8] {
 /// (`~1` is `/`, `~0` is `~`); a segment that is a decimal number also
 /// indexes an array.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JsonPointer(Vec<String>);
+pub struct JsonPointer(Vec<String>);
 
 impl JsonPointer {
     /// Parses `/a/b~1c`. `None` for text that isn't a pointer to a value
@@ -60,6 +60,11 @@ impl JsonPointer {
             })
             .collect::<Option<Vec<_>>>()
             .map(JsonPointer)
+    }
+
+    /// Its segments, unescaped.
+    pub(crate) fn segments(&self) -> &[String] {
+        &self.0
     }
 
     /// The pointer to a top-level member.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
-use super::reader::{Entries, MAX_DEPTH};
+use super::reader::{Entries, JsonPointer, MAX_DEPTH};
 
 /// A JSON document, read strictly.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,6 +38,20 @@ impl StrictJson {
             StrictJson::Object(fields) => fields.get(name),
             _ => None,
         }
+    }
+
+    /// The value `pointer` points at; `None` when nothing is there. A
+    /// segment that is a decimal number also indexes an array.
+    pub(crate) fn at(&self, pointer: &JsonPointer) -> Option<&StrictJson> {
+        pointer.segments().iter().try_fold(self, |value, segment| match value {
+            StrictJson::Object(fields) => fields.get(segment),
+            StrictJson::Array(items) => segment
+                .parse::<usize>()
+                .ok()
+                .filter(|_| segment == "0" || !segment.starts_with('0'))
+                .and_then(|index| items.get(index)),
+            _ => None,
+        })
     }
 
     /// A string's text; `None` for anything else.
@@ -119,6 +133,18 @@ mod tests {
         assert_eq!(parse(&nested(100_000)), None);
         let objects = format!("{}1{}", r#"{"a":"#.repeat(MAX_DEPTH + 1), "}".repeat(MAX_DEPTH + 1));
         assert_eq!(parse(&objects), None);
+    }
+
+    #[test]
+    fn a_pointer_reads_members_and_array_items() {
+        let json = parse(r#"{"payload":{"plainToken":"t"},"list":[1,{"a/b":true}]}"#).unwrap();
+        let at = |text: &str| json.at(&JsonPointer::parse(text).unwrap());
+        assert_eq!(at("/payload/plainToken").and_then(StrictJson::as_str), Some("t"));
+        assert_eq!(at("/list/1/a~1b"), Some(&StrictJson::Bool(true)));
+        assert_eq!(at("/list/0"), Some(&StrictJson::Number("1".to_owned())));
+        assert_eq!(at("/list/01"), None);
+        assert_eq!(at("/list/2"), None);
+        assert_eq!(at("/payload/plainToken/x"), None);
     }
 
     #[test]

@@ -64,6 +64,14 @@ impl Algorithm {
             .map_or("", |(name, _)| name)
     }
 
+    /// Whether its keys are HMAC keys, which can make a handshake's HMAC.
+    pub fn is_hmac(self) -> bool {
+        matches!(
+            self,
+            Algorithm::HmacSha1 | Algorithm::HmacSha256 | Algorithm::HmacSha512
+        )
+    }
+
     /// How long every signature is, when that is fixed: a decoding of any
     /// other length is not this algorithm's signature.
     pub fn signature_len(self) -> Option<usize> {
@@ -225,6 +233,14 @@ impl std::fmt::Debug for KeyMaterial {
 }
 
 impl KeyMaterial {
+    /// The HMAC of `message`, for an HMAC key; `None` for a public key.
+    pub fn mac(&self, message: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            KeyMaterial::Hmac(key) => Some(hmac::sign(key, message).as_ref().to_vec()),
+            KeyMaterial::Public(_) | KeyMaterial::Ecdsa { .. } => None,
+        }
+    }
+
     /// Whether any of `signatures` is this key's over the concatenation of
     /// `parts`. An HMAC is computed once and compared with every candidate
     /// in constant time, without stopping at a match.

@@ -11,6 +11,8 @@ use webhook_envelope::{MAX_UNSIGNED_HEADERS, MAX_UNSIGNED_NAME_BYTES};
 
 use super::crypto::{Algorithm, Encoding, KeyForm};
 use super::error::DescriptionError;
+use super::handshakes::{self, HandshakeText};
+use super::header_name::header_name;
 use super::scheme::{Described, Fact, Family, Syntax, TimestampRule, TimestampSource, Verifier};
 use super::template::{Piece, Template};
 use crate::codec::json::reader::JsonPointer;
@@ -44,6 +46,8 @@ struct DescriptionText {
     challenge: Option<FactText>,
     #[serde(default)]
     unsigned_headers: Vec<String>,
+    #[serde(default)]
+    handshakes: Vec<HandshakeText>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +227,8 @@ fn read(
         Some(Fact::Json(pointer)) => Some(pointer),
         Some(_) => return Err(DescriptionError::new("a challenge is a JSON pointer into the body")),
     };
+    let hmac = verifiers.iter().any(|verifier| verifier.algorithm.is_hmac());
+    let handshakes = handshakes::read(text.handshakes, challenge, hmac)?;
     let signature_headers: Vec<String> = std::iter::once(&primary)
         .chain(&alternatives)
         .flat_map(Family::names)
@@ -240,7 +246,7 @@ fn read(
         timestamp,
         event_id,
         event_type,
-        challenge,
+        handshakes,
         signature_headers,
         unsigned_headers,
     })
@@ -287,19 +293,6 @@ fn unsigned_headers(names: Vec<String>, signature_headers: &[String]) -> Result<
         headers.push(name);
     }
     Ok(headers)
-}
-
-/// A header's name, lower case, if it is one.
-fn header_name(name: &str) -> Result<String, DescriptionError> {
-    let valid = !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if valid {
-        Ok(name.to_ascii_lowercase())
-    } else {
-        Err(DescriptionError::new(format!("{name:?} is not a header name")))
-    }
 }
 
 fn syntax(signature: SignatureText) -> Result<Syntax, DescriptionError> {

@@ -221,6 +221,10 @@ proptest! {
             prop_assume!(old != byte && !(case_flip && signature && made.case_free_signature));
             prop_assume!(!(case_flip && signature && made.description["signature"]["prefix"].is_string()
                 && at < "sha256=".len()));
+            // Base64's padding is optional: a trailing `=` turned into the
+            // list's separator ends the entry where the padding began.
+            let separator = made.description["signature"]["list"]["separator"].as_str();
+            prop_assume!(!(signature && old == b'=' && separator == Some(char::from(byte).to_string().as_str())));
             value[at] = byte;
             headers[header].1 = String::from_utf8(value).unwrap();
         }

@@ -8,6 +8,7 @@ use super::template::{self, Piece, Template};
 use crate::codec::json::reader::{string_at, JsonPointer};
 use crate::error::{ReceiveError, VerifyError};
 use crate::schemes::delivery::Delivery;
+use crate::schemes::handshake::Handshake;
 use crate::schemes::scheme::{EventFacts, Scheme};
 
 /// A provider's scheme read from its description.
@@ -31,8 +32,9 @@ pub struct Described {
     pub(super) timestamp: Option<TimestampRule>,
     pub(super) event_id: Option<Fact>,
     pub(super) event_type: Option<Fact>,
-    /// Where the body holds a value the answer echoes (Slack's challenge).
-    pub(super) challenge: Option<JsonPointer>,
+    /// The handshakes the provider sends (`handshakes`, and the older
+    /// `challenge` as one).
+    pub(super) handshakes: Vec<Handshake>,
     /// Every family's header names: what the quarantine keeps.
     pub(super) signature_headers: Vec<String>,
     /// The unsigned headers consumers route by (`unsigned_headers`).
@@ -291,6 +293,16 @@ impl Scheme for Described {
         &self.unsigned_headers
     }
 
+    fn handshakes(&self) -> &[Handshake] {
+        &self.handshakes
+    }
+
+    /// The key's first HMAC key's tag: with several algorithms, only one is
+    /// an HMAC (key prefixes tell them apart).
+    fn mac(&self, key: &DescribedKey, message: &[u8]) -> Option<Vec<u8>> {
+        key.0.iter().find_map(|(_, material)| material.mac(message))
+    }
+
     fn parse_key(&self, text: &str) -> Result<DescribedKey, String> {
         let words: Vec<&str> = if self.verifiers.len() > 1 {
             text.split_whitespace().collect()
@@ -402,15 +414,10 @@ impl Scheme for Described {
             Some(pointer) => string_at(body, Some(pointer))?,
             None => signed(&self.event_id),
         };
-        let challenge = match &self.challenge {
-            Some(pointer) => string_at(body, Some(pointer))?,
-            None => None,
-        };
         Ok(EventFacts {
             event_type,
             event_id,
             signed_payload: None,
-            challenge,
         })
     }
 }
