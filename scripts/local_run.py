@@ -15,7 +15,8 @@ quarantine's story: deliveries signed with a key the secret doesn't hold yet
 are refused and kept; once the key is put in, the release function queues
 exactly those, and a forgery stays. Meta's URL check (a GET with its verify
 token) and Zoom's signed URL validation are answered as each provider
-expects, with nothing queued. A delivery of a few MB, too large for
+expects, with nothing queued; Twilio's form delivery is queued as its
+sorted parameters, readable with any form decoder. A delivery of a few MB, too large for
 the queue, reaches the consumer through S3 (a pointer on the queue in the
 SQS Extended Client's format). Samples are signed again for the current
 time as they are sent (a signed timestamp expires after its scheme's
@@ -39,6 +40,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import boto3
 
@@ -312,6 +314,21 @@ def handshake_story(ports, sqs, queue_url):
     return failures
 
 
+def form_story(sqs, queue_url, queued_by_sample):
+    """Twilio posts a form, signed over the URL and its sorted parameters:
+    the envelope says "payloadFormat": "form" and carries them as a form's
+    text, every parameter readable with any form decoder."""
+    messages = queued_by_sample.get("twilio/message-received.json", [])
+    envelope = json.loads(messages[0]["Body"]) if len(messages) == 1 else {}
+    parameters = parse_qsl(envelope.get("payload", ""), keep_blank_values=True)
+    ok = envelope.get("payloadFormat") == "form" and ("Body", "Is my order shipped?") in parameters \
+        and [name for name, _ in parameters] == sorted(name for name, _ in parameters)
+    print(f"{'ok ' if ok else '!! '}twilio/message-received.json, a form signed over the URL and its sorted "
+          f"parameters: queued with \"payloadFormat\": {json.dumps(envelope.get('payloadFormat'))}, "
+          f"{len(parameters)} parameters read back with parse_qsl, sorted as signed, e.g. Body={dict(parameters).get('Body')!r}")
+    return not ok
+
+
 def github_routing_story():
     """GitHub names its event only in the unsigned X-GitHub-Event header:
     the envelope carries it in `unsigned`, and the consumer routed the
@@ -394,7 +411,10 @@ def secret_strings():
             needles += [v for k, v in event["headers"].items() if any(w in k for w in ("signature", "hmac", "sha"))]
             body = event["body"]
             body = base64.b64decode(body).decode() if event.get("isBase64Encoded") else body
-            parsed = json.loads(body)
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None  # a form (Twilio, Mandrill): its signature is in a header
             signature = parsed.get("signature") if isinstance(parsed, dict) else None
             if signature:
                 needles.append(signature)
@@ -510,12 +530,14 @@ def main():
         unexpected = 0
         counts = {"accepted": 0, "refused": 0}
         all_queued = []
+        queued_by_sample = {}
         for provider in PROVIDERS:
             for path in sorted((ROOT / "events" / provider).glob("*.json")):
                 forged = path.stem.startswith("forged")
                 status, answer = post(load_event(path, provider), provider, ports)
                 queued = drain(sqs, queue_url)
                 all_queued += queued
+                queued_by_sample[f"{provider}/{path.name}"] = queued
                 expected = (401, 0) if forged else (200, 1)
                 ok = (status, len(queued)) == expected
                 unexpected += not ok
@@ -529,6 +551,7 @@ def main():
 
         unexpected += custom_story(ports, sqs, queue_url)
         unexpected += handshake_story(ports, sqs, queue_url)
+        unexpected += form_story(sqs, queue_url, queued_by_sample)
 
         # An event lambda_http can't turn into a request (it panics on a
         # scheme that doesn't make a URL): answered 400, and the function
@@ -573,7 +596,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 2 + 2 + 1 + len(PROVIDERS) + 2 + 1 + 2 + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 2 + 2 + 1 + 1 + len(PROVIDERS) + 2 + 1 + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

@@ -379,6 +379,18 @@ fn check_payload_is_signed(envelope: &Envelope, body: &[u8]) {
             serde_json::from_str(payload).unwrap_or_default();
         raw.get(name).map(|value| value.get().to_owned()).unwrap_or_default()
     };
+    if envelope.payload_format.as_deref() == Some("form") {
+        // A form's text: the body byte for byte, or, where the scheme signs
+        // the sorted parameters, exactly those parameters in that order.
+        let text: String = serde_json::from_str(payload).expect("a form's payload that is not a JSON string");
+        if text.as_bytes() != body {
+            let mut sent: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+            sent.sort();
+            let queued: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes()).into_owned().collect();
+            assert_eq!(queued, sent, "the queued form is not the signed parameters");
+        }
+        return;
+    }
     let MemberCount(count) = serde_json::from_str(payload).unwrap_or(MemberCount(0));
     match envelope.provider.as_str() {
         "kravia" => {

@@ -1,6 +1,6 @@
 """Signs test deliveries the way each provider does, independently of the
 receivers' code: with the provider's own library where one can sign a
-delivery (svix, standardwebhooks, slack_sdk), otherwise with the provider's
+delivery (svix, standardwebhooks, slack_sdk, twilio), otherwise with the provider's
 documented algorithm written out here (hmac, hashlib, and `cryptography`
 for the public-key schemes). Stripe, GitHub and Shopify sign with their own
 npm libraries in sign.mjs.
@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from slack_sdk.signature import SignatureVerifier
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 from svix.webhooks import Webhook as SvixWebhook
+from twilio.request_validator import RequestValidator
+from urllib.parse import parse_qsl
 
 
 def mac(algorithm, key, message):
@@ -126,6 +128,38 @@ def zoom(r):
         "documented algorithm (hmac)"
 
 
+class MultiParams(dict):
+    """A form's parameters as web frameworks hand them to Twilio's
+    validator: a mapping whose `getall` gives every value of a repeated
+    name (Flask's MultiDict)."""
+
+    def __init__(self, pairs):
+        super().__init__(pairs)
+        self.lists = {}
+        for name, value in pairs:
+            self.lists.setdefault(name, []).append(value)
+
+    def getall(self, name):
+        return self.lists[name]
+
+
+def twilio(r):
+    # The form's parameters, repeated ones included, as Twilio's own
+    # validator takes them.
+    params = MultiParams(parse_qsl(r["body"], keep_blank_values=True))
+    signature = RequestValidator(r["key"]).compute_signature(r["url"], params)
+    return r["body"], [["x-twilio-signature", signature]], "twilio (PyPI), RequestValidator.compute_signature"
+
+
+def mandrill(r):
+    # Mandrill's documented algorithm: the URL, then each POST variable's
+    # name and value, sorted by name; HMAC-SHA1, base64.
+    params = dict(parse_qsl(r["body"], keep_blank_values=True))
+    signed = r["url"] + "".join(name + params[name] for name in sorted(params))
+    signature = base64.b64encode(mac(hashlib.sha1, r["key"], signed).digest()).decode()
+    return r["body"], [["x-mandrill-signature", signature]], "documented algorithm (hmac)"
+
+
 def wise(r):
     signature = private_key(r["key"]).sign(r["body"].encode(), padding.PKCS1v15(), hashes.SHA256())
     return r["body"], [["x-signature-sha256", base64.b64encode(signature).decode()]], \
@@ -158,6 +192,8 @@ SIGNERS = {
     "dropbox": header("x-dropbox-signature", lambda r: hex_mac(r["key"], r["body"])),
     "intercom": header("x-hub-signature", lambda r: "sha1=" + hex_mac(r["key"], r["body"], hashlib.sha1)),
     "discord": discord,
+    "twilio": twilio,
+    "mandrill": mandrill,
 }
 
 

@@ -286,6 +286,7 @@ mod tests {
             tenant: None,
             received_at: "2026-12-06T00:00:00Z".to_owned(),
             payload: serde_json::value::RawValue::from_string("{}".to_owned()).unwrap(),
+            payload_format: None,
             unsigned: event.map(|event| BTreeMap::from([("x-github-event".to_owned(), event.to_owned())])),
         }
     }

@@ -23,6 +23,13 @@ const SIGNED_URL: &str = "https://hooks.example.com/webhooks/square";
 /// A body every described preset can read its event's facts from.
 const BODY: &str = r#"{"id":"evt_it_1","event_id":"evt_it_1","type":"test.event","event":"test.event","event_type":"test.event","EventType":"test.event","eventType":"test.event","meta":{"event_name":"test.event"},"payload":{"action":"test.event"},"data":{"amount":100}}"#;
 
+/// A form body, as Twilio and Mandrill post theirs (a parameter repeated).
+const FORM: &str = "MessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&From=%2B15017122661&To=%2B15558675310&Body=test.event+%26+more&MediaUrl=a&MediaUrl=b";
+
+/// Mandrill's form: its events, JSON in one parameter (its signer, PHP's
+/// documented one, keeps one value per name).
+const MANDRILL_FORM: &str = "mandrill_events=%5B%7B%22event%22%3A%22test.event%22%2C%22_id%22%3A%22exampleaaaaaaaaaaaaaaaaaaaaaaaaa%22%2C%22ts%22%3A1795406400%7D%5D";
+
 fn testdata(name: &str) -> String {
     std::fs::read_to_string(workspace_dir().join("shared/testdata").join(name)).unwrap()
 }
@@ -140,6 +147,14 @@ fn cases() -> Vec<Case> {
         hmac("dropbox", None, None),
         hmac("intercom", None, None),
         discord_case(),
+        Case {
+            input: FORM,
+            ..hmac("twilio", None, None)
+        },
+        Case {
+            input: MANDRILL_FORM,
+            ..hmac("mandrill", None, None)
+        },
     ]
 }
 
@@ -360,13 +375,50 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
             };
             let (verification, _) = signed(&challenge, &asked[..1]).remove(0);
             let event = requests::http_api_json(&verification, None, false);
-            let (status, body) = tokio::task::block_in_place(|| answer(&api, &event));
-            assert_eq!(status, 200);
+            let (answered, body) = tokio::task::block_in_place(|| answer(&api, &event));
+            assert_eq!(answered, 200);
             assert_eq!(
                 body,
                 json!({"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})
             );
             assert!(fixture.drain().await.is_empty(), "a handshake is not queued");
+            // A slash command's form body, signed by slack_sdk: queued as its
+            // text, every parameter readable.
+            let command = Case {
+                input: "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&command=%2Fweather&text=94070&text=again&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0",
+                ..hmac_case("slack")
+            };
+            let (form, _) = signed(&command, &asked[..1]).remove(0);
+            let event = requests::http_api_json(&form, None, true);
+            assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 200);
+            let queued = fixture.drain().await;
+            assert_eq!(queued[0].envelope.payload_format.as_deref(), Some("form"));
+            assert_eq!(
+                queued[0].envelope.payload.get(),
+                serde_json::to_string(command.input).unwrap()
+            );
+            let parameters = queued[0].envelope.form_parameters().unwrap();
+            assert_eq!(parameters[2], ("command".to_owned(), "/weather".to_owned()));
+            assert_eq!(parameters.iter().filter(|(name, _)| name == "text").count(), 2);
+        }
+        if matches!(case.preset, "twilio" | "mandrill") {
+            // The parameters, sorted, as a form: all the signature proves,
+            // every one readable, the repeated one twice.
+            let parameters = queued[0].envelope.form_parameters().unwrap();
+            assert_eq!(queued[0].envelope.payload_format.as_deref(), Some("form"));
+            let sent: Vec<(String, String)> = form_urlencoded::parse(case.input.as_bytes()).into_owned().collect();
+            let mut sorted = sent.clone();
+            sorted.sort();
+            assert_eq!(parameters, sorted);
+            // Signed for another URL: refused.
+            let elsewhere = Request {
+                url: "https://hooks.example.com/webhooks/elsewhere".to_owned(),
+                ..asked_of_the_provider(&case, now)
+            };
+            let (moved, _) = signed(&case, &[elsewhere]).remove(0);
+            let event = requests::http_api_json(&moved, None, true);
+            assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 401);
+            assert!(fixture.drain().await.is_empty());
         }
         if case.preset == "square" {
             // A tenant's route is another URL, and Square signs it:

@@ -33,6 +33,9 @@ pub const ENVELOPE_OVERHEAD_BYTES: usize = 8 * 1024;
 /// that cannot be sent.
 pub const MAX_ID_CHARS: usize = 256;
 
+/// [`Envelope::payload_format`] of a form body.
+pub const FORM: &str = "form";
+
 /// Most unsigned headers a scheme may name for [`Envelope::unsigned`].
 pub const MAX_UNSIGNED_HEADERS: usize = 8;
 
@@ -69,6 +72,12 @@ pub struct Envelope {
     /// signed whole (every described scheme); the signed members alone,
     /// rebuilt, when only some are (Kravia, receeve).
     pub payload: Box<RawValue>,
+    /// `"form"` when the body was a form (`application/x-www-form-urlencoded`:
+    /// Twilio, Slack's slash commands): then `payload` is a JSON string, the
+    /// form's text, which [`Envelope::form_parameters`] reads. Absent for
+    /// a JSON body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_format: Option<String>,
     /// Headers the provider sends beside its signature, which consumers
     /// route or deduplicate by (GitHub's `x-github-event`, Shopify's
     /// `x-shopify-topic`): lower-case name → value, only those the scheme
@@ -97,6 +106,20 @@ impl Envelope {
     /// fails forever.
     pub fn to_message_body(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(self).map(escape_for_sqs)
+    }
+
+    /// A form body's parameters, in order, repeated names included, decoded
+    /// (`+` a space, `%XX` its byte); `None` when the payload isn't a form.
+    pub fn form_parameters(&self) -> Option<Vec<(String, String)>> {
+        if self.payload_format.as_deref() != Some(FORM) {
+            return None;
+        }
+        let text: String = serde_json::from_str(self.payload.get()).ok()?;
+        Some(
+            form_urlencoded::parse(text.as_bytes())
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        )
     }
 
     /// The unsigned header `name` (lower case) when it came: what to route
@@ -148,6 +171,7 @@ mod tests {
             tenant: None,
             received_at: "2026-11-23T04:00:00Z".into(),
             payload: RawValue::from_string(payload.to_owned()).unwrap(),
+            payload_format: None,
             unsigned: None,
         }
     }
@@ -177,6 +201,29 @@ mod tests {
         let mut empty = envelope("{}");
         empty.tenant = Some(String::new());
         assert_ne!(empty.deduplication_key(), none.deduplication_key());
+    }
+
+    #[test]
+    fn a_form_is_its_text_and_reads_as_every_parameter() {
+        let mut form = envelope(r#""To=%2B15558675310&Body=Hi+there&Media=a&Media=b""#);
+        assert_eq!(form.form_parameters(), None, "not marked as a form");
+        form.payload_format = Some(FORM.to_owned());
+        let json = form.to_message_body().unwrap();
+        assert!(json.contains(r#","payloadFormat":"form""#), "{json}");
+        let back: Envelope = serde_json::from_str(&json).unwrap();
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+        };
+        assert_eq!(
+            back.form_parameters().unwrap(),
+            pairs(&[
+                ("To", "+15558675310"),
+                ("Body", "Hi there"),
+                ("Media", "a"),
+                ("Media", "b")
+            ])
+        );
+        assert!(!envelope("{}").to_message_body().unwrap().contains("payloadFormat"));
     }
 
     #[test]
@@ -211,6 +258,7 @@ mod tests {
         largest.event_type = Some(longest_id.clone());
         largest.event_id = longest_id.clone();
         largest.tenant = Some("t".repeat(64));
+        largest.payload_format = Some(FORM.to_owned());
         largest.unsigned = Some(
             (0..MAX_UNSIGNED_HEADERS)
                 .map(|n| {

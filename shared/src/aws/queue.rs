@@ -406,6 +406,7 @@ mod tests {
             tenant: Some("acme".into()),
             received_at: "2026-11-23T04:00:00.000Z".into(),
             payload: serde_json::value::RawValue::from_string(payload).unwrap(),
+            payload_format: None,
             unsigned: None,
         }
     }

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use function_support::time::rfc3339;
 use lambda_http::Request;
 use serde_json::value::RawValue;
-use webhook_envelope::Envelope;
+use webhook_envelope::{Envelope, FORM};
 
 use super::screen::{screen, Screened};
 use super::unsigned;
@@ -100,7 +100,8 @@ pub fn seal<S: Scheme>(
 /// signature covers: the body, when it is signed whole (which must be JSON:
 /// a header-signed body is verified before it is parsed, so this is where a
 /// signed non-JSON body becomes a 400), or the signed parts the scheme
-/// rebuilt. A leading byte order mark is not JSON and is not kept. The
+/// rebuilt, or a form's text as a JSON string (marked `payloadFormat`:
+/// `"form"`). A leading byte order mark is not JSON and is not kept. The
 /// `unsigned_headers` the scheme names travel beside it, apart.
 pub fn envelope_for(
     provider: &str,
@@ -109,6 +110,7 @@ pub fn envelope_for(
     delivery: &Delivery<'_>,
 ) -> Result<Envelope, ReceiveError> {
     let not_json = |_| ReceiveError::Malformed("body is not JSON");
+    let form = verified.facts.form;
     let payload: Box<RawValue> = match verified.facts.signed_payload {
         Some(signed) => RawValue::from_string(signed).map_err(not_json)?,
         None => serde_json::from_slice(without_bom(delivery.body)).map_err(not_json)?,
@@ -120,6 +122,7 @@ pub fn envelope_for(
         tenant: verified.tenant,
         received_at: rfc3339(delivery.now),
         payload,
+        payload_format: form.then(|| FORM.to_owned()),
         unsigned: unsigned::unsigned_headers(unsigned_headers, delivery.headers),
     })
 }

@@ -214,6 +214,7 @@ impl Scheme for Kravia {
             event_type,
             event_id: Some(sha256_hex(compact)),
             signed_payload: Some(payload),
+            form: false,
         })
     }
 }

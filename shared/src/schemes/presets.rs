@@ -33,7 +33,7 @@ const fn described(name: &'static str, json: &'static str) -> Preset {
 
 /// Every preset, in the README's order: the five providers the product
 /// began with, then the others.
-pub const PRESETS: [Preset; 25] = [
+pub const PRESETS: [Preset; 27] = [
     Preset {
         name: "kravia",
         make: Make::Kravia,
@@ -68,6 +68,8 @@ pub const PRESETS: [Preset; 25] = [
     described("dropbox", include_str!("../../presets/dropbox.json")),
     described("intercom", include_str!("../../presets/intercom.json")),
     described("discord", include_str!("../../presets/discord.json")),
+    described("twilio", include_str!("../../presets/twilio.json")),
+    described("mandrill", include_str!("../../presets/mandrill.json")),
 ];
 
 impl Preset {

@@ -85,7 +85,15 @@ fn sign(preset: &str, seed: &str, note: &str, id: u32) -> Signed {
         _ => secret(preset, seed),
     };
     let note = serde_json::to_string(note).unwrap();
+    let form = |note: &str| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("MessageSid", &format!("SM{id}"))
+            .append_pair("Body", note)
+            .append_pair("To", "+15558675310")
+            .finish()
+    };
     let input = match preset {
+        "twilio" | "mandrill" => form(&serde_json::from_str::<String>(&note).unwrap()),
         "kravia" => format!(r#"{{"timestamp":{id},"eventType":"CaseUpdate","note":{note}}}"#),
         "receeve" => format!(r#"{{"details":{{"messageType":"t"}},"messageId":"m-{id}","note":{note}}}"#),
         _ => format!(r#"{{"id":"evt_{id}","type":"t","event":"e","data":{{"note":{note}}}}}"#),
@@ -147,7 +155,14 @@ fn same_proof_in_body(preset: &str, signed: &Signed, at: usize, new: u8) -> bool
     let old = signed.body[at];
     let case_flip = old != new && old.eq_ignore_ascii_case(&new);
     let case_free = signed.case_free.iter().any(|range| range.contains(&at));
-    preset == "kravia" && (!old.is_ascii() || (case_flip && case_free))
+    // A form's sorted parameters are signed, not their spelling: the hex
+    // digits of a `%XX` escape in either case are the same byte.
+    let in_escape = (1..=2).any(|back| at.checked_sub(back).is_some_and(|start| signed.body[start] == b'%'));
+    match preset {
+        "kravia" => !old.is_ascii() || (case_flip && case_free),
+        "twilio" | "mandrill" => case_flip && in_escape,
+        _ => false,
+    }
 }
 
 /// Header changes that are not changes to what is proven: the letter case

@@ -101,10 +101,11 @@ mod tests {
 
     #[test]
     fn every_preset_is_chosen_by_its_own_name_and_nothing_else() {
-        for each in PRESETS.iter().filter(|preset| preset.name != "square") {
-            assert_eq!(scheme(&[("PROVIDER", each.name)]).unwrap().provider(), each.name);
+        let url = ("SIGNED_URL", "https://example.com/hook");
+        for each in PRESETS {
+            assert_eq!(scheme(&[("PROVIDER", each.name), url]).unwrap().provider(), each.name);
             let padded = format!(" {}\n", each.name);
-            assert_eq!(scheme(&[("PROVIDER", &padded)]).unwrap().provider(), each.name);
+            assert_eq!(scheme(&[("PROVIDER", &padded), url]).unwrap().provider(), each.name);
         }
         assert!(matches!(scheme(&[]), Err(ConfigError::Missing("PROVIDER"))));
         assert!(matches!(
@@ -124,9 +125,14 @@ mod tests {
     }
 
     #[test]
-    fn a_preset_that_signs_the_url_needs_it() {
-        let error = scheme(&[("PROVIDER", "square")]).unwrap_err();
-        assert!(error.to_string().contains("SIGNED_URL"), "{error}");
+    fn a_preset_that_signs_the_url_needs_it_and_no_other_does() {
+        for each in PRESETS {
+            let signs_its_url = each.description().is_some_and(|text| text.contains("{url}"));
+            match scheme(&[("PROVIDER", each.name)]) {
+                Err(error) => assert!(signs_its_url && error.to_string().contains("SIGNED_URL"), "{error}"),
+                Ok(_) => assert!(!signs_its_url, "{}", each.name),
+            }
+        }
         let square = scheme(&[("PROVIDER", "square"), ("SIGNED_URL", "https://example.com/hook")]);
         assert_eq!(square.unwrap().provider(), "square");
     }

@@ -149,6 +149,7 @@ impl Scheme for Receeve {
                 .map(str::to_owned),
             event_id: Some(message_id.to_owned()),
             signed_payload: Some(signed_payload),
+            form: false,
         })
     }
 }

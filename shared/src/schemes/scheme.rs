@@ -81,6 +81,9 @@ pub struct EventFacts {
     /// unsigned member of the body reaches a consumer. `None` when the body
     /// is signed whole and is queued as it came.
     pub signed_payload: Option<String>,
+    /// Whether the payload is a form body's text, a JSON string (the
+    /// envelope's `payloadFormat`), rather than the body's JSON.
+    pub form: bool,
 }
 
 /// A delivery that a key verified.

@@ -455,6 +455,33 @@ pub const SAMPLES: &[Sample] = &[
         from: r#""name":"ban""#,
         to: r#""name":"bam""#,
     }),
+    // Forms, which API Gateway's HTTP API hands over base64-encoded.
+    Sample::genuine(
+        "twilio",
+        "message-received",
+        "ToCountry=US&SmsMessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&NumMedia=0&Body=Is+my+order+shipped%3F&From=%2B15017122661&To=%2B15558675310&MessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&AccountSid=ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX&ApiVersion=2010-04-01",
+    )
+    .base64(),
+    Sample::genuine(
+        "twilio",
+        "forged",
+        "Body=Send+me+the+refund&From=%2B15017122661&To=%2B15558675310&MessageSid=SMforged&AccountSid=ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+    )
+    .base64()
+    .forged(Forgery::WrongKey("guessed-auth-token")),
+    Sample::genuine(
+        "mandrill",
+        "message-opened",
+        "mandrill_events=%5B%7B%22event%22%3A%22open%22%2C%22_id%22%3A%22e8a1f1c3b9f24c56a0a3e2c1d4b5a6f7%22%2C%22ts%22%3A1795406400%2C%22msg%22%3A%7B%22email%22%3A%22customer%40example.com%22%7D%7D%5D",
+    )
+    .base64(),
+    Sample::genuine(
+        "mandrill",
+        "forged",
+        "mandrill_events=%5B%7B%22event%22%3A%22click%22%2C%22ts%22%3A1795406400%7D%5D",
+    )
+    .base64()
+    .forged(Forgery::WrongKey("guessed-webhook-key")),
 ];
 
 /// The documented test keys in `events/test-keys/`.

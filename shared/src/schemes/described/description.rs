@@ -13,7 +13,7 @@ use super::crypto::{Algorithm, Encoding, KeyForm};
 use super::error::DescriptionError;
 use super::handshakes::{self, HandshakeText};
 use super::header_name::header_name;
-use super::scheme::{Described, Fact, Family, Syntax, TimestampRule, TimestampSource, Verifier};
+use super::scheme::{Bodies, Described, Fact, Family, Syntax, TimestampRule, TimestampSource, Verifier};
 use super::template::{Piece, Template};
 use crate::codec::json::reader::JsonPointer;
 
@@ -48,6 +48,8 @@ struct DescriptionText {
     unsigned_headers: Vec<String>,
     #[serde(default)]
     handshakes: Vec<HandshakeText>,
+    #[serde(default)]
+    body: Option<OneOrMore>,
 }
 
 #[derive(Deserialize)]
@@ -227,6 +229,7 @@ fn read(
         Some(Fact::Json(pointer)) => Some(pointer),
         Some(_) => return Err(DescriptionError::new("a challenge is a JSON pointer into the body")),
     };
+    let bodies = bodies(text.body, &template)?;
     let hmac = verifiers.iter().any(|verifier| verifier.algorithm.is_hmac());
     let handshakes = handshakes::read(text.handshakes, challenge, hmac)?;
     let signature_headers: Vec<String> = std::iter::once(&primary)
@@ -247,9 +250,50 @@ fn read(
         event_id,
         event_type,
         handshakes,
+        bodies,
         signature_headers,
         unsigned_headers,
     })
+}
+
+/// The kinds of body a description takes (`"json"`, the default, and
+/// `"form"`); a template that signs a form's `{params}` takes forms alone.
+fn bodies(text: Option<OneOrMore>, template: &Template) -> Result<Bodies, DescriptionError> {
+    let names = match text {
+        None => vec!["json".to_owned()],
+        Some(OneOrMore::One(name)) => vec![name],
+        Some(OneOrMore::More(names)) => names,
+    };
+    let mut bodies = Bodies {
+        json: false,
+        form: false,
+    };
+    for name in names {
+        match name.as_str() {
+            "json" => bodies.json = true,
+            "form" => bodies.form = true,
+            other => {
+                return Err(DescriptionError::new(format!(
+                    "a body is \"json\" or \"form\", not {other:?}"
+                )))
+            }
+        }
+    }
+    if !bodies.json && !bodies.form {
+        return Err(DescriptionError::new("the body list is empty"));
+    }
+    if template.holds(&Piece::Params)
+        && bodies
+            != (Bodies {
+                json: false,
+                form: true,
+            })
+    {
+        return Err(DescriptionError::new(
+            "a template that signs a form's {params} takes form bodies alone: \"body\": \"form\"",
+        ));
+    }
+    Ok(bodies)
 }
 
 /// Headers that carry credentials: never queued, whatever a description
@@ -552,8 +596,8 @@ mod tests {
         refused("/signature/header", json!(""), "not a header name");
         refused("/signature/header", json!("x sig"), "not a header name");
         // The body is signed, once; nothing the request sends follows it.
-        refused("/signed", json!("{id}.{timestamp}"), "{body} exactly once");
-        refused("/signed", json!("{id}.{timestamp}.{body}{body}"), "{body} exactly once");
+        refused("/signed", json!("{id}.{timestamp}"), "exactly once");
+        refused("/signed", json!("{id}.{timestamp}.{body}{body}"), "exactly once");
         refused("/signed", json!("{timestamp}.{body}.{id}"), "may follow {body}");
         // A timestamp or id is signed, or not described at all; a
         // timestamp has a tolerance.
@@ -643,6 +687,32 @@ mod tests {
         refused("/unsigned_headers", json!(["x".repeat(65)]), "longer than 64 bytes");
         let nine: Vec<String> = (0..9).map(|n| format!("x-{n}")).collect();
         refused("/unsigned_headers", json!(nine), "at most 8 unsigned headers");
+    }
+
+    #[test]
+    fn bodies_are_json_forms_or_both_and_sorted_parameters_are_a_forms() {
+        use serde_json::json;
+        let both = changed("/body", json!(["json", "form"])).unwrap();
+        assert_eq!(both.bodies, Bodies { json: true, form: true });
+        assert_eq!(
+            read_json(&base()).unwrap().bodies,
+            Bodies {
+                json: true,
+                form: false
+            }
+        );
+        refused("/body", json!("xml"), "not \"xml\"");
+        refused("/body", json!([]), "empty");
+        let mut twilio = json!({
+            "signature": { "header": "x-twilio-signature" },
+            "algorithms": [{ "algorithm": "hmac-sha1", "encoding": "base64", "key": { "form": "text" } }],
+            "signed": "{url}{params}",
+        });
+        let lookup = |name: &str| (name == "SIGNED_URL").then(|| "https://example.com/in".to_owned());
+        let error = Described::from_json("acme", &twilio.to_string(), lookup).unwrap_err();
+        assert!(error.to_string().contains("form bodies alone"), "{error}");
+        twilio["body"] = json!("form");
+        assert!(Described::from_json("acme", &twilio.to_string(), lookup).is_ok());
     }
 
     #[test]

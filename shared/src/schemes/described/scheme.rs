@@ -5,6 +5,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::crypto::{Algorithm, Encoding, KeyForm, KeyMaterial};
 use super::template::{self, Piece, Template};
+use crate::codec::encoding::sha256_hex;
+use crate::codec::form;
 use crate::codec::json::reader::{string_at, JsonPointer};
 use crate::error::{ReceiveError, VerifyError};
 use crate::schemes::delivery::Delivery;
@@ -39,6 +41,18 @@ pub struct Described {
     pub(super) signature_headers: Vec<String>,
     /// The unsigned headers consumers route by (`unsigned_headers`).
     pub(super) unsigned_headers: Vec<String>,
+    /// The kinds of body the provider sends (`body`).
+    pub(super) bodies: Bodies,
+}
+
+/// The kinds of body a scheme takes: JSON (the default), forms, or both
+/// (Slack: events are JSON, slash commands forms), told apart by their
+/// content, which the signature covers, never by `Content-Type`, which it
+/// doesn't.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Bodies {
+    pub(super) json: bool,
+    pub(super) form: bool,
 }
 
 /// One family of header names: a request's headers all come from one.
@@ -153,6 +167,9 @@ pub struct DescribedClaim<'r> {
     pub(super) timestamp: Option<&'r str>,
     /// The signed URL of a tenant's route, when the scheme signs its URL.
     pub(super) tenant_url: Option<String>,
+    /// For a scheme that signs a form's sorted parameters: what they sign,
+    /// and the form that is queued.
+    pub(super) params: Option<(Vec<u8>, String)>,
     pub(super) signatures: Candidates,
 }
 
@@ -167,6 +184,7 @@ impl Described {
         self.template.pieces().iter().map(move |piece| match piece {
             Piece::Text(text) => text.as_bytes(),
             Piece::Body => claim.body,
+            Piece::Params => claim.params.as_ref().map_or(&[][..], |(signed, _)| signed.as_slice()),
             Piece::Id => claim.id.unwrap_or_default().as_bytes(),
             Piece::Timestamp => claim.timestamp.unwrap_or_default().as_bytes(),
             Piece::Url => claim
@@ -363,6 +381,18 @@ impl Scheme for Described {
         if !self.template.splits_one_way(id, delivery.body) {
             return Err(VerifyError::Ambiguous.into());
         }
+        // A form's sorted parameters are read before any key is tried (the
+        // signature covers them, not the body's bytes); a body that isn't a
+        // form is a 400, one whose reading is ambiguous a 401.
+        let params = if self.template.holds(&Piece::Params) {
+            if delivery.tenant.is_some() && self.template.refuses_tenants() {
+                return Err(VerifyError::Ambiguous.into());
+            }
+            let parameters = form::parameters(delivery.body).ok_or(ReceiveError::Malformed("body is not a form"))?;
+            Some(form::sorted(parameters).ok_or(VerifyError::Ambiguous)?)
+        } else {
+            None
+        };
         let tenant_url = match (&self.url, delivery.tenant) {
             (Some(url), Some(tenant)) if tenant.bytes().all(template::in_url_segment) => {
                 Some(format!("{url}/{tenant}"))
@@ -375,6 +405,7 @@ impl Scheme for Described {
             id,
             timestamp,
             tenant_url,
+            params,
             signatures,
         })
     }
@@ -407,9 +438,38 @@ impl Scheme for Described {
             Some(Fact::Timestamp) => claim.timestamp.map(str::to_owned),
             _ => None,
         };
+        // A form is queued as its text, a JSON string: the sorted form for a
+        // scheme that signs sorted parameters (identified by its hash, so
+        // that a replay in another order is the same event), the body as it
+        // came otherwise.
+        let form_facts = |text: &str, event_id: Option<String>| -> Result<EventFacts, ReceiveError> {
+            let payload =
+                serde_json::to_string(text).map_err(|_| ReceiveError::Malformed("a form that can't be queued"))?;
+            Ok(EventFacts {
+                event_type: None,
+                event_id: event_id.or_else(|| signed(&self.event_id)),
+                signed_payload: Some(payload),
+                form: true,
+            })
+        };
+        if let Some((_, sorted)) = &claim.params {
+            return form_facts(sorted, Some(sha256_hex(sorted.as_bytes())));
+        }
+        let form = || match (form::parameters(body), std::str::from_utf8(body)) {
+            (Some(_), Ok(text)) => form_facts(text, None),
+            _ => Err(ReceiveError::Malformed("body is neither JSON nor a form")),
+        };
+        if !self.bodies.json {
+            return form();
+        }
         // One pass over the body checks it whole (it is queued whole) and
-        // reads the type; a second only when the id is in it too.
-        let event_type = string_at(body, pointer(&self.event_type))?.or_else(|| signed(&self.event_type));
+        // reads the type; a second only when the id is in it too. A body
+        // that isn't JSON is read as a form where the scheme takes forms.
+        let event_type = match string_at(body, pointer(&self.event_type)) {
+            Ok(event_type) => event_type.or_else(|| signed(&self.event_type)),
+            Err(_) if self.bodies.form => return form(),
+            Err(error) => return Err(error),
+        };
         let event_id = match pointer(&self.event_id) {
             Some(pointer) => string_at(body, Some(pointer))?,
             None => signed(&self.event_id),
@@ -418,6 +478,7 @@ impl Scheme for Described {
             event_type,
             event_id,
             signed_payload: None,
+            form: false,
         })
     }
 }
@@ -447,11 +508,20 @@ impl crate::schemes::signing::Sign for Described {
             Some(rule) if rule.millis => (u128::from(message.timestamp) * 1000).to_string(),
             _ => message.timestamp.to_string(),
         };
+        let params = if self.template.holds(&Piece::Params) {
+            let parameters = form::parameters(input).ok_or_else(|| {
+                crate::schemes::signing::SigningError::InvalidKey("the input is not a form".to_owned())
+            })?;
+            form::sorted(parameters)
+        } else {
+            None
+        };
         let claim = DescribedClaim {
             body: input,
             id: Some(message.id),
             timestamp: Some(&timestamp),
             tenant_url: None,
+            params,
             signatures: Vec::new(),
         };
         let mut content = Vec::new();

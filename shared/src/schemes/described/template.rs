@@ -19,6 +19,10 @@ pub enum Piece {
     /// on a tenant's route, the tenant after it (`/<tenant>`), which the
     /// request names.
     Url,
+    /// A form body's parameters, decoded, sorted by name and then value,
+    /// each name followed by its value with nothing between (Twilio's and
+    /// Mandrill's): in place of `{body}`, whose bytes they don't sign.
+    Params,
 }
 
 /// Whether `byte` may be in a tenant that a signed URL ends with: URL
@@ -53,6 +57,9 @@ pub struct Template {
     /// Whether `{url}` is directly followed by `{body}`: then a body that
     /// starts with a segment's character or `/` could be split another way.
     url_touches_body: bool,
+    /// Whether `{url}` is directly followed by `{params}`, which start with
+    /// a name: then no tenant's segment can be told from the first name.
+    url_touches_params: bool,
 }
 
 impl Template {
@@ -60,9 +67,9 @@ impl Template {
     pub fn parse(text: &str) -> Result<Template, DescriptionError> {
         let pieces = split(text)?;
         let count = |wanted: &Piece| pieces.iter().filter(|piece| *piece == wanted).count();
-        if count(&Piece::Body) != 1 {
+        if count(&Piece::Body) + count(&Piece::Params) != 1 {
             return Err(DescriptionError::new(
-                "the signed content must hold {body} exactly once: only what is signed is queued",
+                "the signed content must hold {body} (or a form's {params}) exactly once: only what is signed is queued",
             ));
         }
         for (piece, name) in [
@@ -80,6 +87,7 @@ impl Template {
         let mut id_terminator = None;
         let mut timestamp_touches_body = false;
         let mut url_touches_body = false;
+        let mut url_touches_params = false;
         let mut body_seen = false;
         for (at, piece) in pieces.iter().enumerate() {
             let next = pieces.get(at + 1);
@@ -89,7 +97,7 @@ impl Template {
                         "nothing from the request may follow {body} in the signed content",
                     ));
                 }
-                Piece::Body => body_seen = true,
+                Piece::Body | Piece::Params => body_seen = true,
                 Piece::Id => match next {
                     Some(Piece::Text(text)) => id_terminator = text.chars().next(),
                     _ => {
@@ -110,6 +118,7 @@ impl Template {
                 Piece::Url => match next {
                     Some(Piece::Text(text)) if !text.starts_with(|c: char| c == '/' || in_url_segment_char(c)) => {}
                     Some(Piece::Body) => url_touches_body = true,
+                    Some(Piece::Params) => url_touches_params = true,
                     _ => {
                         return Err(DescriptionError::new(
                             "{url} must be followed by {body} or by text that doesn't start with `/` or a letter, digit, `-`, `.`, `_` or `~` (a tenant's route adds a segment to the URL)",
@@ -124,7 +133,14 @@ impl Template {
             id_terminator,
             timestamp_touches_body,
             url_touches_body,
+            url_touches_params,
         })
+    }
+
+    /// Whether a tenant's route can't be served: its segment would run
+    /// into the first parameter's name (`{url}{params}`).
+    pub fn refuses_tenants(&self) -> bool {
+        self.url_touches_params
     }
 
     /// The pieces, in order.
@@ -176,9 +192,10 @@ fn split(text: &str) -> Result<Vec<Piece>, DescriptionError> {
             "id" => Piece::Id,
             "timestamp" => Piece::Timestamp,
             "url" => Piece::Url,
+            "params" => Piece::Params,
             other => {
                 return Err(DescriptionError::new(format!(
-                    "the signed content names {{{other}}}; the parts are {{body}}, {{id}}, {{timestamp}} and {{url}}"
+                    "the signed content names {{{other}}}; the parts are {{body}}, {{params}}, {{id}}, {{timestamp}} and {{url}}"
                 )))
             }
         });
@@ -208,6 +225,7 @@ mod tests {
             ("{url}{body}", vec![Piece::Url, Piece::Body]),
             ("{timestamp}{body}", vec![Piece::Timestamp, Piece::Body]),
             ("{url}:{body}", vec![Piece::Url, text(":"), Piece::Body]),
+            ("{url}{params}", vec![Piece::Url, Piece::Params]),
         ];
         for (template, pieces) in cases {
             assert_eq!(Template::parse(template).unwrap().pieces(), pieces, "{template}");
@@ -240,6 +258,11 @@ mod tests {
             "{Body}",
             "{method}{body}",
             "{none}",
+            // A form's parameters stand for the body, once.
+            "{params}{body}",
+            "{params}{params}",
+            "{params}{id}.",
+            "{timestamp}{params}",
         ] {
             assert!(Template::parse(template).is_err(), "{template}");
         }

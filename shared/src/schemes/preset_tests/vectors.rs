@@ -1,8 +1,8 @@
 //! The test vectors providers publish (in their documents, or in their
 //! official libraries' tests), verified by the presets. A vector whose body
-//! isn't JSON (GitHub's, Slack's form body) verifies and is then a 400: the
-//! body is read only after a key verified it, so a 400 proves the
-//! signature held, where a wrong one is a 401.
+//! isn't JSON (GitHub's) verifies and is then a 400: the body is read only
+//! after a key verified it, so a 400 proves the signature held, where a
+//! wrong one is a 401.
 
 use super::{preset, preset_with_url};
 use crate::error::VerifyError;
@@ -42,13 +42,12 @@ fn slack() {
     ]);
     let slack = preset("slack");
     let secret = "8f742231b10e8888abcd99yyyzzz85a5";
-    assert!(is_malformed(&check(
-        &slack,
-        secret,
-        body.as_bytes(),
-        &sent,
-        1_531_420_618
-    )));
+    // A form, queued as its text, byte for byte.
+    let facts = check(&slack, secret, body.as_bytes(), &sent, 1_531_420_618)
+        .unwrap()
+        .facts;
+    assert!(facts.form);
+    assert_eq!(facts.signed_payload, Some(serde_json::to_string(body).unwrap()));
     let later = check(&slack, secret, body.as_bytes(), &sent, 1_531_420_618 + 301);
     assert_eq!(refusal(later), VerifyError::StaleTimestamp(301));
 }
@@ -278,4 +277,41 @@ fn sendgrid() {
             );
         }
     }
+}
+
+/// Twilio's, from "Webhooks security" (its `RequestValidator`'s example):
+/// the URL with its query, then the sorted parameters.
+#[test]
+fn twilio() {
+    let url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+    let body = "CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030&To=%2B18005551212";
+    let sent = headers(&[("X-Twilio-Signature", "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")]);
+    let twilio = preset_with_url("twilio", Some(url));
+    let facts = check(&twilio, "12345", body.as_bytes(), &sent, NOW).unwrap().facts;
+    assert!(facts.form);
+    // The parameters sorted, as a form: what the signature proves.
+    assert_eq!(facts.signed_payload, Some(serde_json::to_string(body).unwrap()));
+    // In another order, and spelt otherwise, the same parameters.
+    let reordered = "To=%2b18005551212&CallSid=CA1234567890ABCDE&Caller=%2B12349013030&Digits=1234&From=%2B12349013030";
+    let again = check(&twilio, "12345", reordered.as_bytes(), &sent, NOW).unwrap().facts;
+    assert_eq!(
+        (again.signed_payload, again.event_id),
+        (facts.signed_payload, facts.event_id)
+    );
+    let elsewhere = preset_with_url("twilio", Some("https://mycompany.com/myapp.php?foo=1&bar=3"));
+    assert_eq!(
+        refusal(check(&elsewhere, "12345", body.as_bytes(), &sent, NOW)),
+        VerifyError::Mismatch
+    );
+    let tampered = body.replace("1234&", "1235&");
+    assert_eq!(
+        refusal(check(&twilio, "12345", tampered.as_bytes(), &sent, NOW)),
+        VerifyError::Mismatch
+    );
+    // A parameter repeated exactly: the signers disagree on it.
+    let doubled = format!("{body}&Digits=1234");
+    assert_eq!(
+        refusal(check(&twilio, "12345", doubled.as_bytes(), &sent, NOW)),
+        VerifyError::Ambiguous
+    );
 }
