@@ -160,6 +160,28 @@ def mandrill(r):
     return r["body"], [["x-mandrill-signature", signature]], "documented algorithm (hmac)"
 
 
+def twitch(r):
+    # The message id, the RFC 3339 timestamp (Twitch's nanoseconds) and the
+    # body, concatenated; HMAC-SHA256, hex, after `sha256=`.
+    ts = when(r["timestamp"]).strftime("%Y-%m-%dT%H:%M:%S") + ".123456789Z"
+    value = "sha256=" + hex_mac(r["key"], r["id"] + ts + r["body"])
+    return r["body"], [["twitch-eventsub-message-id", r["id"]], ["twitch-eventsub-message-timestamp", ts],
+                       ["twitch-eventsub-message-signature", value]], "documented algorithm (hmac)"
+
+
+def zendesk(r):
+    ts = when(r["timestamp"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return r["body"], [["x-zendesk-webhook-signature-timestamp", ts],
+                       ["x-zendesk-webhook-signature", b64_mac(r["key"], ts + r["body"])]], \
+        "documented algorithm (hmac)"
+
+
+def airtable(r):
+    # The MAC secret is handed out base64-encoded; its bytes are the key.
+    digest = hmac.new(base64.b64decode(r["key"]), r["body"].encode(), hashlib.sha256).hexdigest()
+    return r["body"], [["x-airtable-content-mac", "hmac-sha256=" + digest]], "documented algorithm (hmac)"
+
+
 def wise(r):
     signature = private_key(r["key"]).sign(r["body"].encode(), padding.PKCS1v15(), hashes.SHA256())
     return r["body"], [["x-signature-sha256", base64.b64encode(signature).decode()]], \
@@ -194,6 +216,22 @@ SIGNERS = {
     "discord": discord,
     "twilio": twilio,
     "mandrill": mandrill,
+    "twitch": twitch,
+    "zendesk": zendesk,
+    "linear": header("linear-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "sentry": header("sentry-hook-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "vercel": header("x-vercel-signature", lambda r: hex_mac(r["key"], r["body"], hashlib.sha1)),
+    "typeform": header("typeform-signature", lambda r: "sha256=" + b64_mac(r["key"], r["body"])),
+    "docusign": header("x-docusign-signature-1", lambda r: b64_mac(r["key"], r["body"])),
+    "bitbucket": header("x-hub-signature", lambda r: "sha256=" + hex_mac(r["key"], r["body"])),
+    "pagerduty": header("x-pagerduty-signature", lambda r: "v1=" + hex_mac(r["key"], r["body"])),
+    "coinbase-commerce": header("x-cc-webhook-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "razorpay": header("x-razorpay-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "checkout": header("cko-signature", lambda r: hex_mac(r["key"], r["body"])),
+    "airtable": airtable,
+    # Clerk and Resend send through Svix.
+    "clerk": standard("svix", SvixWebhook),
+    "resend": standard("svix", SvixWebhook),
 }
 
 

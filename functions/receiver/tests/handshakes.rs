@@ -1,4 +1,5 @@
-//! Every preset's handshake through the real receiver binary (as Lambda
+//! Every preset's handshake (Meta, Zoom, Twitch, Dropbox, Intercom,
+//! Mandrill, Discord; Slack's is in presets.rs) through the real receiver binary (as Lambda
 //! starts it, with moto as AWS): the genuine handshake is answered as its
 //! provider expects and nothing is queued; one that fails its proof is
 //! refused; a real delivery after it verifies and is queued. Signed
@@ -57,6 +58,8 @@ impl Running {
             .env("SECRET_ID", &fixture.secret_id)
             .env("QUEUE_URL", &fixture.queue_url)
             .env("VERIFY_TOKEN_SECRET_ID", &token_secret)
+            // For the presets that sign their URL (Mandrill); read by no other.
+            .env("SIGNED_URL", format!("https://hooks.example.com/webhooks/{preset}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -246,6 +249,16 @@ async fn dropbox_and_intercom_check_the_url_without_a_signature_and_get_only_wha
         queued[0].envelope.event_id,
         "notif_ccd8a4d0-f965-11e3-a367-c779cae3e1b3"
     );
+    // Any other method is still refused.
+    let get = requests::unsigned_handshake_json("intercom", "GET", &[]);
+    assert_eq!(running.answer(&get).status, 405);
+    running.stop();
+
+    // Mandrill checks a new URL with HEAD too.
+    let running = Running::start("mandrill", "mandrill-webhook-key", "unused").await;
+    let answer = running.answer(&requests::unsigned_handshake_json("mandrill", "HEAD", &[]));
+    assert_eq!((answer.status, answer.body.as_str()), (200, ""));
+    assert_eq!(running.queued().await, 0);
     running.stop();
 }
 
@@ -288,5 +301,44 @@ async fn discord_pings_are_answered_invalid_signatures_refused_and_commands_defe
     let answer = running.answer(&post(&signed("discord", &private, button)));
     assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"type":6}"#));
     assert_eq!(running.queued().await, 1);
+    running.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twitch_verifies_the_callback_with_a_signed_challenge_answered_as_text() {
+    let running = Running::start("twitch", "twitch-eventsub-secret", "unused").await;
+    let verification = r#"{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","status":"webhook_callback_verification_pending","type":"channel.follow","version":"2","condition":{"broadcaster_user_id":"12826"},"transport":{"method":"webhook","callback":"https://example.com/webhooks/twitch"},"created_at":"2026-11-23T04:00:00.000Z"}}"#;
+    let with_type = |request: SignedRequest, kind: &str| {
+        let mut event = post(&request);
+        event["headers"]["twitch-eventsub-message-type"] = Value::from(kind);
+        event
+    };
+    let genuine = signed("twitch", "twitch-eventsub-secret", verification);
+    let answer = running.answer(&with_type(genuine.clone(), "webhook_callback_verification"));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, "pogchamp-kappa-360noscope-vohiyo")
+    );
+    assert_plain(&answer, "text/plain; charset=utf-8");
+    assert_eq!(running.queued().await, 0);
+    let forged = signed("twitch", "a-guess", verification);
+    assert_eq!(
+        running
+            .answer(&with_type(forged, "webhook_callback_verification"))
+            .status,
+        401
+    );
+    // A notification after it: queued, its message id the event's id.
+    let notification = r#"{"subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","type":"channel.follow","version":"2"},"event":{"user_id":"1234","broadcaster_user_id":"12826"}}"#;
+    let delivered = signed("twitch", "twitch-eventsub-secret", notification);
+    assert_eq!(running.answer(&with_type(delivered, "notification")).status, 200);
+    let queued = running.fixture.drain().await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].envelope.event_id, "msg_handshake");
+    assert_eq!(queued[0].envelope.event_type.as_deref(), Some("channel.follow"));
+    assert_eq!(
+        queued[0].envelope.unsigned_header("twitch-eventsub-message-type"),
+        Some("notification")
+    );
     running.stop();
 }

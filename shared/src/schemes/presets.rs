@@ -33,7 +33,7 @@ const fn described(name: &'static str, json: &'static str) -> Preset {
 
 /// Every preset, in the README's order: the five providers the product
 /// began with, then the others.
-pub const PRESETS: [Preset; 27] = [
+pub const PRESETS: [Preset; 42] = [
     Preset {
         name: "kravia",
         make: Make::Kravia,
@@ -70,6 +70,24 @@ pub const PRESETS: [Preset; 27] = [
     described("discord", include_str!("../../presets/discord.json")),
     described("twilio", include_str!("../../presets/twilio.json")),
     described("mandrill", include_str!("../../presets/mandrill.json")),
+    described("twitch", include_str!("../../presets/twitch.json")),
+    described("zendesk", include_str!("../../presets/zendesk.json")),
+    described("linear", include_str!("../../presets/linear.json")),
+    described("sentry", include_str!("../../presets/sentry.json")),
+    described("vercel", include_str!("../../presets/vercel.json")),
+    described("typeform", include_str!("../../presets/typeform.json")),
+    described("docusign", include_str!("../../presets/docusign.json")),
+    described("bitbucket", include_str!("../../presets/bitbucket.json")),
+    described("pagerduty", include_str!("../../presets/pagerduty.json")),
+    described(
+        "coinbase-commerce",
+        include_str!("../../presets/coinbase-commerce.json"),
+    ),
+    described("razorpay", include_str!("../../presets/razorpay.json")),
+    described("checkout", include_str!("../../presets/checkout.json")),
+    described("airtable", include_str!("../../presets/airtable.json")),
+    described("clerk", include_str!("../../presets/clerk.json")),
+    described("resend", include_str!("../../presets/resend.json")),
 ];
 
 impl Preset {

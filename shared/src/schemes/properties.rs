@@ -50,9 +50,10 @@ struct Signed {
 fn secret(preset: &str, seed: &str) -> String {
     let der_base64 = |pem: &str| encode_base64(&decode_pem(pem, &["PUBLIC KEY"]).unwrap());
     match (preset, seed) {
-        ("codat" | "standard-webhooks" | "svix", _) => {
+        ("codat" | "standard-webhooks" | "svix" | "clerk" | "resend", _) => {
             format!("whsec_{}", encode_base64(format!("key-{seed}").as_bytes()))
         }
+        ("airtable", _) => encode_base64(format!("mac-secret-{seed}").as_bytes()),
         // receeve and Wise sign with the RSA test key; the other seed is
         // another key of the same kind.
         ("receeve", "a") => RSA_PUBLIC.to_owned(),

@@ -13,7 +13,7 @@ use super::crypto::{Algorithm, Encoding, KeyForm};
 use super::error::DescriptionError;
 use super::handshakes::{self, HandshakeText};
 use super::header_name::header_name;
-use super::scheme::{Bodies, Described, Fact, Family, Syntax, TimestampRule, TimestampSource, Verifier};
+use super::scheme::{Bodies, Described, Fact, Family, Syntax, TimestampRule, TimestampSource, TimestampUnit, Verifier};
 use super::template::{Piece, Template};
 use crate::codec::json::reader::JsonPointer;
 
@@ -141,7 +141,11 @@ fn read(
     text: DescriptionText,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Described, DescriptionError> {
-    let template = Template::parse(&text.signed)?;
+    // An RFC 3339 timestamp has one shape, so it may follow an id directly
+    // (Twitch's `{id}{timestamp}{body}`): the template needs to know.
+    let unit = text.timestamp.as_ref().map(|timestamp| timestamp.unit.as_deref());
+    let rfc3339 = unit.map(timestamp_unit).transpose()? == Some(TimestampUnit::Rfc3339);
+    let template = Template::parse(&text.signed, rfc3339)?;
     let signature_header = header_name(&text.signature.header)?;
     let syntax = syntax(text.signature)?;
     let verifiers = verifiers(&syntax, text.algorithms)?;
@@ -448,6 +452,18 @@ fn verifiers(syntax: &Syntax, algorithms: Vec<AlgorithmText>) -> Result<Vec<Veri
     Ok(verifiers)
 }
 
+/// A timestamp's unit, by the name a description gives it.
+fn timestamp_unit(name: Option<&str>) -> Result<TimestampUnit, DescriptionError> {
+    match name {
+        None | Some("seconds") => Ok(TimestampUnit::Seconds),
+        Some("milliseconds") => Ok(TimestampUnit::Milliseconds),
+        Some("rfc3339") => Ok(TimestampUnit::Rfc3339),
+        Some(other) => Err(DescriptionError::new(format!(
+            "timestamp unit {other:?} is not seconds, milliseconds or rfc3339"
+        ))),
+    }
+}
+
 fn timestamp_rule(text: TimestampText, syntax: &Syntax) -> Result<TimestampRule, DescriptionError> {
     let source = match (text.header, text.entry) {
         (Some(header), None) => TimestampSource::Header(header_name(&header)?),
@@ -465,15 +481,7 @@ fn timestamp_rule(text: TimestampText, syntax: &Syntax) -> Result<TimestampRule,
             ))
         }
     };
-    let millis = match text.unit.as_deref() {
-        None | Some("seconds") => false,
-        Some("milliseconds") => true,
-        Some(other) => {
-            return Err(DescriptionError::new(format!(
-                "timestamp unit {other:?} is not seconds or milliseconds"
-            )))
-        }
-    };
+    let unit = timestamp_unit(text.unit.as_deref())?;
     let tolerance_secs = match text.tolerance_secs {
         Some(secs) if (1..=MAX_TOLERANCE_SECS).contains(&secs) => secs,
         _ => {
@@ -484,7 +492,7 @@ fn timestamp_rule(text: TimestampText, syntax: &Syntax) -> Result<TimestampRule,
     };
     Ok(TimestampRule {
         source,
-        millis,
+        unit,
         tolerance: Duration::from_secs(tolerance_secs),
     })
 }

@@ -76,6 +76,7 @@ fn description() -> impl Strategy<Value = Made> {
         "{url}{body}",
         "{url}:{body}",
         "{id}:{body}",
+        "{id}{timestamp}{body}",
     ]);
     // (list separator and assign text), or a plain signature's prefix.
     let syntax = prop::sample::select(vec![
@@ -85,10 +86,16 @@ fn description() -> impl Strategy<Value = Made> {
         (Some((";", "=")), None),
         (Some((" ", ",")), None),
     ]);
-    let millis = any::<bool>();
+    let unit = prop::sample::select(vec!["seconds", "milliseconds", "rfc3339"]);
     let timestamp_in_entry = any::<bool>();
-    (algorithm, encoding, template, syntax, millis, timestamp_in_entry).prop_map(
-        |((algorithm, form), encoding, template, syntax, millis, in_entry)| {
+    (algorithm, encoding, template, syntax, unit, timestamp_in_entry).prop_map(
+        |((algorithm, form), encoding, template, syntax, unit, in_entry)| {
+            // Only a timestamp of one shape may follow an id directly.
+            let unit = if template == "{id}{timestamp}{body}" {
+                "rfc3339"
+            } else {
+                unit
+            };
             let mut signature = json!({ "header": "x-sig" });
             let mut version = None;
             match syntax {
@@ -114,8 +121,7 @@ fn description() -> impl Strategy<Value = Made> {
                 description["event_id"] = json!({ "header": "x-id" });
             }
             if template.contains("{timestamp}") {
-                let mut timestamp =
-                    json!({ "tolerance_secs": 300, "unit": if millis { "milliseconds" } else { "seconds" } });
+                let mut timestamp = json!({ "tolerance_secs": 300, "unit": unit });
                 if in_entry && version.is_some() {
                     timestamp["entry"] = "t".into();
                 } else {

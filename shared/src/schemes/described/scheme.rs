@@ -3,6 +3,8 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use function_support::time::parse_rfc3339_utc;
+
 use super::crypto::{Algorithm, Encoding, KeyForm, KeyMaterial};
 use super::template::{self, Piece, Template};
 use crate::codec::encoding::sha256_hex;
@@ -127,9 +129,20 @@ impl Verifier {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct TimestampRule {
     pub(super) source: TimestampSource,
-    pub(super) millis: bool,
+    pub(super) unit: TimestampUnit,
     /// The provider's tolerance; `TIMESTAMP_TOLERANCE_SECS` overrides it.
     pub(super) tolerance: Duration,
+}
+
+/// How a signed timestamp is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TimestampUnit {
+    /// Unix seconds, decimal digits.
+    Seconds,
+    /// Unix milliseconds, decimal digits.
+    Milliseconds,
+    /// RFC 3339 in UTC, `2026-12-06T06:30:00Z` (Twitch, Zendesk).
+    Rfc3339,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,18 +285,24 @@ impl Described {
         }
     }
 
-    /// Refuses a timestamp that isn't whole digits or is too far from now.
+    /// Refuses a timestamp that isn't written in the scheme's one way
+    /// (whole digits, or RFC 3339 in UTC) or is too far from now.
     fn check_timestamp(&self, rule: &TimestampRule, text: &str, delivery: &Delivery<'_>) -> Result<(), VerifyError> {
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(VerifyError::BadTimestamp);
-        }
-        let number = text.parse::<u64>().map_err(|_| VerifyError::BadTimestamp)?;
-        let since_epoch = if rule.millis {
-            Duration::from_millis(number)
-        } else {
-            Duration::from_secs(number)
+        let signed_at = match rule.unit {
+            TimestampUnit::Rfc3339 => parse_rfc3339_utc(text).ok_or(VerifyError::BadTimestamp)?,
+            unit => {
+                if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(VerifyError::BadTimestamp);
+                }
+                let number = text.parse::<u64>().map_err(|_| VerifyError::BadTimestamp)?;
+                let since_epoch = if unit == TimestampUnit::Milliseconds {
+                    Duration::from_millis(number)
+                } else {
+                    Duration::from_secs(number)
+                };
+                UNIX_EPOCH.checked_add(since_epoch).ok_or(VerifyError::BadTimestamp)?
+            }
         };
-        let signed_at = UNIX_EPOCH.checked_add(since_epoch).ok_or(VerifyError::BadTimestamp)?;
         let distance = match delivery.now.duration_since(signed_at) {
             Ok(age) => age,
             Err(ahead) => ahead.duration(),
@@ -505,7 +524,12 @@ impl crate::schemes::signing::Sign for Described {
             None => key.trim(),
         };
         let timestamp = match &self.timestamp {
-            Some(rule) if rule.millis => (u128::from(message.timestamp) * 1000).to_string(),
+            Some(rule) if rule.unit == TimestampUnit::Milliseconds => {
+                (u128::from(message.timestamp) * 1000).to_string()
+            }
+            Some(rule) if rule.unit == TimestampUnit::Rfc3339 => {
+                function_support::time::rfc3339(UNIX_EPOCH + Duration::from_secs(message.timestamp))
+            }
             _ => message.timestamp.to_string(),
         };
         let params = if self.template.holds(&Piece::Params) {

@@ -64,7 +64,10 @@ pub struct Template {
 
 impl Template {
     /// Parses and checks `text`.
-    pub fn parse(text: &str) -> Result<Template, DescriptionError> {
+    /// `rfc3339`: whether the timestamp is RFC 3339 (one shape, which no
+    /// id's end or body's start can be mistaken for: an id may precede it
+    /// directly).
+    pub fn parse(text: &str, rfc3339: bool) -> Result<Template, DescriptionError> {
         let pieces = split(text)?;
         let count = |wanted: &Piece| pieces.iter().filter(|piece| *piece == wanted).count();
         if count(&Piece::Body) + count(&Piece::Params) != 1 {
@@ -100,6 +103,7 @@ impl Template {
                 Piece::Body | Piece::Params => body_seen = true,
                 Piece::Id => match next {
                     Some(Piece::Text(text)) => id_terminator = text.chars().next(),
+                    Some(Piece::Timestamp) if rfc3339 => {}
                     _ => {
                         return Err(DescriptionError::new(
                             "{id} must be followed by text (such as `.`) in the signed content",
@@ -228,7 +232,7 @@ mod tests {
             ("{url}{params}", vec![Piece::Url, Piece::Params]),
         ];
         for (template, pieces) in cases {
-            assert_eq!(Template::parse(template).unwrap().pieces(), pieces, "{template}");
+            assert_eq!(Template::parse(template, false).unwrap().pieces(), pieces, "{template}");
         }
     }
 
@@ -264,16 +268,23 @@ mod tests {
             "{params}{id}.",
             "{timestamp}{params}",
         ] {
-            assert!(Template::parse(template).is_err(), "{template}");
+            assert!(Template::parse(template, false).is_err(), "{template}");
         }
     }
 
     #[test]
+    fn an_id_runs_into_a_timestamp_only_of_one_shape() {
+        assert!(Template::parse("{id}{timestamp}{body}", false).is_err());
+        let twitch = Template::parse("{id}{timestamp}{body}", true).unwrap();
+        assert_eq!(twitch.pieces(), [Piece::Id, Piece::Timestamp, Piece::Body]);
+    }
+
+    #[test]
     fn an_id_holding_its_separator_or_a_body_of_digits_after_a_timestamp_splits_two_ways() {
-        let dotted = Template::parse("{id}.{timestamp}.{body}").unwrap();
+        let dotted = Template::parse("{id}.{timestamp}.{body}", false).unwrap();
         assert!(dotted.splits_one_way(Some("msg_1"), b"5"));
         assert!(!dotted.splits_one_way(Some("msg.1"), b"{}"));
-        let touching = Template::parse("{timestamp}{body}").unwrap();
+        let touching = Template::parse("{timestamp}{body}", false).unwrap();
         assert!(touching.splits_one_way(None, b"{}"));
         assert!(touching.splits_one_way(None, b""));
         assert!(!touching.splits_one_way(None, b"12"));
@@ -282,7 +293,7 @@ mod tests {
     #[test]
     fn a_body_that_could_continue_a_tenants_segment_splits_two_ways() {
         // `U/t1` + `23` and `U/t` + `123` are the same bytes.
-        let square = Template::parse("{url}{body}").unwrap();
+        let square = Template::parse("{url}{body}", false).unwrap();
         assert!(square.splits_one_way(None, br#"{"a":1}"#));
         assert!(square.splits_one_way(None, b" [1]"));
         for body in [&b"123"[..], b"true", b"-1", b"/x", b"~"] {
