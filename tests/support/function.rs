@@ -5,11 +5,13 @@
 //! ([`crate::tls_front`]).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use crate::moto;
 use crate::runtime_api::RuntimeApi;
 use crate::tls_front::TlsFront;
+use crate::Fixture;
 
 /// Clears `command`'s environment and gives it what Lambda gives a
 /// function (`name`, a 128 MB memory size, the Runtime API at `api`) and
@@ -28,6 +30,34 @@ pub fn as_lambda_starts_it(command: &mut Command, api: &RuntimeApi, name: &str) 
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_EC2_METADATA_DISABLED", "true");
+}
+
+/// The receiver binary at `binary` (the test's `CARGO_BIN_EXE_receiver`),
+/// started as Lambda starts it for `provider`, on `fixture`'s secret and
+/// queue at moto, with `settings` besides; returned once it asked for its
+/// first event.
+pub fn started_receiver(
+    binary: &str,
+    api: &RuntimeApi,
+    fixture: &Fixture,
+    provider: &str,
+    settings: &[(&str, &str)],
+) -> Child {
+    let mut command = Command::new(binary);
+    as_lambda_starts_it(&mut command, api, &format!("{provider}-receiver"));
+    let child = command
+        .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
+        .env("PROVIDER", provider)
+        .env("SECRET_ID", &fixture.secret_id)
+        .env("QUEUE_URL", &fixture.queue_url)
+        .envs(settings.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    api.first_poll(Duration::from_secs(20))
+        .expect("the receiver never asked for an event");
+    child
 }
 
 /// The system's trusted roots in one bundle, as Amazon Linux keeps them.

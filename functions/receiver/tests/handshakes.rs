@@ -8,14 +8,14 @@
 //! answer is computed here as the provider's documents say.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
-use integration_tests::function::as_lambda_starts_it;
+use integration_tests::function::started_receiver;
 use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::signers::signed_by_the_providers_signers;
-use integration_tests::{moto, requests, workspace_dir, Fixture};
+use integration_tests::{requests, workspace_dir, Fixture};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use sign_event::SignedRequest;
@@ -50,22 +50,11 @@ impl Running {
             .await
             .unwrap();
         let api = RuntimeApi::start();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
-        as_lambda_starts_it(&mut command, &api, "handshake-under-test");
-        let child = command
-            .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
-            .env("PROVIDER", preset)
-            .env("SECRET_ID", &fixture.secret_id)
-            .env("QUEUE_URL", &fixture.queue_url)
-            .env("VERIFY_TOKEN_SECRET_ID", &token_secret)
-            // For the presets that sign their URL (Mandrill); read by no other.
-            .env("SIGNED_URL", format!("https://hooks.example.com/webhooks/{preset}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        api.first_poll(Duration::from_secs(20))
-            .expect("the receiver never asked for an event");
+        // SIGNED_URL for the presets that sign their URL (Mandrill); read by
+        // no other.
+        let url = format!("https://hooks.example.com/webhooks/{preset}");
+        let settings = [("VERIFY_TOKEN_SECRET_ID", token_secret.as_str()), ("SIGNED_URL", &url)];
+        let child = started_receiver(env!("CARGO_BIN_EXE_receiver"), &api, &fixture, preset, &settings);
         Running { api, fixture, child }
     }
 

@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
-use integration_tests::function::as_lambda_starts_it;
+use integration_tests::function::started_receiver;
 use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::signers::signed_by_the_providers_signers;
@@ -73,20 +73,8 @@ async fn objects_in(fixture: &Fixture, bucket: &str) -> usize {
 /// Lambda starts it, with `settings` beside those, and the emulator it polls.
 fn started(fixture: &Fixture, settings: &[(&str, String)]) -> (RuntimeApi, Child) {
     let api = RuntimeApi::start();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
-    as_lambda_starts_it(&mut command, &api, "large-deliveries");
-    let child = command
-        .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
-        .env("PROVIDER", "kaunt")
-        .env("SECRET_ID", &fixture.secret_id)
-        .env("QUEUE_URL", &fixture.queue_url)
-        .envs(settings.iter().map(|(name, value)| (name, value)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    api.first_poll(Duration::from_secs(20))
-        .expect("the receiver never asked for an event");
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let child = started_receiver(env!("CARGO_BIN_EXE_receiver"), &api, fixture, "kaunt", &settings);
     (api, child)
 }
 

@@ -8,12 +8,11 @@
 //! refused with a 401 and nothing queued.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use integration_tests::function::as_lambda_starts_it;
+use integration_tests::function::started_receiver;
 use integration_tests::runtime_api::RuntimeApi;
-use integration_tests::{moto, requests, workspace_dir, Fixture};
+use integration_tests::{requests, workspace_dir, Fixture};
 use serde_json::{json, Value};
 use sign_event::SignedRequest;
 
@@ -257,24 +256,6 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
 }
 
-/// The receiver binary for `case`'s preset, as Lambda starts it.
-fn start(api: &RuntimeApi, case: &Case, fixture: &Fixture) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_receiver"));
-    as_lambda_starts_it(&mut command, api, "preset-under-test");
-    command
-        .env("AWS_ENDPOINT_URL", &moto::server().endpoint)
-        .env("PROVIDER", case.preset)
-        .env("SECRET_ID", &fixture.secret_id)
-        .env("QUEUE_URL", &fixture.queue_url)
-        .env("SIGNED_URL", SIGNED_URL)
-        // Meta's handshake needs one; no delivery here reads it.
-        .env("VERIFY_TOKEN_SECRET_ID", "webhooks/verify-token-not-read")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
 /// The binary's answer to `event`: its status and body.
 fn answer(api: &RuntimeApi, event: &Value) -> (u64, Value) {
     let outcome = api.invoke(&event.to_string(), Duration::from_secs(20)).unwrap();
@@ -353,9 +334,13 @@ async fn every_preset_takes_its_providers_deliveries_and_refuses_forgeries() {
         }
 
         let api = RuntimeApi::start();
-        let mut child = start(&api, &case, &fixture);
-        api.first_poll(Duration::from_secs(20))
-            .expect("the receiver never asked for an event");
+        // Meta's handshake needs a verify token secret; no delivery here
+        // reads it.
+        let settings = [
+            ("SIGNED_URL", SIGNED_URL),
+            ("VERIFY_TOKEN_SECRET_ID", "webhooks/verify-token-not-read"),
+        ];
+        let mut child = started_receiver(env!("CARGO_BIN_EXE_receiver"), &api, &fixture, case.preset, &settings);
         let mut genuine_event = requests::http_api_json(&genuine, None, false);
         let routing = routing_headers(case.preset);
         for (name, value) in routing {
