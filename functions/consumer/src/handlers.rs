@@ -233,6 +233,18 @@ fn not_the_named_event(envelope: &Envelope, named: &str) -> Result<(), HandlerEr
     Ok(())
 }
 
+/// A GitHub event's body: the JSON payload, or, for a hook set to the form
+/// content type, the JSON in its `payload` parameter.
+fn github_payload<T: DeserializeOwned>(envelope: &Envelope) -> Option<T> {
+    match envelope.form_parameters() {
+        Some(parameters) => {
+            let (_, json) = parameters.into_iter().find(|(name, _)| name == "payload")?;
+            serde_json::from_str(&json).ok()
+        }
+        None => payload(envelope).ok(),
+    }
+}
+
 /// Commits were pushed: the branch and the commit it now points at.
 fn github_push(envelope: &Envelope) -> Result<(), HandlerError> {
     #[derive(Deserialize)]
@@ -241,11 +253,11 @@ fn github_push(envelope: &Envelope) -> Result<(), HandlerError> {
         reference: String,
         after: String,
     }
-    let Ok(push) = payload::<Push>(envelope) else {
+    let Some(push) = github_payload::<Push>(envelope) else {
         return not_the_named_event(envelope, "push");
     };
     tracing::info!(
-        delivery = envelope.unsigned_header("x-github-delivery").unwrap_or(""),
+        event_id = %envelope.event_id,
         is_branch = push.reference.starts_with("refs/heads/"),
         after = %push.after,
         "github: a push; build or deploy the commit here"
@@ -260,11 +272,11 @@ fn github_pull_request(envelope: &Envelope) -> Result<(), HandlerError> {
         action: String,
         number: u64,
     }
-    let Ok(event) = payload::<PullRequestEvent>(envelope) else {
+    let Some(event) = github_payload::<PullRequestEvent>(envelope) else {
         return not_the_named_event(envelope, "pull_request");
     };
     tracing::info!(
-        delivery = envelope.unsigned_header("x-github-delivery").unwrap_or(""),
+        event_id = %envelope.event_id,
         action = %event.action,
         number = event.number,
         "github: a pull request changed; review or label it here"
@@ -289,6 +301,24 @@ mod tests {
             payload_format: None,
             unsigned: event.map(|event| BTreeMap::from([("x-github-event".to_owned(), event.to_owned())])),
         }
+    }
+
+    #[test]
+    fn a_github_body_is_read_from_json_or_from_a_forms_payload_parameter() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct Numbered {
+            number: u64,
+        }
+        let mut json = github(Some("pull_request"));
+        json.payload = serde_json::value::RawValue::from_string(r#"{"number":7}"#.to_owned()).unwrap();
+        assert_eq!(github_payload::<Numbered>(&json), Some(Numbered { number: 7 }));
+        let mut form = github(Some("pull_request"));
+        form.payload =
+            serde_json::value::RawValue::from_string(r#""payload=%7B%22number%22%3A7%7D""#.to_owned()).unwrap();
+        form.payload_format = Some(webhook_envelope::FORM.to_owned());
+        assert_eq!(github_payload::<Numbered>(&form), Some(Numbered { number: 7 }));
+        form.payload = serde_json::value::RawValue::from_string(r#""other=1""#.to_owned()).unwrap();
+        assert_eq!(github_payload::<Numbered>(&form), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Form bodies (`application/x-www-form-urlencoded`), read strictly: a
 //! body is a form only as browsers and providers write one, visible ASCII
-//! (a space as `+`, every other byte percent-encoded), every `%` followed
+//! but `"` and `\` (a space as `+`, every other byte percent-encoded), every `%` followed
 //! by two hex digits, every name and value UTF-8 once decoded. A lenient
 //! reader would turn two different bodies into the same parameters, or
 //! replace bytes a signature covered.
@@ -13,7 +13,12 @@ pub(crate) type Parameter = (String, String);
 /// The parameters of `body`, in order, repeated names included; `None`
 /// unless it is a form. An empty body is a form with no parameters.
 pub(crate) fn parameters(body: &[u8]) -> Option<Vec<Parameter>> {
-    if !body.iter().all(|byte| (b'!'..=b'~').contains(byte)) {
+    // `"` and `\` too are always percent-encoded by form writers: without
+    // them a form's text is as long as a JSON string as it is as a body.
+    if !body
+        .iter()
+        .all(|byte| (b'!'..=b'~').contains(byte) && !matches!(byte, b'"' | b'\\'))
+    {
         return None;
     }
     body.split(|byte| *byte == b'&')
@@ -106,6 +111,8 @@ mod tests {
             b"a=1\n",
             b"{\"a\":1}\n",
             b"a=\x7f",
+            b"a=\"1\"",
+            b"a=\\",
         ] {
             assert_eq!(parameters(body), None, "{:?}", String::from_utf8_lossy(body));
         }

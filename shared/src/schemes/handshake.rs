@@ -55,6 +55,9 @@ pub enum Part {
 pub enum Expected {
     /// Present, whatever its value (a string or, in the body, any JSON).
     Present,
+    /// A string, whatever it holds (a body's member; the older
+    /// `challenge` shorthand).
+    AnyText,
     /// This string.
     Text(String),
     /// This number, by its spelling (Discord's `"type": 1`).
@@ -185,12 +188,13 @@ impl Handshake {
                             (None, _) => false,
                             (Some(_), Expected::Present) => true,
                             (Some(StrictJson::String(text)), Expected::Text(wanted)) => text == wanted,
+                            (Some(StrictJson::String(_)), Expected::AnyText) => true,
                             (Some(StrictJson::Number(spelling)), Expected::Number(wanted)) => spelling == wanted,
                             (Some(_), _) => false,
                         }
                     }
                     (part, expected) => match (text_of(part, seen), expected) {
-                        (Some(_), Expected::Present) => true,
+                        (Some(_), Expected::Present | Expected::AnyText) => true,
                         (Some(text), Expected::Text(wanted)) => text == wanted,
                         _ => false,
                     },

@@ -71,7 +71,8 @@ enum AnswerText {
 
 /// Reads `texts`, and `challenge` (the older shorthand for Slack's:
 /// a signed body whose string at the pointer is echoed as
-/// `{"challenge": …}`), after them. `hmac` says whether the scheme's keys
+/// `{"challenge": …}` and, as before there were handshakes, queued too),
+/// after them. `hmac` says whether the scheme's keys
 /// can make an HMAC for an answer.
 pub(super) fn read(
     texts: Vec<HandshakeText>,
@@ -92,11 +93,11 @@ pub(super) fn read(
             method: Method::POST,
             when: vec![Condition {
                 part: Part::Json(pointer.clone()),
-                expected: Expected::Present,
+                expected: Expected::AnyText,
             }],
             proof: Proof::Signature,
             answer: Answer::Json(vec![("challenge".to_owned(), Value::Echo(Part::Json(pointer)))]),
-            queue: false,
+            queue: true,
         });
     }
     Ok(handshakes)
@@ -205,6 +206,10 @@ fn handshake(text: HandshakeText, hmac: bool) -> Result<Handshake, DescriptionEr
             ))),
         }
     };
+    // What a signed handshake answers with comes from its signed body,
+    // never from a header beside it (which a replay can change), and a
+    // signed body tells it from a delivery.
+    let from_header = |value: &Value| matches!(value, Value::Echo(Part::Header(_)) | Value::Hmac(Part::Header(_)));
     let answer = match text.answer {
         AnswerText::Empty => Answer::Empty,
         AnswerText::Text(text) => Answer::Text(value(text)?),
@@ -215,17 +220,27 @@ fn handshake(text: HandshakeText, hmac: bool) -> Result<Handshake, DescriptionEr
                 .collect::<Result<_, DescriptionError>>()?,
         ),
     };
+    let values: Vec<&Value> = match &answer {
+        Answer::Empty => Vec::new(),
+        Answer::Text(value) => vec![value],
+        Answer::Json(members) => members.iter().map(|(_, value)| value).collect(),
+    };
+    if signed && values.into_iter().any(from_header) {
+        return Err(DescriptionError::new(
+            "a signed handshake echoes or makes an HMAC of its signed body, not of a header a replay can change",
+        ));
+    }
+    if signed && !when.iter().any(|condition| matches!(condition.part, Part::Json(_))) {
+        return Err(DescriptionError::new(
+            "a signed handshake names what in its signed body tells it from a delivery: a header alone can be changed by a replay",
+        ));
+    }
     if method == Method::HEAD && answer != Answer::Empty {
         return Err(DescriptionError::new("a HEAD handshake's answer is empty"));
     }
     if text.queue && !signed {
         return Err(DescriptionError::new(
             "only a signed handshake is queued: nothing else is proven",
-        ));
-    }
-    if signed && when.is_empty() {
-        return Err(DescriptionError::new(
-            "a signed handshake names what tells it from a delivery: every delivery would be one",
         ));
     }
     Ok(Handshake {
@@ -305,7 +320,20 @@ mod tests {
         // Every delivery would be a handshake.
         refused(
             json!({"proof": "signature", "answer": "empty"}),
-            "names what tells it from a delivery",
+            "names what in its signed body",
+        );
+        refused(
+            json!({"when": [{"header": "x-kind", "equals": "check"}], "proof": "signature", "answer": "empty"}),
+            "a header alone",
+        );
+        // What it answers with comes from the signed body.
+        refused(
+            json!({"when": [{"json": "/t"}], "proof": "signature", "answer": {"text": {"hmac": {"header": "x-t"}}}}),
+            "not of a header",
+        );
+        refused(
+            json!({"when": [{"json": "/t"}], "proof": "signature", "answer": {"json": {"a": {"echo": {"header": "x-t"}}}}}),
+            "not of a header",
         );
         // An HMAC only with the verifying key; only signed ones are queued.
         refused(
@@ -359,6 +387,7 @@ mod tests {
             handshakes[0].answer,
             Answer::Json(vec![("challenge".into(), Value::Echo(Part::Json(pointer)))])
         );
-        assert!(!handshakes[0].queue);
+        assert!(handshakes[0].queue, "queued, as before");
+        assert_eq!(handshakes[0].when[0].expected, Expected::AnyText);
     }
 }

@@ -458,9 +458,11 @@ impl Scheme for Described {
             _ => None,
         };
         // A form is queued as its text, a JSON string: the sorted form for a
-        // scheme that signs sorted parameters (identified by its hash, so
-        // that a replay in another order is the same event), the body as it
-        // came otherwise.
+        // scheme that signs sorted parameters, the body as it came
+        // otherwise. Sorted parameters are identified by the hash of what
+        // they sign: a replay in another order, or with their names and
+        // values split another way (the signature doesn't prove where one
+        // ends and the next begins), is the same event.
         let form_facts = |text: &str, event_id: Option<String>| -> Result<EventFacts, ReceiveError> {
             let payload =
                 serde_json::to_string(text).map_err(|_| ReceiveError::Malformed("a form that can't be queued"))?;
@@ -471,8 +473,8 @@ impl Scheme for Described {
                 form: true,
             })
         };
-        if let Some((_, sorted)) = &claim.params {
-            return form_facts(sorted, Some(sha256_hex(sorted.as_bytes())));
+        if let Some((signed, sorted)) = &claim.params {
+            return form_facts(sorted, Some(sha256_hex(signed)));
         }
         let form = || match (form::parameters(body), std::str::from_utf8(body)) {
             (Some(_), Ok(text)) => form_facts(text, None),
