@@ -25,7 +25,7 @@ use webhook_receiver::internals::{
 };
 use webhook_receiver::schemes::delivery::Delivery;
 use webhook_receiver::schemes::handshake::{
-    self, echoable, Answer, Handshake, Reply, ReplyBody, Seen, Value, MAX_ECHO_BYTES,
+    self, echoable, Handshake, Reply, ReplyBody, Seen, Value, MAX_ECHO_BYTES,
 };
 use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::{AnyScheme, Deadline, Preset, Scheme};
@@ -256,12 +256,7 @@ pub fn check_envelope(envelope: Envelope, delivery: &Delivery<'_>) -> Result<Env
 pub fn check_reply(reply: &Reply, handshakes: &[Handshake]) {
     let mut literals = Vec::new();
     for handshake in handshakes {
-        let values: Vec<&Value> = match &handshake.answer {
-            Answer::Empty => Vec::new(),
-            Answer::Text(value) => vec![value],
-            Answer::Json(members) => members.iter().map(|(_, value)| value).collect(),
-        };
-        for value in values {
+        for value in handshake.answer.values() {
             if let Value::Literal(literal) = value {
                 strings(literal, &mut literals);
                 literals.push(literal.to_string());

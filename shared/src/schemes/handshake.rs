@@ -110,6 +110,18 @@ pub enum Answer {
     Json(Vec<(String, Value)>),
 }
 
+impl Answer {
+    /// Every value the answer holds.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        let (one, members) = match self {
+            Answer::Empty => (None, &[][..]),
+            Answer::Text(value) => (Some(value), &[][..]),
+            Answer::Json(members) => (None, members.as_slice()),
+        };
+        one.into_iter().chain(members.iter().map(|(_, value)| value))
+    }
+}
+
 /// One handshake a provider sends.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Handshake {
@@ -166,7 +178,12 @@ struct Body<'r> {
     json: Option<Option<StrictJson>>,
 }
 
-impl Body<'_> {
+impl<'r> Body<'r> {
+    /// `raw`, not read yet.
+    fn of(raw: &'r [u8]) -> Self {
+        Body { raw, json: None }
+    }
+
     fn json(&mut self) -> Option<&StrictJson> {
         let raw = self.raw;
         self.json
@@ -283,10 +300,7 @@ fn echoed(part: &Part, seen: &Seen<'_>, body: &mut Body<'_>) -> Result<String, R
 /// checked before anything else, since such a request carries no
 /// signature.
 pub fn unsigned<'h>(handshakes: &'h [Handshake], seen: &Seen<'_>) -> Option<&'h Handshake> {
-    let mut body = Body {
-        raw: seen.body,
-        json: None,
-    };
+    let mut body = Body::of(seen.body);
     handshakes
         .iter()
         .filter(|handshake| handshake.proof != Proof::Signature)
@@ -295,10 +309,7 @@ pub fn unsigned<'h>(handshakes: &'h [Handshake], seen: &Seen<'_>) -> Option<&'h 
 
 /// The answer to an unsigned handshake, once its proof holds.
 pub fn unsigned_reply(handshake: &Handshake, seen: &Seen<'_>) -> Result<Reply, ReceiveError> {
-    let mut body = Body {
-        raw: seen.body,
-        json: None,
-    };
+    let mut body = Body::of(seen.body);
     handshake.reply(seen, &mut body, &|_| None)
 }
 
@@ -320,10 +331,7 @@ pub fn signed_reply(
     seen: &Seen<'_>,
     mac: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
 ) -> Result<Option<Reply>, ReceiveError> {
-    let mut body = Body {
-        raw: seen.body,
-        json: None,
-    };
+    let mut body = Body::of(seen.body);
     match handshakes
         .iter()
         .filter(|handshake| handshake.proof == Proof::Signature)
@@ -338,10 +346,7 @@ pub fn signed_reply(
 /// signed ones that is not queued: such a request refused for its key is
 /// not worth keeping (its check is over long before a release).
 pub fn looks_like_a_signed_handshake(handshakes: &[Handshake], seen: &Seen<'_>) -> bool {
-    let mut body = Body {
-        raw: seen.body,
-        json: None,
-    };
+    let mut body = Body::of(seen.body);
     handshakes
         .iter()
         .filter(|handshake| handshake.proof == Proof::Signature && !handshake.queue)

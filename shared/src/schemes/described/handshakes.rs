@@ -220,12 +220,7 @@ fn handshake(text: HandshakeText, hmac: bool) -> Result<Handshake, DescriptionEr
                 .collect::<Result<_, DescriptionError>>()?,
         ),
     };
-    let values: Vec<&Value> = match &answer {
-        Answer::Empty => Vec::new(),
-        Answer::Text(value) => vec![value],
-        Answer::Json(members) => members.iter().map(|(_, value)| value).collect(),
-    };
-    if signed && values.into_iter().any(from_header) {
+    if signed && answer.values().any(from_header) {
         return Err(DescriptionError::new(
             "a signed handshake echoes or makes an HMAC of its signed body, not of a header a replay can change",
         ));
