@@ -24,9 +24,7 @@ use webhook_receiver::internals::{
     decode_base64, decode_hex, decode_pem, placement, read_event, refused, seal, OutgoingMessage, Placement,
 };
 use webhook_receiver::schemes::delivery::Delivery;
-use webhook_receiver::schemes::handshake::{
-    self, echoable, Handshake, Reply, ReplyBody, Seen, Value, MAX_ECHO_BYTES,
-};
+use webhook_receiver::schemes::handshake::{self, echoable, Handshake, Reply, ReplyBody, Seen, Value, MAX_ECHO_BYTES};
 use webhook_receiver::schemes::keys::{KeyRing, SecretText};
 use webhook_receiver::schemes::{AnyScheme, Deadline, Preset, Scheme};
 use webhook_receiver::{receive_offline, Envelope, ReceiveError, Settings};
