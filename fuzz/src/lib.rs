@@ -19,9 +19,11 @@ use aws_lc_rs::signature::{ParsedPublicKey, ECDSA_P256_SHA256_ASN1, RSA_PKCS1_20
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use md5::{Digest, Md5};
+use webhook_receiver::envelope::bus::{EnvelopeHeader, OffloadedDetail};
 use webhook_receiver::envelope::pointer::PayloadPointer;
 use webhook_receiver::internals::{
-    decode_base64, decode_hex, decode_pem, placement, read_event, refused, seal, OutgoingMessage, Placement,
+    decode_base64, decode_hex, decode_pem, placement, read_event, refused, seal, Outgoing, OutgoingEntry,
+    OutgoingMessage, Placement,
 };
 use webhook_receiver::schemes::delivery::Delivery;
 use webhook_receiver::schemes::handshake::{self, echoable, Handshake, Reply, ReplyBody, Seen, Value, MAX_ECHO_BYTES};
@@ -240,6 +242,7 @@ pub fn check_envelope(envelope: Envelope, delivery: &Delivery<'_>) -> Result<Env
         let message = OutgoingMessage::new(&envelope, fifo)?;
         check_message(&envelope, delivery.body, &message);
     }
+    check_entry(&envelope, &OutgoingEntry::new(&envelope)?);
     Ok(envelope)
 }
 
@@ -327,6 +330,45 @@ fn check_message(envelope: &Envelope, body: &[u8], message: &OutgoingMessage) {
         assert!(fifo.group_id.len() <= 128 && fifo.group_id.bytes().all(|b| b.is_ascii_graphic()));
         assert!(fifo.deduplication_id.len() == 64 && fifo.deduplication_id.bytes().all(|b| b.is_ascii_hexdigit()));
     }
+}
+
+/// A bus entry is the contract's (`Source` `webhook.<provider>`,
+/// `DetailType` the event type or `webhook`, `Detail` the envelope as the
+/// queue would carry it), counted as EventBridge counts it, and its
+/// offloaded form points to the envelope byte for byte.
+fn check_entry(envelope: &Envelope, entry: &OutgoingEntry) {
+    assert_eq!(entry.source, format!("webhook.{}", envelope.provider));
+    match envelope.event_type.as_deref() {
+        Some(event_type) if !event_type.is_empty() && event_type.chars().count() <= 128 => {
+            assert_eq!(entry.detail_type, event_type)
+        }
+        _ => assert_eq!(entry.detail_type, "webhook"),
+    }
+    match envelope.to_message_body() {
+        Ok(body) => assert_eq!(entry.detail, body, "the entry's detail is not the envelope"),
+        Err(error) => panic!("the envelope does not serialize: {error}"),
+    }
+    assert_eq!(
+        entry.size,
+        entry.source.len() + entry.detail_type.len() + entry.detail.len(),
+        "the entry's size is not what EventBridge counts"
+    );
+    let pointer = PayloadPointer {
+        s3_bucket_name: "webhook-payloads".into(),
+        s3_key: "kaunt/00112233445566778899aabbccddeeff.json".into(),
+    };
+    let (object, pointing) = match entry.clone().pointing_to(pointer.clone()) {
+        Ok(parts) => parts,
+        Err(error) => panic!("no pointing entry: {error}"),
+    };
+    assert_eq!(object, entry.detail, "the object is not the inline entry's detail");
+    let detail: OffloadedDetail = match serde_json::from_str(&pointing.detail) {
+        Ok(detail) => detail,
+        Err(error) => panic!("the pointing entry's detail does not read back: {error}"),
+    };
+    assert_eq!(detail.payload_s3_pointer, pointer);
+    assert_eq!(detail.header, EnvelopeHeader::of(envelope));
+    assert_eq!((&pointing.source, &pointing.detail_type), (&entry.source, &entry.detail_type));
 }
 
 /// At the boundary, one byte either way, the message goes inline exactly
@@ -499,7 +541,10 @@ pub fn receive_request<S: Scheme>(
 ) -> Option<Envelope> {
     match receive_offline(scheme, settings, request, keys, now()) {
         Ok(received) => {
-            check_message(&received.envelope, request.body().as_ref(), &received.message);
+            match &received.message {
+                Outgoing::Message(message) => check_message(&received.envelope, request.body().as_ref(), message),
+                Outgoing::Entry(entry) => check_entry(&received.envelope, entry),
+            }
             if let Some(reply) = &received.reply {
                 check_reply(reply, scheme.handshakes());
             }

@@ -48,6 +48,10 @@ pub enum ReceiveError {
     /// SQS did not accept the message this time.
     #[error("queue unavailable: {0}")]
     QueueUnavailable(String),
+    /// EventBridge did not accept the entry this time (`EVENT_BUS_NAME`):
+    /// the call failed, or it reported the entry failed.
+    #[error("event bus unavailable: {0}")]
+    EventBusUnavailable(String),
     /// S3 did not store an envelope too large for the queue this time
     /// (`PAYLOAD_BUCKET`); no pointer was sent.
     #[error("payload bucket unavailable: {0}")]
@@ -117,6 +121,7 @@ impl ReceiveError {
             ReceiveError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ReceiveError::KeysUnavailable(_)
             | ReceiveError::QueueUnavailable(_)
+            | ReceiveError::EventBusUnavailable(_)
             | ReceiveError::PayloadStoreUnavailable(_)
             | ReceiveError::OutOfTime(_) => StatusCode::SERVICE_UNAVAILABLE,
             ReceiveError::Misconfigured(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -153,6 +158,7 @@ impl ReceiveError {
             },
             ReceiveError::KeysUnavailable(_) => "keys-unavailable",
             ReceiveError::QueueUnavailable(_) => "queue-unavailable",
+            ReceiveError::EventBusUnavailable(_) => "bus-unavailable",
             ReceiveError::PayloadStoreUnavailable(_) => "payload-store-unavailable",
             ReceiveError::OutOfTime(_) => "out-of-time",
             ReceiveError::Misconfigured(_) => "misconfigured",

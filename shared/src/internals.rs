@@ -7,12 +7,15 @@
 //!
 //! - the request → envelope path's CPU step, [`seal`] (verify, then the
 //!   envelope: what [`crate::receive_offline`] runs after its key-free
-//!   checks), the message it would send ([`OutgoingMessage`]), where
+//!   checks), the message it would send ([`OutgoingMessage`]) or the bus
+//!   entry ([`OutgoingEntry`], with [`Outgoing`] either), where
 //!   that goes ([`placement`]: inline, or its envelope through S3) and the
 //!   answer a refusal gets ([`refused`]);
 //! - Lambda events read as the runtime reads them ([`read_event`]);
 //! - the codecs the schemes decode keys and signatures with.
 
+pub use crate::aws::destination::Outgoing;
+pub use crate::aws::event_bus::OutgoingEntry;
 pub use crate::aws::queue::{placement, FifoIds, OutgoingMessage, Placement};
 pub use crate::codec::encoding::{decode_base64, decode_hex, encode_base64, sha256_hex};
 pub use crate::codec::pem::decode_pem;

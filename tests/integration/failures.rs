@@ -10,6 +10,7 @@ use integration_tests::{preset, requests, sdk_config, Fixture};
 use lambda_http::http::Method;
 use webhook_receiver::aws::AwsClients;
 use webhook_receiver::schemes::AnyScheme;
+use webhook_receiver::config::Destination;
 use webhook_receiver::{Receiver, Respond, Served, Settings};
 
 use crate::answer;
@@ -31,7 +32,7 @@ async fn fixture_with_key(name: &str) -> Fixture {
 async fn missing_queue_is_a_503_to_retry() {
     let fixture = fixture_with_key("no-queue").await;
     let receiver = fixture.receiver_with(preset("kaunt"), |s| {
-        s.queue_url = format!("{}-does-not-exist", s.queue_url)
+        s.destination = Destination::Queue(format!("{}-does-not-exist", fixture.queue_url))
     });
     let response = receiver.handle(kaunt_request(BODY)).await;
     assert_eq!(response.headers()["retry-after"], "5");

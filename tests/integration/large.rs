@@ -13,6 +13,7 @@ use integration_tests::{moto, payloads_in, preset, quarantine_in, requests, sdk_
 use serde_json::json;
 use webhook_receiver::aws::{AwsClients, S3Client};
 use webhook_receiver::internals::sha256_hex;
+use webhook_receiver::config::Destination;
 use webhook_receiver::Receiver;
 
 use crate::answer;
@@ -108,6 +109,7 @@ fn receiver_through_proxies(
     let clients = AwsClients {
         secrets: aws_sdk_secretsmanager::Client::new(&fixture.aws),
         sqs: aws_sdk_sqs::Client::new(sqs),
+        events: aws_sdk_eventbridge::Client::new(&fixture.aws),
         s3: S3Client::Made(webhook_receiver::aws::s3_client(s3)),
     };
     Receiver::with_clients(preset("kaunt"), settings, clients)
@@ -328,7 +330,7 @@ async fn fifo_ids_are_the_same_for_an_offloaded_and_an_inline_message_of_one_del
     // Everything through S3 (threshold 0), to the other queue.
     let offloading = inline_queue.receiver_with(preset("kaunt"), |settings| {
         payloads_in(&bucket, 0)(settings);
-        settings.queue_url = offload_url;
+        settings.destination = Destination::Queue(offload_url);
     });
     let body = r#"{"Id":"fifo-1","EventType":"ModelReady"}"#;
     let request = || kaunt_request("kaunt-key", body);

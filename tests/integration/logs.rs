@@ -2,6 +2,7 @@
 //! payload, at any level, from any crate (the AWS SDK's included).
 
 use integration_tests::{logs, preset, requests, Fixture};
+use webhook_receiver::config::Destination;
 use webhook_receiver::schemes::Kravia;
 
 const BODY: &str = r#"{"event":"aml.match.found","data":{"submissionId":"sub_9","customerEmail":"jane.doe.secretive@example.com","matchedName":"Jane Q. Doe"}}"#;
@@ -22,7 +23,9 @@ async fn no_key_signature_or_payload_reaches_the_logs() {
     assert_eq!(receiver.handle(requests::http_api(&forged, None)).await.status(), 401);
     let not_json = requests::signed("smartkyc", "jane.doe.secretive@example.com", None);
     assert_eq!(receiver.handle(requests::http_api(&not_json, None)).await.status(), 400);
-    let no_queue = fixture.receiver_with(preset("smartkyc"), |s| s.queue_url = format!("{}-missing", s.queue_url));
+    let no_queue = fixture.receiver_with(preset("smartkyc"), |s| {
+        s.destination = Destination::Queue(format!("{}-missing", fixture.queue_url))
+    });
     assert_eq!(no_queue.handle(requests::http_api(&genuine, None)).await.status(), 503);
     let no_secret = fixture.receiver_with(preset("smartkyc"), |s| s.secret_id = format!("{}-missing", s.secret_id));
     assert_eq!(no_secret.handle(requests::http_api(&genuine, None)).await.status(), 500);

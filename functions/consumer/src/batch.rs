@@ -17,7 +17,8 @@ use webhook_envelope::Envelope;
 
 use crate::handlers::{dispatch, HandlerError};
 use crate::idempotency::{Claim, IdempotencyError, IdempotencyStore};
-use crate::payloads::{object_of, pointer_in, PayloadError, PayloadReader};
+use crate::message::{content_of, Content, ContentError};
+use crate::payloads::{object_of, PayloadError, PayloadReader};
 
 /// Time one message may need at worst (table calls with their retries, and
 /// the handler): a message is only started with this much time left.
@@ -76,6 +77,8 @@ enum ConsumeError {
     NoPayloadBucket,
     #[error(transparent)]
     Payload(#[from] PayloadError),
+    #[error(transparent)]
+    Content(#[from] ContentError),
     #[error(transparent)]
     Handler(#[from] HandlerError),
     #[error(transparent)]
@@ -164,9 +167,13 @@ impl Consumer {
     /// a pointer) and processed; a pointer's object deleted once the
     /// message needs no retry.
     async fn process_one(&self, message: &SqsMessage) -> Result<Outcome, ConsumeError> {
-        let Some(pointer) = pointer_in(message)? else {
-            let envelope = message.body.as_deref().ok_or(ConsumeError::NotAnEnvelope)?;
-            return self.process_envelope(message, envelope).await;
+        let (content, replay) = content_of(message)?;
+        if let Some(replay) = &replay {
+            tracing::info!(replay = %replay, "sent again by a replay of the bus's archive");
+        }
+        let pointer = match content {
+            Content::Envelope(envelope) => return self.process_envelope(message, envelope).await,
+            Content::Pointer(pointer) => pointer,
         };
         let payloads = self.payloads.as_ref().ok_or(ConsumeError::NoPayloadBucket)?;
         let object = object_of(&pointer);
@@ -179,7 +186,8 @@ impl Consumer {
             }
             (Err(error), _) => return Err(error.into()),
         };
-        let outcome = self.process_envelope(message, &envelope).await?;
+        let envelope = serde_json::from_str(&envelope).map_err(|_| ConsumeError::NotAnEnvelope)?;
+        let outcome = self.process_envelope(message, envelope).await?;
         // Recorded before the object goes; if the record fails, the object
         // stays (for a redelivery to read) and the lifecycle removes it.
         let recorded = match &self.store {
@@ -195,8 +203,7 @@ impl Consumer {
         Ok(outcome)
     }
 
-    async fn process_envelope(&self, message: &SqsMessage, body: &str) -> Result<Outcome, ConsumeError> {
-        let envelope: Envelope = serde_json::from_str(body).map_err(|_| ConsumeError::NotAnEnvelope)?;
+    async fn process_envelope(&self, message: &SqsMessage, envelope: Envelope) -> Result<Outcome, ConsumeError> {
         tracing::info!(
             provider = %envelope.provider,
             event_id = %envelope.event_id,

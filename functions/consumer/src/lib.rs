@@ -1,7 +1,8 @@
 //! An example consumer of the verified-events queue, to start your own from.
 //!
 //! Triggered by SQS with `ReportBatchItemFailures`: each message is read as
-//! the receivers' [`Envelope`](webhook_envelope::Envelope), checked against
+//! the receivers' [`Envelope`](webhook_envelope::Envelope), sent to the queue
+//! or delivered by an EventBridge rule ([`message`]), checked against
 //! the idempotency table (duplicates happen: providers retry and SQS
 //! delivers at least once), and dispatched on provider and event type to a
 //! small handler in [`handlers`]. A message too large for the queue comes
@@ -15,6 +16,7 @@
 pub mod batch;
 pub mod handlers;
 pub mod idempotency;
+pub mod message;
 pub mod payloads;
 
 pub use batch::{BatchReport, Consumer, Outcome, DEADLINE_MARGIN};

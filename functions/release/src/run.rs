@@ -14,9 +14,9 @@ use function_support::time::unix_millis;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use webhook_receiver::aws::quarantine::{KeptObject, QuarantineStore, Unreadable};
-use webhook_receiver::aws::queue::QueuePublisher;
+use webhook_receiver::aws::destination::Publisher;
 use webhook_receiver::aws::secret_cache::{SecretCache, Versions};
-use webhook_receiver::aws::{AwsClients, S3Client};
+use webhook_receiver::aws::AwsClients;
 use webhook_receiver::schemes::keys::KeyRing;
 use webhook_receiver::schemes::Scheme;
 use webhook_receiver::{receive_offline, ReceiveError, Settings};
@@ -34,10 +34,8 @@ pub const STOP_MARGIN: Duration = Duration::from_secs(20);
 
 /// The release function's configuration and clients.
 pub struct Release {
-    secrets: aws_sdk_secretsmanager::Client,
-    sqs: aws_sdk_sqs::Client,
-    /// For the payload bucket, when a provider's settings name one.
-    s3: S3Client,
+    /// For the keys, the destination and the payload bucket.
+    clients: AwsClients,
     store: QuarantineStore,
     served: Served,
 }
@@ -46,12 +44,9 @@ impl Release {
     /// Reads the settings through `lookup` (the environment, in Lambda).
     pub fn new(clients: AwsClients, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ReleaseError> {
         let served = Served::from_lookup(lookup)?;
-        let AwsClients { secrets, sqs, s3 } = clients;
         Ok(Release {
-            secrets,
-            sqs,
-            store: QuarantineStore::new(s3.clone(), served.bucket.clone()),
-            s3,
+            store: QuarantineStore::new(clients.s3.clone(), served.bucket.clone()),
+            clients,
             served,
         })
     }
@@ -112,7 +107,7 @@ impl Release {
         let provider = scheme.provider();
         let mut counts = Counts::default();
         let mut oldest_kept: Option<SystemTime> = None;
-        let keys = SecretCache::for_settings(self.secrets.clone(), settings.secret_id.clone(), settings);
+        let keys = SecretCache::for_settings(self.clients.secrets.clone(), settings.secret_id.clone(), settings);
         let ring = match keys.keys(|text| scheme.parse_key(text)).await {
             Ok(ring) => ring,
             Err(error) => {
@@ -125,7 +120,7 @@ impl Release {
         let stored = self.store.progress(provider).await;
         let mut progress = Progress::resume(stored, &fingerprint, pass.from_scratch, SystemTime::now());
         let tried_before = progress.tried_before();
-        let queue = QueuePublisher::for_settings(self.sqs.clone(), &self.s3, settings);
+        let destination = Publisher::for_settings(&self.clients, settings);
         let mut listing = self.store.list(provider, progress.after());
         let (mut tried, mut finished) = (0_u64, false);
         'pages: loop {
@@ -154,7 +149,7 @@ impl Release {
                     Outcome::Refused
                 } else {
                     tried += 1;
-                    self.release_one(scheme, settings, &ring, &queue, &name).await
+                    self.release_one(scheme, settings, &ring, &destination, &name).await
                 };
                 match outcome {
                     Outcome::Released { offloaded } => {
@@ -188,7 +183,7 @@ impl Release {
         scheme: &S,
         settings: &Settings,
         keys: &KeyRing<S::Key>,
-        queue: &QueuePublisher,
+        destination: &Publisher,
         name: &str,
     ) -> Outcome {
         let provider = scheme.provider();
@@ -223,7 +218,7 @@ impl Release {
                 return Outcome::Refused;
             }
         };
-        let published = match queue.deliver(provider, message).await {
+        let published = match destination.deliver(provider, message).await {
             Ok(published) => published,
             // Too large for the queue, and no payload bucket: no retry
             // helps until one is set (which changes the fingerprint).

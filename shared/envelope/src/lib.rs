@@ -12,6 +12,7 @@
 //! assert_eq!(envelope.deduplication_key(), r#"["kaunt",null,"e-1"]"#);
 //! ```
 
+pub mod bus;
 pub mod pointer;
 
 use std::collections::BTreeMap;

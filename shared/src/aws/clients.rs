@@ -14,6 +14,8 @@ pub struct AwsClients {
     pub secrets: aws_sdk_secretsmanager::Client,
     /// For the queue.
     pub sqs: aws_sdk_sqs::Client,
+    /// For the bus (`EVENT_BUS_NAME`).
+    pub events: aws_sdk_eventbridge::Client,
     /// For the quarantine and the payload bucket.
     pub s3: S3Client,
 }
@@ -41,11 +43,12 @@ impl S3Client {
 }
 
 impl AwsClients {
-    /// The three clients `aws` describes.
+    /// The clients `aws` describes.
     pub fn new(aws: &SdkConfig) -> Self {
         AwsClients {
             secrets: aws_sdk_secretsmanager::Client::new(aws),
             sqs: aws_sdk_sqs::Client::new(aws),
+            events: aws_sdk_eventbridge::Client::new(aws),
             s3: S3Client::OnFirstUse(Arc::new((aws.clone(), OnceLock::new()))),
         }
     }

@@ -13,7 +13,8 @@ use webhook_envelope::pointer::{PayloadPointer, EXTENDED_PAYLOAD_SIZE};
 use webhook_envelope::{refused_by_sqs, Envelope};
 
 use crate::aws::clients::S3Client;
-use crate::aws::payload_store::PayloadStore;
+use crate::aws::destination::Published;
+use crate::aws::payload_store::Offload;
 use crate::codec::encoding::sha256_hex;
 use crate::config::{Settings, SQS_MAX_MESSAGE_BYTES};
 use crate::error::ReceiveError;
@@ -28,7 +29,6 @@ const SMALLEST_QUEUE_LIMIT: usize = 1024;
 pub struct QueuePublisher {
     client: Client,
     queue_url: String,
-    fifo: bool,
     /// Where envelopes too large for the queue go, when there is a bucket.
     offload: Option<Offload>,
     /// The queue's `MaximumMessageSize` as init read it, or below the
@@ -36,36 +36,21 @@ pub struct QueuePublisher {
     queue_limit: AtomicUsize,
 }
 
-/// The payload bucket, and the largest message sent inline.
-struct Offload {
-    store: PayloadStore,
-    threshold: usize,
-}
-
-/// What a publish did: SQS's message id and, for an offloaded envelope,
-/// where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Published {
-    /// SQS's id of the message sent.
-    pub message_id: String,
-    /// The envelope's object, when the message is a pointer to it.
-    pub offloaded: Option<PayloadPointer>,
-}
-
-/// Where a message goes.
+/// Where a message (or a bus entry) goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
-    /// On the queue as it is.
+    /// On the queue (or the bus) as it is.
     Inline,
-    /// Its envelope to the payload bucket, a pointer on the queue.
+    /// Its envelope to the payload bucket, a pointer on the queue (or in
+    /// the entry).
     Offloaded,
-    /// Nowhere: too large for the queue, and no bucket (a 413).
+    /// Nowhere: too large for the destination, and no bucket (a 413).
     TooLarge,
 }
 
-/// Where a message of `size` bytes (as SQS counts them) goes when the
-/// largest the queue should carry is `limit`: the one rule, which the
-/// property tests hold at its boundary.
+/// Where a message of `size` bytes (as SQS, or EventBridge, counts them)
+/// goes when the largest the destination should carry is `limit`: the one
+/// rule, which the property tests hold at its boundary.
 pub fn placement(size: usize, limit: usize, can_offload: bool) -> Placement {
     match (size <= limit, can_offload) {
         (true, _) => Placement::Inline,
@@ -75,28 +60,16 @@ pub fn placement(size: usize, limit: usize, can_offload: bool) -> Placement {
 }
 
 impl QueuePublisher {
-    /// A publisher for `queue_url`; `fifo` (see [`crate::config::Settings::fifo_queue`])
-    /// adds the group and deduplication ids a FIFO queue requires;
-    /// `offload`, the payload bucket and the largest message sent inline.
-    pub(crate) fn new(client: Client, queue_url: String, fifo: bool, offload: Option<(PayloadStore, usize)>) -> Self {
+    /// A publisher for `queue_url`, offloading to `PAYLOAD_BUCKET` through
+    /// `s3` when `settings` name one. (A FIFO queue's ids are in each
+    /// message: [`OutgoingMessage::new`].)
+    pub(crate) fn new(client: Client, queue_url: String, s3: &S3Client, settings: &Settings) -> Self {
         QueuePublisher {
             client,
             queue_url,
-            fifo,
-            offload: offload.map(|(store, threshold)| Offload { store, threshold }),
+            offload: Offload::for_settings(s3, settings),
             queue_limit: AtomicUsize::new(0),
         }
-    }
-
-    /// A publisher for the queue `settings` name (`QUEUE_URL`, FIFO when
-    /// it ends `.fifo`), offloading to `PAYLOAD_BUCKET` through `s3` when
-    /// that is set.
-    pub fn for_settings(client: Client, s3: &S3Client, settings: &Settings) -> Self {
-        let offload = settings
-            .payload
-            .as_ref()
-            .map(|payload| (PayloadStore::new(s3.clone(), payload.bucket.clone()), payload.threshold));
-        Self::new(client, settings.queue_url.clone(), settings.fifo_queue(), offload)
     }
 
     /// Opens the connection to SQS ahead of the first request (during
@@ -139,12 +112,6 @@ impl QueuePublisher {
     fn inline_limit(&self) -> usize {
         let threshold = self.offload.as_ref().map_or(usize::MAX, |offload| offload.threshold);
         self.queue_limit().min(threshold)
-    }
-
-    /// The message for `envelope` on this queue (with FIFO ids when it is
-    /// FIFO), for [`QueuePublisher::deliver`].
-    pub(crate) fn message(&self, envelope: &Envelope) -> Result<OutgoingMessage, ReceiveError> {
-        OutgoingMessage::new(envelope, self.fifo)
     }
 
     /// Sends a message already made (as [`crate::pipeline::receive_offline`]

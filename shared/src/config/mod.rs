@@ -6,9 +6,9 @@ mod numbers;
 mod settings;
 mod source_ips;
 
-pub(crate) use numbers::SQS_MAX_MESSAGE_BYTES;
+pub(crate) use numbers::{EVENT_ENTRY_MAX_BYTES, SQS_MAX_MESSAGE_BYTES};
 pub use numbers::{NumberSetting, INIT_WARM_UP_MS};
 pub(crate) use settings::{metrics_namespace, required_value};
-pub use settings::{PayloadSettings, QuarantineSettings, RequiredHeaderSetting, Settings};
+pub use settings::{Destination, PayloadSettings, QuarantineSettings, RequiredHeaderSetting, Settings};
 pub(crate) use source_ips::allowed;
 pub use source_ips::{parse_list, Cidr};

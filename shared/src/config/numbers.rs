@@ -12,6 +12,14 @@ use function_support::setting::value;
 /// exceed it, so without a payload bucket it bounds the body accepted.
 pub(crate) const SQS_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// The largest EventBridge entry sent inline (source, detail type and
+/// detail, counted as EventBridge counts them): its 1 MB entry, less 8 KiB
+/// for the members EventBridge adds around the detail (id, time, account,
+/// region, …), so that the event a rule delivers still fits an SQS
+/// target's 1 MiB. Larger envelopes go through S3, or are a 413 without a
+/// payload bucket. docs/events.md ("Large events").
+pub(crate) const EVENT_ENTRY_MAX_BYTES: usize = 1024 * 1024 - 8 * 1024;
+
 /// The largest event Lambda takes from a synchronous invocation (API
 /// Gateway's, an ALB's, a function URL's): 6 MB, which no body it carries
 /// can reach. What each front door lets through below it: docs/queue.md

@@ -10,7 +10,7 @@ use function_support::setting::{process_env, value};
 use webhook_envelope::ENVELOPE_OVERHEAD_BYTES;
 
 use super::numbers::{
-    INIT_WARM_UP_MS, KEY_REFRESH_INTERVAL_SECS, MAX_BODY_BYTES, OFFLOAD_THRESHOLD_BYTES, PREVIOUS_KEY_GRACE_SECS,
+    EVENT_ENTRY_MAX_BYTES, INIT_WARM_UP_MS, KEY_REFRESH_INTERVAL_SECS, MAX_BODY_BYTES, OFFLOAD_THRESHOLD_BYTES, PREVIOUS_KEY_GRACE_SECS,
     QUARANTINE_WRITES_PER_SECOND, REQUEST_DEADLINE_MS, SECRET_CACHE_TTL_SECS, SQS_MAX_MESSAGE_BYTES,
     TIMESTAMP_TOLERANCE_SECS,
 };
@@ -42,8 +42,8 @@ pub(crate) fn metrics_namespace(lookup: &impl Fn(&str) -> Option<String>) -> Str
 pub struct Settings {
     /// `SECRET_ID`: the Secrets Manager secret (name or ARN) with the key(s).
     pub secret_id: String,
-    /// `QUEUE_URL`: where verified events go. A URL ending `.fifo` is a FIFO queue.
-    pub queue_url: String,
+    /// `EVENT_BUS_NAME` or `QUEUE_URL`: where verified events go.
+    pub destination: Destination,
     /// `MAX_BODY_BYTES`: larger bodies are answered 413 before any work
     /// (and, without [`Settings::payload`], those too large for the queue:
     /// see [`Settings::body_limit`]).
@@ -90,6 +90,19 @@ pub struct Settings {
     /// a handshake proves itself with (Meta's `hub.verify_token`); needed
     /// only by a scheme with such a handshake.
     pub verify_token_secret_id: Option<String>,
+}
+
+/// Where verified events go, chosen per stack: the bus when
+/// `EVENT_BUS_NAME` is set (`QUEUE_URL` is then not read), the queue
+/// otherwise. What each gives a consumer: docs/events.md.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// `QUEUE_URL`: the verified-events queue. A URL ending `.fifo` is a
+    /// FIFO queue.
+    Queue(String),
+    /// `EVENT_BUS_NAME`: an EventBridge bus, by name or ARN, whose rules
+    /// route each event.
+    EventBus(String),
 }
 
 /// Where refused deliveries are kept (see [`crate::aws::quarantine`]).
@@ -155,7 +168,10 @@ impl Settings {
         let required = |name: &'static str| required_value(&lookup, name);
         Ok(Settings {
             secret_id: required("SECRET_ID")?,
-            queue_url: required("QUEUE_URL")?,
+            destination: match value(&lookup, "EVENT_BUS_NAME") {
+                Some(bus) => Destination::EventBus(bus),
+                None => Destination::Queue(required("QUEUE_URL")?),
+            },
             max_body_bytes: usize::try_from(MAX_BODY_BYTES.read(&lookup)?).unwrap_or(usize::MAX),
             payload: match value(&lookup, "PAYLOAD_BUCKET") {
                 None => None,
@@ -211,20 +227,25 @@ impl Settings {
     }
 
     /// The largest body accepted: `MAX_BODY_BYTES`, and without a payload
-    /// bucket no more than a message carries beside its envelope, so that a
-    /// body that could never be queued costs no key fetch or verification.
-    /// (An envelope that turns out larger than the queue takes is a 413 at
-    /// the queue all the same.)
+    /// bucket no more than a message (or a bus entry) carries beside its
+    /// envelope, so that a body that could never be sent costs no key
+    /// fetch or verification. (An envelope that turns out larger than the
+    /// destination takes is a 413 there all the same.)
     pub fn body_limit(&self) -> usize {
+        let carried = match self.destination {
+            Destination::Queue(_) => SQS_MAX_MESSAGE_BYTES,
+            Destination::EventBus(_) => EVENT_ENTRY_MAX_BYTES,
+        };
         match self.payload {
             Some(_) => self.max_body_bytes,
-            None => self.max_body_bytes.min(SQS_MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES),
+            None => self.max_body_bytes.min(carried - ENVELOPE_OVERHEAD_BYTES),
         }
     }
 
-    /// Whether the queue is FIFO, which needs a group and a deduplication id.
+    /// Whether the destination is a FIFO queue, which needs a group and a
+    /// deduplication id.
     pub(crate) fn fifo_queue(&self) -> bool {
-        self.queue_url.ends_with(".fifo")
+        matches!(&self.destination, Destination::Queue(url) if url.ends_with(".fifo"))
     }
 }
 
@@ -432,6 +453,27 @@ mod tests {
                 name: "OFFLOAD_THRESHOLD_BYTES",
                 ..
             })
+        ));
+    }
+
+    #[test]
+    fn a_bus_name_sends_events_to_the_bus_and_the_queue_url_is_not_read() {
+        assert_eq!(
+            settings(&REQUIRED).unwrap().destination,
+            Destination::Queue("https://q/1/events".into())
+        );
+        let bus = [("SECRET_ID", "webhooks/kaunt"), ("EVENT_BUS_NAME", "webhooks")];
+        let on_the_bus = settings(&bus).unwrap();
+        assert_eq!(on_the_bus.destination, Destination::EventBus("webhooks".into()));
+        assert!(!on_the_bus.fifo_queue());
+        // Without a payload bucket, no body larger than an entry carries.
+        assert_eq!(on_the_bus.body_limit(), 1_048_576 - 8_192 - 8_192);
+        let mut both = REQUIRED.to_vec();
+        both.push(("EVENT_BUS_NAME", "arn:aws:events:eu-west-1:123456789012:event-bus/webhooks"));
+        assert!(matches!(settings(&both).unwrap().destination, Destination::EventBus(arn) if arn.starts_with("arn:")));
+        assert!(matches!(
+            settings(&[("SECRET_ID", "webhooks/kaunt")]),
+            Err(ConfigError::Missing("QUEUE_URL"))
         ));
     }
 

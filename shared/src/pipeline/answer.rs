@@ -74,6 +74,7 @@ fn public_message(error: &ReceiveError) -> &'static str {
         ReceiveError::Unauthenticated(_) => "signature missing or invalid",
         ReceiveError::KeysUnavailable(_)
         | ReceiveError::QueueUnavailable(_)
+        | ReceiveError::EventBusUnavailable(_)
         | ReceiveError::PayloadStoreUnavailable(_)
         | ReceiveError::OutOfTime(_) => "temporarily unavailable, retry later",
         ReceiveError::Misconfigured(_) => "internal error",

@@ -15,7 +15,7 @@ use super::request_line::{request_line, Fate};
 use super::screen::{screen, Screened};
 use super::seal::{seal, Sealed};
 use crate::aws::quarantine::{QuarantineStore, QuarantinedDelivery, RefusalReason, Stored};
-use crate::aws::queue::{Published, QueuePublisher};
+use crate::aws::destination::{Outgoing, Published, Publisher};
 use crate::aws::secret_cache::SecretCache;
 use crate::aws::AwsClients;
 use crate::config::Settings;
@@ -24,13 +24,14 @@ use crate::schemes::handshake::{self, Reply, Seen};
 use crate::schemes::keys::{KeyRing, Stage};
 use crate::schemes::{Deadline, Scheme};
 
-/// One provider's receiver: its scheme, settings, cached keys and queue.
+/// One provider's receiver: its scheme, settings, cached keys and
+/// destination (the queue or the bus).
 /// Built once per process; [`Receiver::handle`] serves every request.
 pub struct Receiver<S: Scheme> {
     scheme: S,
     settings: Settings,
     keys: SecretCache<S::Key>,
-    queue: QueuePublisher,
+    destination: Publisher,
     /// `REQUIRED_HEADER`, when it is set.
     required_header: Option<RequiredHeaderCheck>,
     /// Where deliveries refused for their key are kept, when
@@ -69,9 +70,9 @@ impl<S: Scheme> Receiver<S> {
 
     /// A receiver with its clients given one by one.
     pub fn with_clients(scheme: S, settings: Settings, clients: AwsClients) -> Self {
-        let AwsClients { secrets, sqs, s3 } = clients;
+        let destination = Publisher::for_settings(&clients, &settings);
+        let AwsClients { secrets, s3, .. } = clients;
         let required_header = RequiredHeaderCheck::for_settings(&secrets, &settings);
-        let queue = QueuePublisher::for_settings(sqs, &s3, &settings);
         let verify_token = settings
             .verify_token_secret_id
             .as_deref()
@@ -87,7 +88,7 @@ impl<S: Scheme> Receiver<S> {
             scheme,
             settings,
             keys,
-            queue,
+            destination,
             required_header,
             quarantine,
             verify_token,
@@ -96,7 +97,7 @@ impl<S: Scheme> Receiver<S> {
 
     /// The work a cold start should do before its first request, so that
     /// the request doesn't pay for it: fetch the keys (and the required
-    /// header's values) and open the connection to SQS, all at once, within
+    /// header's values) and open the connection to SQS or EventBridge, all at once, within
     /// `INIT_WARM_UP_MS` (0: not at all). Best effort: whatever fails or
     /// runs out of time is logged and left to the first request, so init
     /// never fails because AWS is unreachable.
@@ -114,7 +115,7 @@ impl<S: Scheme> Receiver<S> {
                 None => Ok(()),
             }
         };
-        let queue = self.queue.connect();
+        let queue = self.destination.connect();
         match tokio::time::timeout(budget, async { tokio::join!(keys, header_values, queue) }).await {
             Ok((keys, header_values, queue)) => {
                 if let Err(error) = keys {
@@ -124,7 +125,7 @@ impl<S: Scheme> Receiver<S> {
                     tracing::warn!(provider, error = %error, "required header's values not fetched at init; the first request will try");
                 }
                 if let Err(error) = queue {
-                    tracing::warn!(provider, error = %error, "SQS warm-up call failed; the first request opens the connection if it isn't");
+                    tracing::warn!(provider, error = %error, "destination warm-up call failed; the first request opens the connection if it isn't");
                 }
             }
             Err(_) => tracing::warn!(
@@ -136,8 +137,9 @@ impl<S: Scheme> Receiver<S> {
         tracing::info!(provider, elapsed_ms = started.elapsed().as_millis() as u64, "warmed up");
     }
 
-    /// Answers one request: 200 once SQS holds the envelope (or, for one
-    /// too large for the queue, S3 holds it and SQS the pointer), otherwise the
+    /// Answers one request: 200 once SQS holds the envelope, or EventBridge
+    /// reported its entry accepted (or, for one too large for either, S3
+    /// holds it and SQS or EventBridge the pointer), otherwise the
     /// error's status. Never panics, whatever the request holds. Logs one
     /// line per request with ids, outcome and timing — never the body, a
     /// signature or a key.
@@ -232,7 +234,7 @@ impl<S: Scheme> Receiver<S> {
     }
 
     /// [`Receiver::accept`] within `REQUEST_DEADLINE_MS`. Past it, the
-    /// answer is a 503: a `SendMessage` cut short may still have landed,
+    /// answer is a 503: a `SendMessage` or `PutEvents` cut short may still have landed,
     /// which makes the provider's retry a duplicate, never a loss.
     async fn receive(&self, request: &Request, received: SystemTime, started: Instant) -> Result<Done, ReceiveError> {
         let limit = self.settings.request_deadline;
@@ -311,7 +313,7 @@ impl<S: Scheme> Receiver<S> {
             Some(reply) if !reply.queue => return Ok(Done::Answered(reply)),
             reply => reply,
         };
-        let message = self.queue.message(&envelope)?;
+        let outgoing = Outgoing::for_settings(&envelope, &self.settings)?;
         let Envelope {
             provider,
             event_id,
@@ -319,7 +321,7 @@ impl<S: Scheme> Receiver<S> {
             tenant,
             ..
         } = envelope;
-        let published = self.queue.deliver(&provider, message).await?;
+        let published = self.destination.deliver(&provider, outgoing).await?;
         Ok(Done::Queued(Accepted {
             event_id,
             event_type,

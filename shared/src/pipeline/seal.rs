@@ -13,7 +13,7 @@ use webhook_envelope::{Envelope, FORM};
 
 use super::screen::{screen, Screened};
 use super::unsigned;
-use crate::aws::queue::OutgoingMessage;
+use crate::aws::destination::Outgoing;
 use crate::codec::encoding::sha256_hex;
 use crate::codec::json::reader::without_bom;
 use crate::config::Settings;
@@ -24,7 +24,8 @@ use crate::schemes::keys::{KeyRing, Stage};
 use crate::schemes::{verify_claim, Deadline, Scheme, Verified};
 
 /// The whole request → message path with the network taken out: `keys`
-/// stand in for the key cache, and the SQS message is built but not sent.
+/// stand in for the key cache, and the SQS message (or bus entry) is built
+/// but not sent.
 /// [`crate::Receiver::handle`] runs these same steps with the cache and the queue
 /// around them; fuzz targets and benchmarks run them alone.
 pub fn receive_offline<S: Scheme>(
@@ -36,7 +37,7 @@ pub fn receive_offline<S: Scheme>(
 ) -> Result<Received, ReceiveError> {
     let Screened { delivery, claim } = screen(scheme, settings, request, now)?;
     let Sealed { envelope, reply, .. } = seal(scheme, &claim, &delivery, keys, Deadline::None)?;
-    let message = OutgoingMessage::new(&envelope, settings.fifo_queue())?;
+    let message = Outgoing::for_settings(&envelope, settings)?;
     Ok(Received {
         envelope,
         message,
@@ -49,8 +50,8 @@ pub fn receive_offline<S: Scheme>(
 pub struct Received {
     /// Its envelope.
     pub envelope: Envelope,
-    /// The message that carries it.
-    pub message: OutgoingMessage,
+    /// The message (or bus entry) that carries it.
+    pub message: Outgoing,
     /// The answer, when it is a signed handshake: then it is queued only
     /// if the answer says so.
     pub reply: Option<Reply>,
