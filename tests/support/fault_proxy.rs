@@ -1,5 +1,5 @@
 //! A loopback HTTP proxy between the receivers and moto that injects faults
-//! into a chosen fraction of SQS, Secrets Manager or S3 calls, and counts
+//! into a chosen fraction of SQS, Secrets Manager, S3 or EventBridge calls, and counts
 //! the calls per service.
 //!
 //! moto answers one request per connection (`Connection: close`), so each
@@ -32,6 +32,8 @@ pub enum Service {
     SecretsManager,
     /// No target: S3's REST calls (the only such calls the tests make).
     S3,
+    /// `AWSEvents.*`
+    EventBridge,
     /// Anything else.
     Other,
 }
@@ -49,6 +51,15 @@ pub enum Fault {
     Delay(Duration),
     /// No answer, ever (the connection stays open).
     Hang,
+    /// This answer (`awsJson1_1`, as EventBridge and Secrets Manager write
+    /// theirs) instead of the real one; moto never sees the call. A 200
+    /// whose body reports an entry failed, or an error naming its cause.
+    Answer {
+        /// HTTP status.
+        status: u16,
+        /// The JSON body.
+        body: &'static str,
+    },
     /// An AWS error answer instead of the real one, shaped as the service
     /// answers: `awsJson1_0` with the query-compatible error header for SQS,
     /// `awsJson1_1` for Secrets Manager, XML for S3.
@@ -75,6 +86,8 @@ pub struct Rule {
 struct State {
     upstream: SocketAddr,
     rules: Mutex<Vec<Rule>>,
+    /// How many more faults the rules may inject; `None`: no end.
+    faults_left: Mutex<Option<u64>>,
     calls: Mutex<HashMap<Service, u64>>,
     random: AtomicU64,
 }
@@ -93,6 +106,7 @@ impl FaultProxy {
         let state = Arc::new(State {
             upstream,
             rules: Mutex::new(Vec::new()),
+            faults_left: Mutex::new(None),
             calls: Mutex::new(HashMap::new()),
             random: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
         });
@@ -104,6 +118,14 @@ impl FaultProxy {
 
     /// Replaces the fault rules (empty: a faithful proxy).
     pub fn set_rules(&self, rules: Vec<Rule>) {
+        *self.state.faults_left.lock().unwrap() = None;
+        *self.state.rules.lock().unwrap() = rules;
+    }
+
+    /// Replaces the fault rules for their next `faults` faults only; the
+    /// proxy is faithful after them.
+    pub fn set_rules_for(&self, faults: u64, rules: Vec<Rule>) {
+        *self.state.faults_left.lock().unwrap() = Some(faults);
         *self.state.rules.lock().unwrap() = rules;
     }
 
@@ -127,11 +149,19 @@ impl State {
     fn fault_for(&self, service: Service) -> Option<Fault> {
         *self.calls.lock().unwrap().entry(service).or_insert(0) += 1;
         let rules = self.rules.lock().unwrap().clone();
-        rules
+        let mut faults_left = self.faults_left.lock().unwrap();
+        if *faults_left == Some(0) {
+            return None;
+        }
+        let fault = rules
             .into_iter()
             .filter(|rule| rule.service == service)
             .find(|rule| self.next_fraction() < rule.fraction)
-            .map(|rule| rule.fault)
+            .map(|rule| rule.fault);
+        if let (Some(_), Some(left)) = (fault, faults_left.as_mut()) {
+            *left -= 1;
+        }
+        fault
     }
 }
 
@@ -148,6 +178,10 @@ async fn serve(mut client: TcpStream, state: Arc<State>) {
         }
         Some(Fault::AwsError { status, code }) => {
             let answer = aws_error(service, status, code);
+            let _ = client.write_all(answer.as_bytes()).await;
+        }
+        Some(Fault::Answer { status, body }) => {
+            let answer = json_answer(status, "content-type: application/x-amz-json-1.1\r\n", body);
             let _ = client.write_all(answer.as_bytes()).await;
         }
         Some(Fault::Delay(delay)) => {
@@ -186,10 +220,15 @@ fn aws_error(service: Service, status: u16, code: &str) -> String {
     let fault = if status >= 500 { "Receiver" } else { "Sender" };
     let protocol = match service {
         Service::Sqs => format!("content-type: application/x-amz-json-1.0\r\nx-amzn-query-error: {code};{fault}\r\n"),
-        Service::SecretsManager | Service::S3 | Service::Other => {
+        Service::SecretsManager | Service::S3 | Service::EventBridge | Service::Other => {
             "content-type: application/x-amz-json-1.1\r\n".to_owned()
         }
     };
+    json_answer(status, &protocol, &body)
+}
+
+/// An HTTP answer of `status` with the `protocol`'s headers and `body`.
+fn json_answer(status: u16, protocol: &str, body: &str) -> String {
     format!(
         "HTTP/1.1 {status} Injected\r\n{protocol}x-amzn-requestid: fault-proxy\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
@@ -211,6 +250,8 @@ fn service_of(request: &[u8]) -> Service {
         Service::Sqs
     } else if target.starts_with("secretsmanager.") {
         Service::SecretsManager
+    } else if target.starts_with("awsevents.") {
+        Service::EventBridge
     } else {
         Service::Other
     }

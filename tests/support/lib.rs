@@ -6,6 +6,7 @@
 //! `benchmarks/coldstart` uses too).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod bus;
 pub mod fault_proxy;
 pub mod function;
 pub mod http1;
@@ -336,33 +337,7 @@ impl Fixture {
 
     /// Everything on the queue, removed from it, as the SDK returns it.
     pub async fn drain_raw(&self) -> Vec<Message> {
-        let mut all = Vec::new();
-        loop {
-            let output = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .message_attribute_names("All")
-                .message_system_attribute_names(MessageSystemAttributeName::All)
-                .send()
-                .await
-                .unwrap();
-            let messages = output.messages().to_vec();
-            if messages.is_empty() {
-                return all;
-            }
-            for message in &messages {
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            all.extend(messages);
-        }
+        drained(&self.sqs, &self.queue_url).await
     }
 
     /// Everything on the queue, removed from it, read as a consumer would:
@@ -411,5 +386,35 @@ impl Fixture {
             });
         }
         queued
+    }
+}
+
+/// Everything on `queue_url`, removed from it, as the SDK returns it
+/// (with every attribute).
+pub async fn drained(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Message> {
+    let mut all = Vec::new();
+    loop {
+        let output = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .unwrap();
+        let messages = output.messages().to_vec();
+        if messages.is_empty() {
+            return all;
+        }
+        for message in &messages {
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        all.extend(messages);
     }
 }
