@@ -4,6 +4,7 @@
 
 mod consumer;
 mod defence;
+mod event_bus;
 mod docs;
 mod failures;
 mod faults;

@@ -85,6 +85,13 @@ pub fn payloads_in(bucket: &str, threshold: usize) -> impl FnOnce(&mut Settings)
     move |settings| settings.payload = Some(webhook_receiver::config::PayloadSettings { bucket, threshold })
 }
 
+/// A settings change that puts events on the bus `name` instead of the
+/// queue.
+pub fn on_the_bus(name: &str) -> impl FnOnce(&mut Settings) {
+    let name = name.to_owned();
+    move |settings| settings.destination = webhook_receiver::config::Destination::EventBus(name)
+}
+
 /// The workspace root, for `events/`.
 pub fn workspace_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -1,0 +1,118 @@
+//! Receivers and the release function putting events on an EventBridge
+//! bus (`EVENT_BUS_NAME`), read by the example consumer from the queue a
+//! rule sends them to: a replay of the bus's archive sends each event
+//! again, and the consumer's idempotency table makes it a duplicate; an
+//! offloaded envelope is read from S3 and its object deleted; quarantined
+//! deliveries are released to the bus. (The receiver binary on the bus:
+//! functions/receiver/tests/event_bus.rs.)
+
+use consumer::{Consumer, IdempotencyStore, Outcome, PayloadReader};
+use integration_tests::bus::{delivered, Bus};
+use integration_tests::sqs_event::sqs_event;
+use integration_tests::{on_the_bus, payloads_in, preset, quarantine_in, requests, Fixture};
+use serde_json::json;
+
+use crate::answer;
+use crate::consumer::idempotency_table;
+
+const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:verified-events";
+
+fn kaunt(key: &str, id: &str) -> lambda_http::Request {
+    let body = format!(r#"{{"Id":"{id}","EventType":"ModelReady"}}"#);
+    requests::http_api(&requests::signed_with("kaunt", key, &body, ""), None)
+}
+
+/// A bus whose rule sends every event of ours to `fixture`'s queue.
+async fn bus_to(fixture: &Fixture, label: &str) -> Bus {
+    let bus = Bus::new(&fixture.aws, label).await;
+    bus.route("everything", &json!({"source": [{"prefix": "webhook."}]}), &fixture.queue_url)
+        .await;
+    bus
+}
+
+fn outcomes(report: &consumer::BatchReport) -> Vec<&Outcome> {
+    report.outcomes.iter().map(|(_, outcome)| outcome).collect()
+}
+
+#[tokio::test]
+async fn a_replay_of_the_archive_sends_each_event_again_and_the_consumer_skips_it() {
+    let fixture = Fixture::new("bus-replay").await;
+    fixture.put_secret("kaunt-key").await;
+    let bus = bus_to(&fixture, "bus-replay").await;
+    let archive = bus.archive(&format!("everything-{}", std::process::id())).await;
+    let receiver = fixture.receiver_with(preset("kaunt"), on_the_bus(&bus.name));
+    for id in ["replay-1", "replay-2"] {
+        assert_eq!(answer(&receiver.handle(kaunt("kaunt-key", id)).await).0, 200);
+    }
+    let (table_client, table) = idempotency_table("bus-replay").await;
+    let consumer = Consumer::new(Some(IdempotencyStore::new(table_client, table)));
+    let first = fixture.drain_raw().await;
+    assert_eq!(first.len(), 2);
+    let report = consumer.process(sqs_event(&first, QUEUE_ARN), None).await;
+    assert_eq!(outcomes(&report), vec![&Outcome::Handled, &Outcome::Handled]);
+
+    // After a fix, the archive replayed into the bus: the same events,
+    // marked with the replay's name, each a duplicate to the consumer.
+    bus.replay("after-the-fix", &archive).await;
+    let replayed = fixture.drain_raw().await;
+    assert_eq!(replayed.len(), 2);
+    for message in &replayed {
+        let event: serde_json::Value = serde_json::from_str(message.body().unwrap()).unwrap();
+        assert_eq!(event["replay-name"], "after-the-fix");
+    }
+    let report = consumer.process(sqs_event(&replayed, QUEUE_ARN), None).await;
+    assert_eq!(outcomes(&report), vec![&Outcome::Duplicate, &Outcome::Duplicate]);
+}
+
+#[tokio::test]
+async fn an_offloaded_event_is_read_from_s3_by_the_consumer_and_its_object_deleted() {
+    let fixture = Fixture::new("bus-offload").await;
+    fixture.put_secret("kaunt-key").await;
+    let bucket = fixture.payload_bucket().await;
+    let bus = bus_to(&fixture, "bus-offload").await;
+    // Everything through S3 (threshold 0).
+    let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
+        on_the_bus(&bus.name)(settings);
+        payloads_in(&bucket, 0)(settings);
+    });
+    assert_eq!(answer(&receiver.handle(kaunt("kaunt-key", "offloaded-1")).await).0, 200);
+    assert_eq!(fixture.objects_in(&bucket).await.len(), 1);
+    let messages = fixture.drain_raw().await;
+    let consumer = Consumer::new(None).with_payloads(PayloadReader::new(fixture.s3.clone(), bucket.clone()));
+    let report = consumer.process(sqs_event(&messages, QUEUE_ARN), None).await;
+    assert_eq!(outcomes(&report), vec![&Outcome::Handled]);
+    assert!(fixture.objects_in(&bucket).await.is_empty(), "deleted once processed");
+}
+
+#[tokio::test]
+async fn quarantined_deliveries_are_released_to_the_bus() {
+    let fixture = Fixture::new("bus-release").await;
+    fixture.put_secret("wrong-key").await;
+    let quarantine = fixture.quarantine_bucket().await;
+    let bus = bus_to(&fixture, "bus-release").await;
+    let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
+        on_the_bus(&bus.name)(settings);
+        quarantine_in(&quarantine, 10)(settings);
+    });
+    assert_eq!(answer(&receiver.handle(kaunt("right-key", "held-1")).await).0, 401);
+    assert_eq!(answer(&receiver.handle(kaunt("a-guess", "forged-1")).await).0, 401);
+    // The genuine one came first.
+    let kept = fixture.quarantined(&quarantine, "kaunt").await;
+    let arrival = kept.iter().map(|(_, delivery)| delivery.received_at_ms).min().unwrap();
+    fixture.put_secret("right-key").await;
+
+    let release = fixture.release(
+        "kaunt",
+        &[("QUARANTINE_BUCKET", quarantine.as_str()), ("EVENT_BUS_NAME", bus.name.as_str())],
+    );
+    let counts = release.run(&json!({"provider": "kaunt"})).await.unwrap()["kaunt"];
+    assert_eq!((counts.released, counts.refused), (1, 1));
+    let events = delivered(&fixture.sqs, &fixture.queue_url).await;
+    assert_eq!(events.len(), 1, "the genuine one, on the bus; nothing on the queue itself");
+    assert_eq!(events[0]["source"], "webhook.kaunt");
+    assert_eq!(events[0]["detail-type"], "ModelReady");
+    assert_eq!(events[0]["detail"]["payload"]["Id"], "held-1");
+    let received_at = events[0]["detail"]["receivedAt"].as_str().unwrap();
+    let received = function_support::time::parse_rfc3339_utc(received_at).unwrap();
+    assert_eq!(function_support::time::unix_millis(received), arrival, "receivedAt is the arrival");
+}
