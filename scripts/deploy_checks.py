@@ -13,7 +13,8 @@ has more metrics than CloudWatch allows; the consumer's timeout,
 idempotency lease and the queue's visibility timeout nest; the buckets
 are encrypted, private and TLS only, payload objects outlive their
 messages, and each function reaches the payload bucket only as its job
-needs.
+needs; both Destination values deploy what scripts/destination_checks.py
+says.
 artifacts DIR: `sam build` left each function an aarch64 `bootstrap` that is
 byte for byte the binary its Metadata names, as cargo-lambda built it.
 cargo-lambda: the one receiver binary deployed under each provider's function
@@ -33,6 +34,7 @@ from pathlib import Path
 from samcli.lib.cfn_language_extensions.sam_integration import expand_language_extensions
 from samcli.yamlhelper import yaml_parse
 
+from destination_checks import check_destinations
 from providers import presets, providers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,9 +228,13 @@ def check_rules(template):
              ({"Providers": ["Custom"], "CustomProviderName": "acme-pay", "CustomScheme": "{}"}, True),
              ({"Providers": ["Custom"], "CustomProviderName": "", "CustomScheme": "{}"}, False),
              ({"Providers": ["Custom"], "CustomProviderName": "acme-pay", "CustomScheme": ""}, False),
-             ({"Providers": ["Custom"], "CustomProviderName": "stripe", "CustomScheme": "{}"}, False)]
+             ({"Providers": ["Custom"], "CustomProviderName": "stripe", "CustomScheme": "{}"}, False),
+             ({"Providers": ["Kaunt"], "Destination": "bus"}, True),
+             ({"Providers": ["Kaunt"], "Destination": "bus", "QueueType": "fifo"}, False),
+             ({"Providers": ["Kaunt"], "QueueType": "fifo"}, True)]
     for parameters, wanted in cases:
-        parameters = {"CustomProviderName": "", "CustomScheme": "", **parameters}
+        parameters = {"CustomProviderName": "", "CustomScheme": "", "Destination": "queue", "QueueType": "standard",
+                      **parameters}
         if rules_pass(rules, parameters) != wanted:
             problems.append(f"Rules {'refuse' if wanted else 'allow'} {parameters}")
     if problems:
@@ -351,12 +357,17 @@ def names():
     check_rules(template)
     check_alarms_and_timings(template)
     check_buckets(template)
+    problems = check_destinations(expanded_template)
+    if problems:
+        sys.exit("; ".join(problems))
     print(f"template.yaml deploys exactly the workspace's function binaries ({', '.join(sorted(built))}); "
           f"{len(receivers)} receivers, one per provider of shared/providers.txt, each with its own "
           f"PROVIDER, secret, routes and quarantine prefix; a row for each of the {len(presets())} presets; "
           f"Custom deploys a described provider under its own name, and the Rules refuse unknown Providers; each crate has its cargo-lambda deploy settings; "
           f"the quarantine and payload buckets are encrypted, private and TLS only, payload objects outlive their messages, "
-          f"and each function reaches the payload bucket only as its job needs")
+          f"and each function reaches the payload bucket only as its job needs; "
+          f"with Destination queue only the queue is reached, with bus only the bus, archived, its one default rule "
+          f"the only sender to the queue and its DLQ, its failures watched")
 
 
 def target_dir():
