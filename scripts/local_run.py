@@ -18,7 +18,11 @@ token) and Zoom's signed URL validation are answered as each provider
 expects, with nothing queued; Twilio's form delivery is queued as its
 sorted parameters, readable with any form decoder. A delivery of a few MB, too large for
 the queue, reaches the consumer through S3 (a pointer on the queue in the
-SQS Extended Client's format). Samples are signed again for the current
+SQS Extended Client's format). GitHub's receiver once more, with
+EVENT_BUS_NAME, puts a push and a pull request on an EventBridge bus: a
+default rule takes both to the verified-events queue and the consumer reads
+them as before, and a rule matching the push routes it alone to a queue of
+its own. Samples are signed again for the current
 time as they are sent (a signed timestamp expires after its scheme's
 tolerance; deployed receivers keep that limit). The functions log at TRACE into
 .local/watch-*.log, and the run checks that no key, signature or payload text
@@ -66,6 +70,11 @@ TABLE_NAME = "local-processed-events"
 LOG_DIR = ROOT / ".local"
 # The `cargo lambda watch` serving the consumer and the release function.
 FUNCTIONS = "functions"
+# The GitHub receiver once more, putting events on an EventBridge bus
+# (EVENT_BUS_NAME) instead of the queue, and the bus's rules' names.
+ON_THE_BUS = "github-on-the-bus"
+BUS_NAME = "local-webhooks"
+PUSH_QUEUE = "github-pushes"
 
 
 def free_port():
@@ -341,6 +350,56 @@ def github_routing_story():
     return not ok
 
 
+def bus_story(ports, sqs, queue_url, queue_arn, dynamodb):
+    """With EVENT_BUS_NAME, a receiver puts each verified event on an
+    EventBridge bus: a default rule takes every one to the verified-events
+    queue, where the consumer reads it as before, and a second rule routes
+    GitHub's pushes (by the X-GitHub-Event header the envelope carries) to
+    a queue of their own."""
+    events = boto3.client("events", endpoint_url=sqs.meta.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="local", aws_secret_access_key="local")
+    push_queue = sqs.create_queue(QueueName=PUSH_QUEUE)["QueueUrl"]
+    push_arn = sqs.get_queue_attributes(QueueUrl=push_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rules = [("everything", {"source": [{"prefix": "webhook."}]}, queue_arn),
+             ("github-pushes", {"source": ["webhook.github"], "detail": {"unsigned": {"x-github-event": ["push"]}}},
+              push_arn)]
+    for name, pattern, target in rules:
+        events.put_rule(Name=name, EventBusName=BUS_NAME, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=name, EventBusName=BUS_NAME, Targets=[{"Id": "queue", "Arn": target}])
+    print(f"\nthe github receiver again, with EVENT_BUS_NAME={BUS_NAME}; rules on the bus: "
+          + "; ".join(f"{name} {json.dumps(pattern)}" for name, pattern, _ in rules))
+    push = json.dumps({"ref": "refs/heads/main", "after": "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+                       "repository": {"full_name": "acme/shop"}}, separators=(",", ":"))
+    pushed = signed_event("github", sign_event("secret", "github").strip(), push)
+    pushed["headers"].update({"x-github-event": "push", "x-github-delivery": "a1b2c3d4-0000-4000-8000-000000000001"})
+    opened = load_event(ROOT / "events" / "github" / "pull-request-opened.json", "github")
+    statuses = [post(event, ON_THE_BUS, ports)[0] for event in (pushed, opened)]
+    routed = drain(sqs, queue_url)
+    pushes = drain(sqs, push_queue)
+    bodies = [json.loads(message["Body"]) for message in routed]
+    kinds = sorted(body["detail"].get("unsigned", {}).get("x-github-event", "") for body in bodies)
+    ok = statuses == [200, 200] and kinds == ["pull_request", "push"] \
+        and all(body["source"] == "webhook.github" and body["detail-type"] == "webhook" for body in bodies)
+    print(f"{'ok ' if ok else '!! '}a push and a pull request: {statuses}; both reached the verified-events "
+          f"queue through the rule everything, each an EventBridge event whose detail is the envelope:")
+    for body in bodies:
+        detail = {**body["detail"], "payload": f"<{len(json.dumps(body['detail']['payload']))} bytes>"}
+        print(f"{' ' * 6}queued: source {body['source']}, detail-type {body['detail-type']}, detail {json.dumps(detail)}")
+    ok_push = len(pushes) == 1 and json.loads(pushes[0]["Body"])["detail"]["payload"]["ref"] == "refs/heads/main"
+    print(f"{'ok ' if ok_push else '!! '}the rule github-pushes sent the push alone to {PUSH_QUEUE} "
+          f"({len(pushes)} event there)")
+    processed = len(dynamodb.scan(TableName=TABLE_NAME)["Items"])
+    answer = invoke_json(ports[FUNCTIONS], "consumer", sqs_event(routed, queue_arn)) if routed else {}
+    added = len(dynamodb.scan(TableName=TABLE_NAME)["Items"]) - processed
+    log = (LOG_DIR / f"watch-{FUNCTIONS}.log").read_text(errors="replace")
+    ok_consumed = bool(routed) and not answer.get("batchItemFailures") and added == 1 \
+        and "github: a push; build or deploy the commit here" in log
+    print(f"{'ok ' if ok_consumed else '!! '}the consumer read both from the queue as it reads envelopes: the push "
+          f"handled (\"github: a push\" in its log), the pull request a duplicate of the one the queue brought "
+          f"earlier (same event id; {added} new event in {TABLE_NAME})")
+    return (not ok) + (not ok_push) + (not ok_consumed)
+
+
 def describe(message):
     envelope = json.loads(message["Body"])
     attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
@@ -470,7 +529,7 @@ def main():
     args = parser.parse_args()
     LOG_DIR.mkdir(exist_ok=True)
     moto_port = free_port()
-    ports = {name: free_port() for name in [*PROVIDERS, CUSTOM, FUNCTIONS]}
+    ports = {name: free_port() for name in [*PROVIDERS, CUSTOM, ON_THE_BUS, FUNCTIONS]}
     endpoint = f"http://127.0.0.1:{moto_port}"
     env = {**os.environ,
            "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}",
@@ -495,6 +554,7 @@ def main():
         queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         dynamodb = boto3.client("dynamodb", **aws)
+        boto3.client("events", **aws).create_event_bus(Name=BUS_NAME)
         s3 = boto3.client("s3", **aws)
         s3.create_bucket(Bucket=QUARANTINE_BUCKET)
         s3.create_bucket(Bucket=PAYLOAD_BUCKET)
@@ -515,7 +575,8 @@ def main():
         # is the one binary with its own PROVIDER and SECRET_ID.
         env["SIGNED_URL"] = SIGNED_URL
         for name, port in ports.items():
-            served = {FUNCTIONS: [], CUSTOM: ["--env-var", f"PROVIDER=custom,PROVIDER_NAME={name},SECRET_ID=webhooks/local/{name}"]}
+            served = {FUNCTIONS: [], CUSTOM: ["--env-var", f"PROVIDER=custom,PROVIDER_NAME={name},SECRET_ID=webhooks/local/{name}"],
+                      ON_THE_BUS: ["--env-var", f"PROVIDER=github,SECRET_ID=webhooks/local/github,EVENT_BUS_NAME={BUS_NAME}"]}
             served = served.get(name, ["--env-var", f"PROVIDER={name},SECRET_ID=webhooks/local/{name}"])
             command = ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", str(port), *served]
             # The description is JSON, with commas: it travels in the
@@ -524,7 +585,8 @@ def main():
             watches.append((name, start(f"watch-{name}", command, watch_env)))
         for (name, watch), port in zip(watches, ports.values()):
             wait_for_port(port, 120, watch, f"watch-{name}")
-        print(f"cargo lambda watch: the receiver for each preset and for {CUSTOM}, the consumer and release "
+        print(f"cargo lambda watch: the receiver for each preset and for {CUSTOM}, GitHub's on the bus "
+              f"{BUS_NAME}, the consumer and release "
               f"(ports {json.dumps(ports)}; function logs: .local/watch-*.log)\n")
 
         unexpected = 0
@@ -581,6 +643,7 @@ def main():
 
         unexpected += run_consumer(ports[FUNCTIONS], all_queued, queue_arn, dynamodb)
         unexpected += github_routing_story()
+        unexpected += bus_story(ports, sqs, queue_url, queue_arn, dynamodb)
         unexpected += large_story(ports, sqs, queue_url, queue_arn, s3)
         unexpected += quarantine_story(ports, sqs, queue_url, s3, secrets)
 
@@ -596,7 +659,7 @@ def main():
             print(f"\nok the function logs (TRACE, .local/watch-*.log) contain no key, signature or payload text "
                   f"({len(secret_strings())} strings checked)")
 
-        checks = counts["accepted"] + counts["refused"] + 2 + 2 + 1 + 1 + len(PROVIDERS) + 2 + 1 + 2 + 2 + 1
+        checks = counts["accepted"] + counts["refused"] + 2 + 2 + 1 + 1 + len(PROVIDERS) + 2 + 1 + 3 + 2 + 2 + 1
         print(f"\n{counts['accepted']} genuine deliveries accepted and queued, "
               f"{counts['refused']} forgeries refused with nothing queued, {unexpected} unexpected.")
         print(f"local-run: {checks - unexpected} passed, {unexpected} failed")

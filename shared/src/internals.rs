@@ -16,7 +16,8 @@
 
 pub use crate::aws::destination::Outgoing;
 pub use crate::aws::event_bus::OutgoingEntry;
-pub use crate::aws::queue::{placement, FifoIds, OutgoingMessage, Placement};
+pub use crate::aws::placement::{placement, Placement};
+pub use crate::aws::queue::{FifoIds, OutgoingMessage};
 pub use crate::codec::encoding::{decode_base64, decode_hex, encode_base64, sha256_hex};
 pub use crate::codec::pem::decode_pem;
 pub use crate::lambda::event::{read as read_event, Converted, UnreadableEvent};

@@ -3,11 +3,11 @@
 //! release function send through this one type, so both always send to
 //! the same place in the same form.
 
-use webhook_envelope::pointer::PayloadPointer;
 use webhook_envelope::Envelope;
 
 use crate::aws::clients::AwsClients;
 use crate::aws::event_bus::{EventBusPublisher, OutgoingEntry};
+pub use crate::aws::placement::Published;
 use crate::aws::queue::{OutgoingMessage, QueuePublisher};
 use crate::config::{Destination, Settings};
 use crate::error::ReceiveError;
@@ -28,16 +28,6 @@ pub enum Outgoing {
     Message(OutgoingMessage),
     /// For the bus.
     Entry(OutgoingEntry),
-}
-
-/// What a send did: the id the destination gave and, for an offloaded
-/// envelope, where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Published {
-    /// SQS's id of the message, or EventBridge's id of the event.
-    pub message_id: String,
-    /// The envelope's object, when the message or entry points to it.
-    pub offloaded: Option<PayloadPointer>,
 }
 
 impl Outgoing {

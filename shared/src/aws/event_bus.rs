@@ -15,9 +15,7 @@ use webhook_envelope::pointer::PayloadPointer;
 use webhook_envelope::Envelope;
 
 use crate::aws::clients::S3Client;
-use crate::aws::destination::Published;
-use crate::aws::payload_store::Offload;
-use crate::aws::queue::{placement, Placement};
+use crate::aws::placement::{placement, Offload, Placement, Published};
 use crate::config::{Settings, EVENT_ENTRY_MAX_BYTES};
 use crate::error::ReceiveError;
 

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod destination;
 pub mod event_bus;
 pub mod payload_store;
+pub mod placement;
 pub mod quarantine;
 pub mod queue;
 pub mod secret_cache;

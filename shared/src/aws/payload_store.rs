@@ -16,7 +16,6 @@ use aws_sdk_s3::primitives::ByteStream;
 use webhook_envelope::pointer::PayloadPointer;
 
 use crate::aws::clients::S3Client;
-use crate::config::Settings;
 use crate::error::ReceiveError;
 
 /// The payload bucket, written by receivers and the release function.
@@ -62,26 +61,6 @@ impl PayloadStore {
             .await
             .map(|_| ())
             .map_err(|error| ReceiveError::PayloadStoreUnavailable(format!("{}", DisplayErrorContext(&error))))
-    }
-}
-
-/// The payload bucket as a destination uses it: envelopes larger than the
-/// destination takes, or than `threshold`, go there.
-pub(crate) struct Offload {
-    /// The bucket.
-    pub(crate) store: PayloadStore,
-    /// `OFFLOAD_THRESHOLD_BYTES`: the largest message or entry sent inline.
-    pub(crate) threshold: usize,
-}
-
-impl Offload {
-    /// The bucket `settings` name (`PAYLOAD_BUCKET`), through `s3`; `None`
-    /// when they name none.
-    pub(crate) fn for_settings(s3: &S3Client, settings: &Settings) -> Option<Self> {
-        settings.payload.as_ref().map(|payload| Offload {
-            store: PayloadStore::new(s3.clone(), payload.bucket.clone()),
-            threshold: payload.threshold,
-        })
     }
 }
 

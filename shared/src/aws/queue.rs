@@ -13,8 +13,7 @@ use webhook_envelope::pointer::{PayloadPointer, EXTENDED_PAYLOAD_SIZE};
 use webhook_envelope::{refused_by_sqs, Envelope};
 
 use crate::aws::clients::S3Client;
-use crate::aws::destination::Published;
-use crate::aws::payload_store::Offload;
+use crate::aws::placement::{placement, Offload, Placement, Published};
 use crate::codec::encoding::sha256_hex;
 use crate::config::{Settings, SQS_MAX_MESSAGE_BYTES};
 use crate::error::ReceiveError;
@@ -34,29 +33,6 @@ pub struct QueuePublisher {
     /// The queue's `MaximumMessageSize` as init read it, or below the
     /// smallest message it refused; 0 while unknown.
     queue_limit: AtomicUsize,
-}
-
-/// Where a message (or a bus entry) goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    /// On the queue (or the bus) as it is.
-    Inline,
-    /// Its envelope to the payload bucket, a pointer on the queue (or in
-    /// the entry).
-    Offloaded,
-    /// Nowhere: too large for the destination, and no bucket (a 413).
-    TooLarge,
-}
-
-/// Where a message of `size` bytes (as SQS, or EventBridge, counts them)
-/// goes when the largest the destination should carry is `limit`: the one
-/// rule, which the property tests hold at its boundary.
-pub fn placement(size: usize, limit: usize, can_offload: bool) -> Placement {
-    match (size <= limit, can_offload) {
-        (true, _) => Placement::Inline,
-        (false, true) => Placement::Offloaded,
-        (false, false) => Placement::TooLarge,
-    }
 }
 
 impl QueuePublisher {
