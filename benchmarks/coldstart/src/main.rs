@@ -13,7 +13,9 @@
 //!
 //! Without `--cpu-share` each process has the whole machine; with it, the
 //! share of a Lambda memory size (`cpu_share_run.rs`). `--large` measures
-//! a delivery too large for the queue instead (`large_run.rs`).
+//! a delivery too large for the queue instead (`large_run.rs`), and
+//! `--destinations` a warm request to the queue beside one to a bus
+//! (`destinations_run.rs`).
 //!
 //! Usage: `coldstart <directory of release binaries> [runs] [requests]
 //! [directory of another build of the receiver] [what is other about it]`
@@ -21,6 +23,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod cpu_share_run;
+mod destinations_run;
 mod large_run;
 
 use std::path::PathBuf;
@@ -81,6 +84,9 @@ fn main() {
     }
     if args.next_if_eq("--large").is_some() {
         return large_run::run(args);
+    }
+    if args.next_if_eq("--destinations").is_some() {
+        return destinations_run::run(args);
     }
     let dir = PathBuf::from(args.next().expect("usage: coldstart <binaries dir> [runs] [requests]"));
     let runs: usize = args.next().map_or(10, |n| n.parse().unwrap());
