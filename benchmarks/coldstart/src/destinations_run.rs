@@ -5,6 +5,8 @@
 //! alternate between the two processes, so that both meet the same moto at
 //! the same moment; the bus has no rules, so its `PutEvents` is the call
 //! alone, as in AWS, where a rule's delivery happens after the answer.
+//! Each row: the time from handing the event over to the answer, and (in
+//! a share) the CPU the process spent on it.
 //!
 //! Usage: `coldstart --destinations <directory of binaries> [requests]
 //! [memory MB, 0 for the whole machine]` (`scripts/coldstart
@@ -77,12 +79,20 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
         .collect();
 
     let mut times: Vec<Vec<Duration>> = rows.iter().map(|_| Vec::new()).collect();
+    let mut cpu: Vec<Vec<Duration>> = rows.iter().map(|_| Vec::new()).collect();
     for n in 0..count {
-        for (((_, function), (api, _)), times) in rows.iter().zip(&started).zip(times.iter_mut()) {
+        let each = rows.iter().zip(&started).zip(&confinements);
+        for ((((_, function), (api, _)), confinement), (times, cpu)) in
+            each.zip(times.iter_mut().zip(cpu.iter_mut()))
+        {
             let event = function.event(3_000_001 + n);
+            let cpu_before = confinement.as_ref().map(Confinement::cpu_used);
             let begun = Instant::now();
             let outcome = api.invoke(&event, Duration::from_secs(20)).unwrap();
             times.push(begun.elapsed());
+            if let Some((confinement, before)) = confinement.as_ref().zip(cpu_before) {
+                cpu.push(confinement.cpu_used() - before);
+            }
             function.check(&outcome.body);
         }
         // Read the queue as a consumer would, so moto stays quick.
@@ -102,13 +112,14 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
     } else {
         println!("On the whole machine (no share asked, or no cgroups: not root); {count} warm requests each, alternating (ms)\n");
     }
-    println!("| destination | median | p90 | p99 |");
-    println!("| --- | ---: | ---: | ---: |");
-    for ((label, _), mut times) in rows.iter().zip(times) {
+    println!("| destination | median | p90 | p99 | CPU, median |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (((label, _), mut times), cpu) in rows.iter().zip(times).zip(cpu) {
         times.sort();
         let at = |fraction: f64| times[((times.len() as f64 * fraction) as usize).min(times.len() - 1)];
+        let cpu = if cpu.is_empty() { "—".to_owned() } else { ms(median(cpu)) };
         println!(
-            "| {label} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {cpu} |",
             ms(median(times.iter().copied())),
             ms(at(0.9)),
             ms(at(0.99))

@@ -187,7 +187,7 @@ pub(crate) const QUARANTINE_WRITES_PER_SECOND: NumberSetting = NumberSetting {
 };
 
 /// `INIT_WARM_UP_MS`: how long init may spend fetching keys and opening the
-/// SQS connection (see [`crate::Receiver::warm_up`]). Inside the SDK's 2 s
+/// SQS (or EventBridge) connection (see [`crate::Receiver::warm_up`]). Inside the SDK's 2 s
 /// attempt timeout by default, so an unreachable AWS costs a cold start at
 /// most this, far inside Lambda's 10 s init limit. At most 3 s: a request
 /// that meets a cold start waits for it, and with the ~10 s a request may

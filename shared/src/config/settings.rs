@@ -67,7 +67,7 @@ pub struct Settings {
     /// still accepted; 0 never accepts them.
     pub previous_key_grace: Duration,
     /// `INIT_WARM_UP_MS`: how long init may spend fetching keys and
-    /// opening the SQS connection; 0 turns the warm-up off.
+    /// opening the SQS (or EventBridge) connection; 0 turns the warm-up off.
     pub warm_up_budget: Duration,
     /// `REQUEST_DEADLINE_MS`: the longest a request may take; past it, the
     /// answer is a 503 and the provider retries.
