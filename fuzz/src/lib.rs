@@ -368,7 +368,10 @@ fn check_entry(envelope: &Envelope, entry: &OutgoingEntry) {
     };
     assert_eq!(detail.payload_s3_pointer, pointer);
     assert_eq!(detail.header, EnvelopeHeader::of(envelope));
-    assert_eq!((&pointing.source, &pointing.detail_type), (&entry.source, &entry.detail_type));
+    assert_eq!(
+        (&pointing.source, &pointing.detail_type),
+        (&entry.source, &entry.detail_type)
+    );
 }
 
 /// At the boundary, one byte either way, the message goes inline exactly

@@ -25,8 +25,12 @@ fn kaunt(key: &str, id: &str) -> lambda_http::Request {
 /// A bus whose rule sends every event of ours to `fixture`'s queue.
 async fn bus_to(fixture: &Fixture, label: &str) -> Bus {
     let bus = Bus::new(&fixture.aws, label).await;
-    bus.route("everything", &json!({"source": [{"prefix": "webhook."}]}), &fixture.queue_url)
-        .await;
+    bus.route(
+        "everything",
+        &json!({"source": [{"prefix": "webhook."}]}),
+        &fixture.queue_url,
+    )
+    .await;
     bus
 }
 
@@ -103,16 +107,27 @@ async fn quarantined_deliveries_are_released_to_the_bus() {
 
     let release = fixture.release(
         "kaunt",
-        &[("QUARANTINE_BUCKET", quarantine.as_str()), ("EVENT_BUS_NAME", bus.name.as_str())],
+        &[
+            ("QUARANTINE_BUCKET", quarantine.as_str()),
+            ("EVENT_BUS_NAME", bus.name.as_str()),
+        ],
     );
     let counts = release.run(&json!({"provider": "kaunt"})).await.unwrap()["kaunt"];
     assert_eq!((counts.released, counts.refused), (1, 1));
     let events = delivered(&fixture.sqs, &fixture.queue_url).await;
-    assert_eq!(events.len(), 1, "the genuine one, on the bus; nothing on the queue itself");
+    assert_eq!(
+        events.len(),
+        1,
+        "the genuine one, on the bus; nothing on the queue itself"
+    );
     assert_eq!(events[0]["source"], "webhook.kaunt");
     assert_eq!(events[0]["detail-type"], "ModelReady");
     assert_eq!(events[0]["detail"]["payload"]["Id"], "held-1");
     let received_at = events[0]["detail"]["receivedAt"].as_str().unwrap();
     let received = function_support::time::parse_rfc3339_utc(received_at).unwrap();
-    assert_eq!(function_support::time::unix_millis(received), arrival, "receivedAt is the arrival");
+    assert_eq!(
+        function_support::time::unix_millis(received),
+        arrival,
+        "receivedAt is the arrival"
+    );
 }

@@ -9,8 +9,8 @@ use integration_tests::hanging_endpoint;
 use integration_tests::{preset, requests, sdk_config, Fixture};
 use lambda_http::http::Method;
 use webhook_receiver::aws::AwsClients;
-use webhook_receiver::schemes::AnyScheme;
 use webhook_receiver::config::Destination;
+use webhook_receiver::schemes::AnyScheme;
 use webhook_receiver::{Receiver, Respond, Served, Settings};
 
 use crate::answer;

@@ -12,8 +12,8 @@ use integration_tests::sqs_event::sqs_event;
 use integration_tests::{moto, payloads_in, preset, quarantine_in, requests, sdk_config, Fixture};
 use serde_json::json;
 use webhook_receiver::aws::{AwsClients, S3Client};
-use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::config::Destination;
+use webhook_receiver::internals::sha256_hex;
 use webhook_receiver::Receiver;
 
 use crate::answer;

@@ -4,8 +4,8 @@
 
 mod consumer;
 mod defence;
-mod event_bus;
 mod docs;
+mod event_bus;
 mod failures;
 mod faults;
 mod fifo;

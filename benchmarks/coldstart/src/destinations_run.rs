@@ -82,9 +82,7 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
     let mut cpu: Vec<Vec<Duration>> = rows.iter().map(|_| Vec::new()).collect();
     for n in 0..count {
         let each = rows.iter().zip(&started).zip(&confinements);
-        for ((((_, function), (api, _)), confinement), (times, cpu)) in
-            each.zip(times.iter_mut().zip(cpu.iter_mut()))
-        {
+        for ((((_, function), (api, _)), confinement), (times, cpu)) in each.zip(times.iter_mut().zip(cpu.iter_mut())) {
             let event = function.event(3_000_001 + n);
             let cpu_before = confinement.as_ref().map(Confinement::cpu_used);
             let begun = Instant::now();
@@ -108,7 +106,9 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
 
     if confined {
         let percent = share.fraction() * 100.0;
-        println!("At {memory_mb} MB's CPU share ({percent:.1} % of a core); {count} warm requests each, alternating (ms)\n");
+        println!(
+            "At {memory_mb} MB's CPU share ({percent:.1} % of a core); {count} warm requests each, alternating (ms)\n"
+        );
     } else {
         println!("On the whole machine (no share asked, or no cgroups: not root); {count} warm requests each, alternating (ms)\n");
     }
@@ -117,7 +117,11 @@ pub(crate) fn run(mut args: impl Iterator<Item = String>) {
     for (((label, _), mut times), cpu) in rows.iter().zip(times).zip(cpu) {
         times.sort();
         let at = |fraction: f64| times[((times.len() as f64 * fraction) as usize).min(times.len() - 1)];
-        let cpu = if cpu.is_empty() { "—".to_owned() } else { ms(median(cpu)) };
+        let cpu = if cpu.is_empty() {
+            "—".to_owned()
+        } else {
+            ms(median(cpu))
+        };
         println!(
             "| {label} | {} | {} | {} | {cpu} |",
             ms(median(times.iter().copied())),

@@ -72,7 +72,9 @@ mod tests {
         );
         let (routed, replay) = content_of(&message(&event)).unwrap();
         for content in [queued, routed] {
-            assert!(matches!(content, Content::Envelope(envelope) if envelope.event_id == "d-1" && envelope.payload.get() == r#"{"ref":"main"}"#));
+            assert!(
+                matches!(content, Content::Envelope(envelope) if envelope.event_id == "d-1" && envelope.payload.get() == r#"{"ref":"main"}"#)
+            );
         }
         assert_eq!(replay, None);
     }
@@ -92,7 +94,10 @@ mod tests {
             r#"{"source":"webhook.kaunt","detail-type":"x","detail":{"provider":"kaunt"}}"#,
             "not json",
         ] {
-            assert!(matches!(content_of(&message(body)), Err(ContentError::NotAnEnvelope)), "{body}");
+            assert!(
+                matches!(content_of(&message(body)), Err(ContentError::NotAnEnvelope)),
+                "{body}"
+            );
         }
     }
 }

@@ -12,6 +12,7 @@
 use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use function_support::sdk::MAX_ATTEMPTS;
 use integration_tests::bus::{delivered, Bus};
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
 use integration_tests::function::started_receiver;
@@ -63,8 +64,12 @@ fn stop(mut child: Child) {
 /// A bus whose rule `everything` sends all our events to `fixture`'s queue.
 async fn bus_to(fixture: &Fixture, label: &str) -> Bus {
     let bus = Bus::new(&fixture.aws, label).await;
-    bus.route("everything", &json!({"source": [{"prefix": "webhook."}]}), &fixture.queue_url)
-        .await;
+    bus.route(
+        "everything",
+        &json!({"source": [{"prefix": "webhook."}]}),
+        &fixture.queue_url,
+    )
+    .await;
     bus
 }
 
@@ -130,7 +135,11 @@ async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_
     fixture.put_secret("kaunt-bus-key").await;
     let bus = bus_to(&fixture, "bus-binary-faults").await;
     let proxy = FaultProxy::start(&moto::server().endpoint);
-    let (api, child) = started_on(&bus, &fixture, &[("AWS_ENDPOINT_URL_EVENTBRIDGE", proxy.endpoint.clone())]);
+    let (api, child) = started_on(
+        &bus,
+        &fixture,
+        &[("AWS_ENDPOINT_URL_EVENTBRIDGE", proxy.endpoint.clone())],
+    );
     let delivery = &signed("kaunt-bus-key", &[r#"{"Id":"bus-fault-1","EventType":"ModelReady"}"#])[0];
     let answer_with = |fault: Fault| {
         proxy.set_rules(vec![Rule {
@@ -140,33 +149,39 @@ async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_
         }])
     };
 
-    // A retryable entry failure: tried three times, then a 503.
-    answer_with(Fault::Answer {
-        status: 200,
-        body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InternalFailure","ErrorMessage":"injected"}]}"#,
-    });
-    let calls = calls_during(&proxy, || {
-        assert_eq!(tokio::task::block_in_place(|| status(&api, delivery)), 503)
-    });
-    assert_eq!(calls, 3);
-    // One that fails the same way again (a permission): once, a 503.
-    answer_with(Fault::Answer {
-        status: 200,
-        body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"AccessDeniedException","ErrorMessage":"injected"}]}"#,
-    });
-    let calls = calls_during(&proxy, || {
-        assert_eq!(tokio::task::block_in_place(|| status(&api, delivery)), 503)
-    });
-    assert_eq!(calls, 1);
-    // The call itself failing (the SDK retries a 500 itself): a 503.
-    answer_with(Fault::AwsError {
-        status: 500,
-        code: "InternalException",
-    });
-    let calls = calls_during(&proxy, || {
-        assert_eq!(tokio::task::block_in_place(|| status(&api, delivery)), 503)
-    });
-    assert!(calls >= 1);
+    let faults = [
+        // A retryable entry failure: put three times, then a 503.
+        (
+            Fault::Answer {
+                status: 200,
+                body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InternalFailure","ErrorMessage":"injected"}]}"#,
+            },
+            3,
+        ),
+        // One that fails the same way again (a permission): once.
+        (
+            Fault::Answer {
+                status: 200,
+                body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"AccessDeniedException","ErrorMessage":"injected"}]}"#,
+            },
+            1,
+        ),
+        // The call itself failing: the SDK's own attempts, then a 503.
+        (
+            Fault::AwsError {
+                status: 500,
+                code: "InternalException",
+            },
+            u64::from(MAX_ATTEMPTS),
+        ),
+    ];
+    for (fault, attempts) in faults {
+        answer_with(fault);
+        let calls = calls_during(&proxy, || {
+            assert_eq!(tokio::task::block_in_place(|| status(&api, delivery)), 503)
+        });
+        assert_eq!(calls, attempts, "{fault:?}");
+    }
     assert!(
         delivered(&fixture.sqs, &fixture.queue_url).await.is_empty(),
         "nothing reached the bus"
@@ -245,7 +260,11 @@ async fn an_envelope_too_large_for_an_entry_or_refused_for_its_size_goes_through
     let before = proxy.calls(Service::EventBridge);
     let answered = tokio::task::block_in_place(|| status(&api, event));
     assert_eq!(answered, 200);
-    assert_eq!(proxy.calls(Service::EventBridge) - before, 2, "refused once, then the pointer");
+    assert_eq!(
+        proxy.calls(Service::EventBridge) - before,
+        2,
+        "refused once, then the pointer"
+    );
     let events = delivered(&fixture.sqs, &fixture.queue_url).await;
     assert_eq!(events.len(), 1);
     check_offloaded(&fixture, &bucket, &events[0], &middling).await;

@@ -49,9 +49,7 @@ pub fn source(provider: &str) -> String {
 /// longer than EventBridge takes).
 pub fn detail_type(envelope: &Envelope) -> &str {
     match envelope.event_type.as_deref() {
-        Some(event_type) if !event_type.is_empty() && event_type.chars().count() <= MAX_DETAIL_TYPE_CHARS => {
-            event_type
-        }
+        Some(event_type) if !event_type.is_empty() && event_type.chars().count() <= MAX_DETAIL_TYPE_CHARS => event_type,
         _ => DEFAULT_DETAIL_TYPE,
     }
 }

@@ -45,9 +45,12 @@ impl Publisher {
     /// `clients`, offloading to `PAYLOAD_BUCKET` when it is set.
     pub fn for_settings(clients: &AwsClients, settings: &Settings) -> Self {
         match &settings.destination {
-            Destination::Queue(url) => {
-                Publisher::Queue(QueuePublisher::new(clients.sqs.clone(), url.clone(), &clients.s3, settings))
-            }
+            Destination::Queue(url) => Publisher::Queue(QueuePublisher::new(
+                clients.sqs.clone(),
+                url.clone(),
+                &clients.s3,
+                settings,
+            )),
             Destination::EventBus(bus) => Publisher::EventBus(EventBusPublisher::new(
                 clients.events.clone(),
                 bus.clone(),

@@ -15,7 +15,7 @@ use webhook_envelope::pointer::PayloadPointer;
 use webhook_envelope::Envelope;
 
 use crate::aws::clients::S3Client;
-use crate::aws::placement::{placement, Offload, Placement, Published};
+use crate::aws::placement::{deliver, Carrier, Offload, Published};
 use crate::config::{Settings, EVENT_ENTRY_MAX_BYTES};
 use crate::error::ReceiveError;
 
@@ -140,49 +140,38 @@ impl EventBusPublisher {
             .map_err(|error| format!("{}", DisplayErrorContext(&error)))
     }
 
-    /// The largest entry sent inline: the bus's limit, or the offload
-    /// threshold when that is lower.
-    fn inline_limit(&self) -> usize {
-        let threshold = self.offload.as_ref().map_or(usize::MAX, |offload| offload.threshold);
-        self.entry_limit.load(Ordering::Relaxed).min(threshold)
+    /// Puts an entry already made for `provider`, inline or through S3 as
+    /// [`deliver`] says.
+    pub async fn deliver(&self, provider: &str, entry: OutgoingEntry) -> Result<Published, ReceiveError> {
+        deliver(self, provider, entry).await
+    }
+}
+
+impl Carrier for EventBusPublisher {
+    type Outgoing = OutgoingEntry;
+    const NEVER_REFUSED_UP_TO: usize = SMALLEST_ENTRY_LIMIT;
+
+    fn size(entry: &OutgoingEntry) -> usize {
+        entry.size
     }
 
-    /// Puts an entry already made for `provider`: inline when it fits,
-    /// otherwise its envelope to S3 first and then an entry pointing to it.
-    /// An entry that fits nowhere is a 413 (retrying can't help); any
-    /// other failure is a 503 so that the provider retries.
-    pub async fn deliver(&self, provider: &str, entry: OutgoingEntry) -> Result<Published, ReceiveError> {
-        let offload = self.offload.as_ref();
-        match (placement(entry.size, self.inline_limit(), offload.is_some()), offload) {
-            (Placement::Offloaded, Some(offload)) => self.offload(offload, provider, entry).await,
-            (Placement::Inline, offload) => {
-                // A bus that still takes less than EVENT_ENTRY_MAX_BYTES
-                // refuses the entry for its size: it goes through S3, and
-                // the limit is taken to be below it from then on.
-                let size = entry.size;
-                let spare = offload
-                    .filter(|_| size > SMALLEST_ENTRY_LIMIT)
-                    .map(|offload| (offload, entry.clone()));
-                match (self.put(entry).await, spare) {
-                    (Err(ReceiveError::EnvelopeTooLarge { .. }), Some((offload, entry))) => {
-                        self.entry_limit.store(size - 1, Ordering::Relaxed);
-                        self.offload(offload, provider, entry).await
-                    }
-                    (result, _) => result.map(|event_id| Published {
-                        message_id: event_id,
-                        offloaded: None,
-                    }),
-                }
-            }
-            _ => Err(ReceiveError::EnvelopeTooLarge { size: entry.size }),
-        }
+    fn payload_bucket(&self) -> Option<&Offload> {
+        self.offload.as_ref()
+    }
+
+    fn limit(&self) -> usize {
+        self.entry_limit.load(Ordering::Relaxed)
+    }
+
+    fn refused(&self, size: usize) {
+        self.entry_limit.store(size - 1, Ordering::Relaxed);
     }
 
     /// Stores the entry's envelope in the payload bucket, then puts the
     /// entry that points to it. S3 failing is a 503 with nothing put;
     /// EventBridge failing after it leaves an object no entry names, which
     /// the bucket's lifecycle removes.
-    async fn offload(
+    async fn send_pointer(
         &self,
         offload: &Offload,
         provider: &str,
@@ -191,7 +180,7 @@ impl EventBusPublisher {
         let pointer = offload.store.fresh_pointer(provider)?;
         let (envelope_json, pointing) = entry.pointing_to(pointer.clone())?;
         offload.store.put(&pointer, envelope_json).await?;
-        let event_id = self.put(pointing).await?;
+        let event_id = self.send(pointing).await?;
         Ok(Published {
             message_id: event_id,
             offloaded: Some(pointer),
@@ -201,7 +190,7 @@ impl EventBusPublisher {
     /// One entry, put until EventBridge accepts it or an attempt fails for
     /// good; EventBridge's id of the event. An attempt that may be retried
     /// puts a copy, the last one the entry itself.
-    async fn put(&self, entry: OutgoingEntry) -> Result<String, ReceiveError> {
+    async fn send(&self, entry: OutgoingEntry) -> Result<String, ReceiveError> {
         let size = entry.size;
         let mut entry = Some(
             PutEventsRequestEntry::builder()
@@ -218,7 +207,13 @@ impl EventBusPublisher {
                 Some(_) => entry.clone(),
                 None => entry.take(),
             };
-            let refused = match self.client.put_events().set_entries(attempt.map(|e| vec![e])).send().await {
+            let refused = match self
+                .client
+                .put_events()
+                .set_entries(attempt.map(|e| vec![e]))
+                .send()
+                .await
+            {
                 Ok(output) => match output.entries().first() {
                     Some(accepted) if accepted.error_code().is_none() && output.failed_entry_count() == 0 => {
                         return Ok(accepted.event_id().unwrap_or_default().to_owned())
@@ -299,11 +294,17 @@ mod tests {
         };
         let (object, pointing) = entry.clone().pointing_to(pointer.clone()).unwrap();
         assert_eq!(object, entry.detail);
-        assert_eq!((pointing.source.as_str(), pointing.detail_type.as_str()), ("webhook.github", "push"));
+        assert_eq!(
+            (pointing.source.as_str(), pointing.detail_type.as_str()),
+            ("webhook.github", "push")
+        );
         let detail: OffloadedDetail = serde_json::from_str(&pointing.detail).unwrap();
         assert_eq!(detail.payload_s3_pointer, pointer);
         assert_eq!(detail.extended_payload_size, object.len());
         assert_eq!(detail.header, EnvelopeHeader::of(&envelope));
-        assert_eq!(pointing.size, "webhook.github".len() + "push".len() + pointing.detail.len());
+        assert_eq!(
+            pointing.size,
+            "webhook.github".len() + "push".len() + pointing.detail.len()
+        );
     }
 }

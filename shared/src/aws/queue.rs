@@ -13,7 +13,7 @@ use webhook_envelope::pointer::{PayloadPointer, EXTENDED_PAYLOAD_SIZE};
 use webhook_envelope::{refused_by_sqs, Envelope};
 
 use crate::aws::clients::S3Client;
-use crate::aws::placement::{placement, Offload, Placement, Published};
+use crate::aws::placement::{deliver, Carrier, Offload, Published};
 use crate::codec::encoding::sha256_hex;
 use crate::config::{Settings, SQS_MAX_MESSAGE_BYTES};
 use crate::error::ReceiveError;
@@ -73,87 +73,36 @@ impl QueuePublisher {
         Ok(())
     }
 
-    /// The largest message the queue takes, as far as this process knows:
-    /// its own limit when init learnt it (or a refusal showed it lower),
-    /// SQS's largest otherwise.
-    fn queue_limit(&self) -> usize {
+    /// Sends a message already made (as [`crate::pipeline::receive_offline`]
+    /// makes it) for `provider`, inline or through S3 as [`deliver`] says.
+    pub async fn deliver(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
+        deliver(self, provider, message).await
+    }
+}
+
+impl Carrier for QueuePublisher {
+    type Outgoing = OutgoingMessage;
+    const NEVER_REFUSED_UP_TO: usize = SMALLEST_QUEUE_LIMIT;
+
+    fn size(message: &OutgoingMessage) -> usize {
+        message.size
+    }
+
+    fn payload_bucket(&self) -> Option<&Offload> {
+        self.offload.as_ref()
+    }
+
+    /// The queue's limit when init learnt it (or a refusal showed it
+    /// lower), SQS's largest otherwise.
+    fn limit(&self) -> usize {
         match self.queue_limit.load(Ordering::Relaxed) {
             0 => SQS_MAX_MESSAGE_BYTES,
             known => known.min(SQS_MAX_MESSAGE_BYTES),
         }
     }
 
-    /// The largest message sent inline: the queue's limit, or the offload
-    /// threshold when that is lower.
-    fn inline_limit(&self) -> usize {
-        let threshold = self.offload.as_ref().map_or(usize::MAX, |offload| offload.threshold);
-        self.queue_limit().min(threshold)
-    }
-
-    /// Sends a message already made (as [`crate::pipeline::receive_offline`]
-    /// makes it) for `provider`: inline when it fits, otherwise its
-    /// envelope to S3 first and then a pointer to it. A message that fits
-    /// nowhere is a 413 (retrying can't help); any other failure is a 503
-    /// so that the provider retries.
-    pub async fn deliver(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
-        let offload = self.offload.as_ref();
-        match (placement(message.size, self.inline_limit(), offload.is_some()), offload) {
-            (Placement::Offloaded, Some(offload)) => self.offload(offload, provider, message).await,
-            (Placement::Inline, offload) => {
-                // A queue may take less than SQS allows or init learnt (its
-                // limit never read, or lowered since): a message it refuses
-                // as too long goes through S3, and the limit is taken to be
-                // below it from then on. Below the smallest limit a queue
-                // can have, no message is refused, and none is copied.
-                let size = message.size;
-                let spare = offload
-                    .filter(|_| size > SMALLEST_QUEUE_LIMIT)
-                    .map(|offload| (offload, message.clone()));
-                match (self.send(message).await, spare) {
-                    (Err(ReceiveError::EnvelopeTooLarge { .. }), Some((offload, message))) => {
-                        self.queue_limit.store(size - 1, Ordering::Relaxed);
-                        self.offload(offload, provider, message).await
-                    }
-                    (result, _) => result.map(|message_id| Published {
-                        message_id,
-                        offloaded: None,
-                    }),
-                }
-            }
-            _ => Err(ReceiveError::EnvelopeTooLarge { size: message.size }),
-        }
-    }
-
-    /// Stores the message's envelope in the payload bucket, then sends the
-    /// pointer. S3 failing is a 503 with nothing sent; SQS failing after
-    /// it leaves an object no pointer names, which the bucket's lifecycle
-    /// removes (it is never deleted here: a send cut short may still have
-    /// landed). A queue too small for the pointer itself is the
-    /// deployment's fault: a 500, found before anything is stored, so that
-    /// the provider keeps the delivery until an operator fixes the queue.
-    async fn offload(
-        &self,
-        offload: &Offload,
-        provider: &str,
-        message: OutgoingMessage,
-    ) -> Result<Published, ReceiveError> {
-        let (envelope_json, remainder) = message.into_parts();
-        let pointer = offload.store.fresh_pointer(provider)?;
-        let pointing = remainder.pointing_to(&pointer, envelope_json.len())?;
-        let too_small =
-            || ReceiveError::Misconfigured("the queue's MaximumMessageSize is smaller than a pointer".into());
-        if pointing.size > self.queue_limit() {
-            return Err(too_small());
-        }
-        offload.store.put(&pointer, envelope_json).await?;
-        let message_id = match self.send(pointing).await {
-            Err(ReceiveError::EnvelopeTooLarge { .. }) => return Err(too_small()),
-            sent => sent?,
-        };
-        Ok(Published {
-            message_id,
-            offloaded: Some(pointer),
-        })
+    fn refused(&self, size: usize) {
+        self.queue_limit.store(size - 1, Ordering::Relaxed);
     }
 
     /// One `SendMessage`; SQS's message id.
@@ -195,6 +144,38 @@ impl QueuePublisher {
                 }
             }
         }
+    }
+
+    /// Stores the message's envelope in the payload bucket, then sends the
+    /// pointer. S3 failing is a 503 with nothing sent; SQS failing after
+    /// it leaves an object no pointer names, which the bucket's lifecycle
+    /// removes (it is never deleted here: a send cut short may still have
+    /// landed). A queue too small for the pointer itself is the
+    /// deployment's fault: a 500, found before anything is stored, so that
+    /// the provider keeps the delivery until an operator fixes the queue.
+    async fn send_pointer(
+        &self,
+        offload: &Offload,
+        provider: &str,
+        message: OutgoingMessage,
+    ) -> Result<Published, ReceiveError> {
+        let (envelope_json, remainder) = message.into_parts();
+        let pointer = offload.store.fresh_pointer(provider)?;
+        let pointing = remainder.pointing_to(&pointer, envelope_json.len())?;
+        let too_small =
+            || ReceiveError::Misconfigured("the queue's MaximumMessageSize is smaller than a pointer".into());
+        if pointing.size > self.limit() {
+            return Err(too_small());
+        }
+        offload.store.put(&pointer, envelope_json).await?;
+        let message_id = match self.send(pointing).await {
+            Err(ReceiveError::EnvelopeTooLarge { .. }) => return Err(too_small()),
+            sent => sent?,
+        };
+        Ok(Published {
+            message_id,
+            offloaded: Some(pointer),
+        })
     }
 }
 
@@ -340,6 +321,7 @@ fn fifo_token(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::placement::{placement, Placement};
 
     fn envelope(event_type: &str, payload: String) -> Envelope {
         Envelope {

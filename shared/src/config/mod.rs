@@ -6,8 +6,8 @@ mod numbers;
 mod settings;
 mod source_ips;
 
-pub(crate) use numbers::{EVENT_ENTRY_MAX_BYTES, SQS_MAX_MESSAGE_BYTES};
 pub use numbers::{NumberSetting, INIT_WARM_UP_MS};
+pub(crate) use numbers::{EVENT_ENTRY_MAX_BYTES, SQS_MAX_MESSAGE_BYTES};
 pub(crate) use settings::{metrics_namespace, required_value};
 pub use settings::{Destination, PayloadSettings, QuarantineSettings, RequiredHeaderSetting, Settings};
 pub(crate) use source_ips::allowed;

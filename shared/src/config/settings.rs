@@ -10,9 +10,9 @@ use function_support::setting::{process_env, value};
 use webhook_envelope::ENVELOPE_OVERHEAD_BYTES;
 
 use super::numbers::{
-    EVENT_ENTRY_MAX_BYTES, INIT_WARM_UP_MS, KEY_REFRESH_INTERVAL_SECS, MAX_BODY_BYTES, OFFLOAD_THRESHOLD_BYTES, PREVIOUS_KEY_GRACE_SECS,
-    QUARANTINE_WRITES_PER_SECOND, REQUEST_DEADLINE_MS, SECRET_CACHE_TTL_SECS, SQS_MAX_MESSAGE_BYTES,
-    TIMESTAMP_TOLERANCE_SECS,
+    EVENT_ENTRY_MAX_BYTES, INIT_WARM_UP_MS, KEY_REFRESH_INTERVAL_SECS, MAX_BODY_BYTES, OFFLOAD_THRESHOLD_BYTES,
+    PREVIOUS_KEY_GRACE_SECS, QUARANTINE_WRITES_PER_SECOND, REQUEST_DEADLINE_MS, SECRET_CACHE_TTL_SECS,
+    SQS_MAX_MESSAGE_BYTES, TIMESTAMP_TOLERANCE_SECS,
 };
 use super::source_ips::{parse_list, Cidr};
 use crate::error::ConfigError;
@@ -469,7 +469,10 @@ mod tests {
         // Without a payload bucket, no body larger than an entry carries.
         assert_eq!(on_the_bus.body_limit(), 1_048_576 - 8_192 - 8_192);
         let mut both = REQUIRED.to_vec();
-        both.push(("EVENT_BUS_NAME", "arn:aws:events:eu-west-1:123456789012:event-bus/webhooks"));
+        both.push((
+            "EVENT_BUS_NAME",
+            "arn:aws:events:eu-west-1:123456789012:event-bus/webhooks",
+        ));
         assert!(matches!(settings(&both).unwrap().destination, Destination::EventBus(arn) if arn.starts_with("arn:")));
         assert!(matches!(
             settings(&[("SECRET_ID", "webhooks/kaunt")]),
