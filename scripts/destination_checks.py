@@ -6,17 +6,20 @@ AWS::NoValue dropped.
 queue: receivers and the release function name QUEUE_URL and may only send
 to the queue; nothing of EventBridge is deployed.
 bus: they name EVENT_BUS_NAME and not QUEUE_URL, and may only put events on
-the stack's bus (and, receivers, describe it for the warm-up); the bus has
-an archive of every event kept ArchiveRetentionDays, and one default rule
-sending every event of ours to the verified-events queue, with the DLQ for
-what it can't deliver; the queues' policy lets only that rule send, and only
-SendMessage; the dashboard and an alarm watch the rule's failed deliveries.
+the stack's bus, a receiver only with its own provider's source (and
+describe the bus, for the warm-up); the bus has an archive of every event
+kept ArchiveRetentionDays (by default no longer than the payload bucket
+keeps objects), and one default rule sending every event of ours, whole, to
+the verified-events queue, with the DLQ for what it can't deliver; the
+queues' policy lets only that rule send, and only SendMessage; the
+dashboard and an alarm watch what the rule gives up on.
 Used by deploy_checks.py (names).
 """
 
 import json
 
 NO_VALUE = object()
+ARCHIVE_DAYS = 17
 
 
 def deployed(template, parameters):
@@ -76,12 +79,13 @@ def statements(function):
 
 
 def actions_on(function, service):
-    """(actions, resource) of the statements granting `service`'s actions."""
+    """(actions, resource, condition) of the statements granting
+    `service`'s actions."""
     found = []
     for statement in statements(function):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         if any(action.startswith(f"{service}:") for action in actions):
-            found.append((sorted(actions), statement["Resource"]))
+            found.append((sorted(actions), statement["Resource"], statement.get("Condition")))
     return found
 
 
@@ -103,13 +107,15 @@ def check_queue(template, problems):
         if env.get("QUEUE_URL") != {"Ref": "VerifiedEventsQueue"} or "EVENT_BUS_NAME" in env:
             problems.append(f"{name}: with Destination queue, QUEUE_URL only")
         sends = actions_on(function, "sqs")
-        if len(sends) != 1 or "sqs:SendMessage" not in sends[0][0] or sends[0][1] != queue_arn:
+        if len(sends) != 1 or "sqs:SendMessage" not in sends[0][0] or sends[0][1] != queue_arn or sends[0][2]:
             problems.append(f"{name}: may send {sends}, wanted SendMessage on the queue only")
         if actions_on(function, "events"):
             problems.append(f"{name}: may reach EventBridge with Destination queue")
 
 
 def check_bus(template, problems):
+    """`template` deployed with Destination bus and ArchiveRetentionDays
+    ARCHIVE_DAYS."""
     resources = template["Resources"]
     bus_arn = {"Fn::GetAtt": ["EventBus", "Arn"]}
     for wanted in ["EventBus", "EventArchive", "VerifiedEventsRule", "RuleToQueuesPolicy", "RuleFailuresAlarm"]:
@@ -122,8 +128,11 @@ def check_bus(template, problems):
         problems.append(f"the bus has the rules {rules}, wanted the default rule alone")
     archive = resources["EventArchive"]["Properties"]
     if archive.get("SourceArn") != bus_arn or "EventPattern" in archive \
-            or archive.get("RetentionDays") != template["Parameters"]["ArchiveRetentionDays"]["Default"]:
+            or archive.get("RetentionDays") != ARCHIVE_DAYS:
         problems.append(f"EventArchive: {archive}, wanted every event of the bus for ArchiveRetentionDays")
+    parameters = template["Parameters"]
+    if parameters["ArchiveRetentionDays"]["Default"] > parameters["PayloadRetentionDays"]["Default"]:
+        problems.append("ArchiveRetentionDays outlives PayloadRetentionDays by default: replays would miss objects")
     rule = resources["VerifiedEventsRule"]["Properties"]
     targets = rule.get("Targets", [])
     if rule.get("EventPattern") != {"source": [{"prefix": "webhook."}]} or len(targets) != 1 \
@@ -139,20 +148,25 @@ def check_bus(template, problems):
             or grants[0].get("Action") != "sqs:SendMessage" \
             or grants[0].get("Condition") != {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["VerifiedEventsRule", "Arn"]}}}:
         problems.append(f"RuleToQueuesPolicy: {grants}, wanted SendMessage from the default rule only")
-    alarm = resources["RuleFailuresAlarm"]["Properties"]
+    alarm = json.dumps(resources["RuleFailuresAlarm"]["Properties"])
     dashboard = json.dumps(resources["Dashboard"]["Properties"]["DashboardBody"])
-    if alarm.get("MetricName") != "FailedInvocations" or "PutEventsFailedEntriesCount" not in dashboard \
-            or "FailedInvocations" not in dashboard or "bus-unavailable" not in dashboard:
-        problems.append("the rule's failed deliveries and PutEvents failures are not watched")
+    given_up = ["FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"]
+    if not all(metric in alarm and metric in dashboard for metric in given_up) \
+            or "PutEventsFailedEntriesCount" not in dashboard or "bus-unavailable" not in dashboard:
+        problems.append("what the rule gives up on, or PutEvents failures, are not watched")
     for name, function in senders(template, {"receiver", "release"}):
         env = function["Properties"]["Environment"]["Variables"]
         if env.get("EVENT_BUS_NAME") != {"Ref": "EventBus"} or "QUEUE_URL" in env:
             problems.append(f"{name}: with Destination bus, EVENT_BUS_NAME only")
-        puts = actions_on(function, "events")
-        allowed = {"events:PutEvents", "events:DescribeEventBus"}
-        if len(puts) != 1 or "events:PutEvents" not in puts[0][0] or not set(puts[0][0]) <= allowed \
-                or puts[0][1] != bus_arn:
-            problems.append(f"{name}: may {puts}, wanted PutEvents on the stack's bus only")
+        binary = function["Metadata"]["BuildProperties"]["Binary"]
+        sources = ({"StringEquals": {"events:source": f"webhook.{env.get('PROVIDER')}"}}
+                   if binary == "receiver" else {"StringLike": {"events:source": "webhook.*"}})
+        wanted = [(["events:PutEvents"], bus_arn, sources)]
+        if binary == "receiver":
+            wanted.append((["events:DescribeEventBus"], bus_arn, None))
+        granted = actions_on(function, "events")
+        if granted != wanted:
+            problems.append(f"{name}: may {granted}, wanted {wanted}")
         if actions_on(function, "sqs"):
             problems.append(f"{name}: may reach SQS with Destination bus")
 
@@ -163,6 +177,7 @@ def check_destinations(expanded_template):
     then resolves most of the conditions already). The problems found."""
     problems = []
     for destination, check in [("queue", check_queue), ("bus", check_bus)]:
-        parameters = {"Destination": destination}
+        # A retention no default has, to see the parameter reach the archive.
+        parameters = {"Destination": destination, "ArchiveRetentionDays": ARCHIVE_DAYS}
         check(deployed(expanded_template(parameters), parameters), problems)
     return problems

@@ -353,6 +353,18 @@ fn check_entry(envelope: &Envelope, entry: &OutgoingEntry) {
         entry.source.len() + entry.detail_type.len() + entry.detail.len(),
         "the entry's size is not what EventBridge counts"
     );
+    // At worst every non-ASCII character is written out again as \uXXXX
+    // (two of them beyond the Basic Multilingual Plane).
+    let escaped = |text: &str| -> usize {
+        text.chars()
+            .map(|c| if c.is_ascii() { 1 } else { 6 * c.len_utf16() })
+            .sum()
+    };
+    assert_eq!(
+        entry.worst_size,
+        entry.source.len() + escaped(&entry.detail_type) + escaped(&entry.detail),
+        "the entry's worst size is not its escaped size"
+    );
     let pointer = PayloadPointer {
         s3_bucket_name: "webhook-payloads".into(),
         s3_key: "kaunt/00112233445566778899aabbccddeeff.json".into(),

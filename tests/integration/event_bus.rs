@@ -2,7 +2,8 @@
 //! bus (`EVENT_BUS_NAME`), read by the example consumer from the queue a
 //! rule sends them to: a replay of the bus's archive sends each event
 //! again, and the consumer's idempotency table makes it a duplicate; an
-//! offloaded envelope is read from S3 and its object deleted; quarantined
+//! offloaded envelope is read from S3 and its object kept for the other
+//! rules and replays that read it, a replay handled again; quarantined
 //! deliveries are released to the bus. (The receiver binary on the bus:
 //! functions/receiver/tests/event_bus.rs.)
 
@@ -42,7 +43,7 @@ fn outcomes(report: &consumer::BatchReport) -> Vec<&Outcome> {
 async fn a_replay_of_the_archive_sends_each_event_again_and_the_consumer_skips_it() {
     let fixture = Fixture::new("bus-replay").await;
     fixture.put_secret("kaunt-key").await;
-    let bus = bus_to(&fixture, "bus-replay").await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-replay", &fixture.queue_url).await;
     let archive = bus.archive(&format!("everything-{}", std::process::id())).await;
     let receiver = fixture.receiver_with(preset("kaunt"), on_the_bus(&bus.name));
     for id in ["replay-1", "replay-2"] {
@@ -69,11 +70,12 @@ async fn a_replay_of_the_archive_sends_each_event_again_and_the_consumer_skips_i
 }
 
 #[tokio::test]
-async fn an_offloaded_event_is_read_from_s3_by_the_consumer_and_its_object_deleted() {
+async fn an_offloaded_event_is_read_from_s3_and_its_object_kept_for_other_rules_and_replays() {
     let fixture = Fixture::new("bus-offload").await;
     fixture.put_secret("kaunt-key").await;
     let bucket = fixture.payload_bucket().await;
-    let bus = bus_to(&fixture, "bus-offload").await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-offload", &fixture.queue_url).await;
+    let archive = bus.archive(&format!("offloaded-{}", std::process::id())).await;
     // Everything through S3 (threshold 0).
     let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
         on_the_bus(&bus.name)(settings);
@@ -81,11 +83,19 @@ async fn an_offloaded_event_is_read_from_s3_by_the_consumer_and_its_object_delet
     });
     assert_eq!(answer(&receiver.handle(kaunt("kaunt-key", "offloaded-1")).await).0, 200);
     assert_eq!(fixture.objects_in(&bucket).await.len(), 1);
-    let messages = fixture.drain_raw().await;
     let consumer = Consumer::new(None).with_payloads(PayloadReader::new(fixture.s3.clone(), bucket.clone()));
-    let report = consumer.process(sqs_event(&messages, QUEUE_ARN), None).await;
+    let report = consumer
+        .process(sqs_event(&fixture.drain_raw().await, QUEUE_ARN), None)
+        .await;
     assert_eq!(outcomes(&report), vec![&Outcome::Handled]);
-    assert!(fixture.objects_in(&bucket).await.is_empty(), "deleted once processed");
+    assert_eq!(fixture.objects_in(&bucket).await.len(), 1, "kept: others read it too");
+    // A replay (here with no idempotency table: handled again) reads the
+    // same object.
+    bus.replay("offloaded-again", &archive).await;
+    let report = consumer
+        .process(sqs_event(&fixture.drain_raw().await, QUEUE_ARN), None)
+        .await;
+    assert_eq!(outcomes(&report), vec![&Outcome::Handled]);
 }
 
 #[tokio::test]
@@ -93,7 +103,7 @@ async fn quarantined_deliveries_are_released_to_the_bus() {
     let fixture = Fixture::new("bus-release").await;
     fixture.put_secret("wrong-key").await;
     let quarantine = fixture.quarantine_bucket().await;
-    let bus = bus_to(&fixture, "bus-release").await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-release", &fixture.queue_url).await;
     let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
         on_the_bus(&bus.name)(settings);
         quarantine_in(&quarantine, 10)(settings);

@@ -33,6 +33,16 @@ impl Bus {
         }
     }
 
+    /// A fresh bus whose rule `everything` sends every event of ours (source
+    /// `webhook.*`) to the queue at `queue_url`, as the stack's default rule
+    /// does.
+    pub async fn to_queue(aws: &SdkConfig, label: &str, queue_url: &str) -> Bus {
+        let bus = Bus::new(aws, label).await;
+        let everything = serde_json::json!({"source": [{"prefix": "webhook."}]});
+        bus.route("everything", &everything, queue_url).await;
+        bus
+    }
+
     /// A rule named `rule` sending the events `pattern` matches to the
     /// queue at `queue_url`.
     pub async fn route(&self, rule: &str, pattern: &Value, queue_url: &str) {

@@ -60,6 +60,21 @@ pub fn started_receiver(
     child
 }
 
+/// The status of a receiver's answer to `event` (an API Gateway event,
+/// as JSON), handed to it through `api`: it must answer, not fail.
+pub fn status_of(api: &RuntimeApi, event: &serde_json::Value) -> u64 {
+    let outcome = api.invoke(&event.to_string(), Duration::from_secs(30)).unwrap();
+    assert_eq!(outcome.kind, "response", "{}", outcome.body);
+    let answer: serde_json::Value = serde_json::from_str(&outcome.body).unwrap();
+    answer["statusCode"].as_u64().unwrap()
+}
+
+/// Stops a function started by [`started_receiver`].
+pub fn stop(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// The system's trusted roots in one bundle, as Amazon Linux keeps them.
 pub const SYSTEM_ROOTS: &str = "/etc/ssl/certs/ca-certificates.crt";
 

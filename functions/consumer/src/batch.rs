@@ -164,18 +164,25 @@ impl Consumer {
     }
 
     /// One message: its envelope read (from the payload bucket when it is
-    /// a pointer) and processed; a pointer's object deleted once the
-    /// message needs no retry.
+    /// a pointer) and processed; a claim check's object deleted once the
+    /// message needs no retry (a bus event's object is shared: see
+    /// [`Content::SharedPointer`]).
     async fn process_one(&self, message: &SqsMessage) -> Result<Outcome, ConsumeError> {
         let (content, replay) = content_of(message)?;
         if let Some(replay) = &replay {
             tracing::info!(replay = %replay, "sent again by a replay of the bus's archive");
         }
+        let payloads = || self.payloads.as_ref().ok_or(ConsumeError::NoPayloadBucket);
         let pointer = match content {
             Content::Envelope(envelope) => return self.process_envelope(message, envelope).await,
+            Content::SharedPointer(pointer) => {
+                let envelope = payloads()?.read(&pointer).await?;
+                let envelope = serde_json::from_str(&envelope).map_err(|_| ConsumeError::NotAnEnvelope)?;
+                return self.process_envelope(message, envelope).await;
+            }
             Content::Pointer(pointer) => pointer,
         };
-        let payloads = self.payloads.as_ref().ok_or(ConsumeError::NoPayloadBucket)?;
+        let payloads = payloads()?;
         let object = object_of(&pointer);
         let envelope = match (payloads.read(&pointer).await, &self.store) {
             (Ok(envelope), _) => envelope,

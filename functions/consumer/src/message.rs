@@ -18,8 +18,15 @@ use crate::payloads::{pointer_in, PayloadError};
 pub enum Content {
     /// The envelope itself.
     Envelope(Envelope),
-    /// Where the envelope is, in the payload bucket.
+    /// A claim check of the queue's: where the envelope is in the payload
+    /// bucket. The message is the object's one reader, which deletes it
+    /// once processed.
     Pointer(PayloadPointer),
+    /// A bus event's pointer to its envelope in the payload bucket. Every
+    /// rule that matches the event, and every replay of the archive, reads
+    /// the same object, so no reader deletes it: the bucket's lifecycle
+    /// does.
+    SharedPointer(PayloadPointer),
 }
 
 /// Why a message holds no envelope.
@@ -47,7 +54,7 @@ pub fn content_of(message: &SqsMessage) -> Result<(Content, Option<String>), Con
     };
     let content = match event.carried().map_err(|_| ContentError::NotAnEnvelope)? {
         Carried::Inline(envelope) => Content::Envelope(envelope),
-        Carried::Offloaded(detail) => Content::Pointer(detail.payload_s3_pointer),
+        Carried::Offloaded(detail) => Content::SharedPointer(detail.payload_s3_pointer),
     };
     Ok((content, event.replay_name))
 }
@@ -83,7 +90,7 @@ mod tests {
     fn an_offloaded_event_points_to_its_envelope_and_a_replay_is_named() {
         let event = r#"{"source":"webhook.kaunt","detail-type":"ModelReady","replay-name":"after-fix","detail":{"provider":"kaunt","eventType":"ModelReady","eventId":"k-1","tenant":null,"receivedAt":"2026-12-06T09:00:00.000Z","payloadS3Pointer":{"s3BucketName":"payloads","s3Key":"kaunt/0f.json"},"extendedPayloadSize":3000000}}"#;
         let (content, replay) = content_of(&message(event)).unwrap();
-        assert!(matches!(content, Content::Pointer(pointer) if pointer.s3_key == "kaunt/0f.json"));
+        assert!(matches!(content, Content::SharedPointer(pointer) if pointer.s3_key == "kaunt/0f.json"));
         assert_eq!(replay.as_deref(), Some("after-fix"));
     }
 

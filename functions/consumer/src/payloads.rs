@@ -7,7 +7,9 @@
 //! pointer delivered again is a duplicate, not a failure); when processing
 //! fails the object stays, for the retry and, after the last one, for the
 //! dead-letter queue's copy of the pointer (the bucket keeps objects longer
-//! than the DLQ keeps messages). docs/queue.md ("Large deliveries").
+//! than the DLQ keeps messages). docs/queue.md ("Large deliveries"). A bus
+//! event's pointer is read the same way but its object never deleted:
+//! other rules and replays read it too ([`crate::message::Content`]).
 
 use aws_lambda_events::event::sqs::SqsMessage;
 use aws_sdk_s3::error::DisplayErrorContext;

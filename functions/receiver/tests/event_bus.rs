@@ -6,16 +6,17 @@
 //! those; a forgery reaches nothing. `PutEvents` failing, or reporting the
 //! entry failed, is a 503 (a retryable entry code tried three times, any
 //! other once), and the provider's retry is accepted once; an envelope too
-//! large for an entry, or one the bus refuses for its size, goes through S3.
+//! large for an entry, or one the bus refuses for its size or for what it
+//! holds, goes through S3 (without a bucket, the latter is a 500).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::process::Child;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use function_support::sdk::MAX_ATTEMPTS;
 use integration_tests::bus::{delivered, Bus};
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
-use integration_tests::function::started_receiver;
+use integration_tests::function::{started_receiver, status_of, stop};
 use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::signers::signed_by_the_providers_signers;
@@ -37,13 +38,6 @@ fn signed(key: &str, bodies: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-fn status(api: &RuntimeApi, event: &Value) -> u64 {
-    let outcome = api.invoke(&event.to_string(), Duration::from_secs(30)).unwrap();
-    assert_eq!(outcome.kind, "response", "{}", outcome.body);
-    let answer: Value = serde_json::from_str(&outcome.body).unwrap();
-    answer["statusCode"].as_u64().unwrap()
-}
-
 /// The Kaunt receiver binary putting events on `bus`, with `settings`
 /// besides, and the emulator it polls. `QUEUE_URL` names a queue that
 /// doesn't exist: with a bus, it is not read.
@@ -56,29 +50,12 @@ fn started_on(bus: &Bus, fixture: &Fixture, settings: &[(&str, String)]) -> (Run
     (api, child)
 }
 
-fn stop(mut child: Child) {
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
-/// A bus whose rule `everything` sends all our events to `fixture`'s queue.
-async fn bus_to(fixture: &Fixture, label: &str) -> Bus {
-    let bus = Bus::new(&fixture.aws, label).await;
-    bus.route(
-        "everything",
-        &json!({"source": [{"prefix": "webhook."}]}),
-        &fixture.queue_url,
-    )
-    .await;
-    bus
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn genuine_deliveries_reach_queues_through_rules_by_detail_type_and_a_forgery_reaches_nothing() {
     let fixture = Fixture::new("bus-binary").await;
     fixture.put_secret("kaunt-bus-key").await;
     let ready_only = Fixture::new("bus-binary-ready").await;
-    let bus = bus_to(&fixture, "bus-binary").await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-binary", &fixture.queue_url).await;
     bus.route(
         "model-ready",
         &json!({"source": ["webhook.kaunt"], "detail-type": ["ModelReady"]}),
@@ -92,9 +69,9 @@ async fn genuine_deliveries_reach_queues_through_rules_by_detail_type_and_a_forg
     let genuine = signed("kaunt-bus-key", &[ready, failed]);
     let forged = signed("a-guess", &[&ready.replace("bus-1", "bus-3")]);
     for event in &genuine {
-        assert_eq!(tokio::task::block_in_place(|| status(&api, event)), 200);
+        assert_eq!(tokio::task::block_in_place(|| status_of(&api, event)), 200);
     }
-    assert_eq!(tokio::task::block_in_place(|| status(&api, &forged[0])), 401);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, &forged[0])), 401);
     stop(child);
 
     let mut everything = delivered(&fixture.sqs, &fixture.queue_url).await;
@@ -133,7 +110,7 @@ fn calls_during(proxy: &FaultProxy, invoke: impl FnOnce()) -> u64 {
 async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_is_accepted_once() {
     let fixture = Fixture::new("bus-binary-faults").await;
     fixture.put_secret("kaunt-bus-key").await;
-    let bus = bus_to(&fixture, "bus-binary-faults").await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-binary-faults", &fixture.queue_url).await;
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let (api, child) = started_on(
         &bus,
@@ -149,22 +126,33 @@ async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_
         }])
     };
 
+    let failed_entry = |body| Fault::Answer { status: 200, body };
     let faults = [
         // A retryable entry failure: put three times, then a 503.
         (
-            Fault::Answer {
-                status: 200,
-                body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InternalFailure","ErrorMessage":"injected"}]}"#,
-            },
+            failed_entry(
+                r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InternalFailure","ErrorMessage":"injected"}]}"#,
+            ),
             3,
+            503,
         ),
         // One that fails the same way again (a permission): once.
         (
-            Fault::Answer {
-                status: 200,
-                body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"AccessDeniedException","ErrorMessage":"injected"}]}"#,
-            },
+            failed_entry(
+                r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"AccessDeniedException","ErrorMessage":"injected"}]}"#,
+            ),
             1,
+            503,
+        ),
+        // One refused for what its detail holds: only S3 could carry it,
+        // and there is no bucket: a 500 (the provider retries) until an
+        // operator sets one.
+        (
+            failed_entry(
+                r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"MalformedDetail","ErrorMessage":"injected"}]}"#,
+            ),
+            1,
+            500,
         ),
         // The call itself failing: the SDK's own attempts, then a 503.
         (
@@ -173,12 +161,22 @@ async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_
                 code: "InternalException",
             },
             u64::from(MAX_ATTEMPTS),
+            503,
+        ),
+        // Refused as invalid, not for its size: a 503, not a 413.
+        (
+            Fault::Answer {
+                status: 400,
+                body: r#"{"__type":"ValidationException","message":"injected: the size of nothing in particular"}"#,
+            },
+            1,
+            503,
         ),
     ];
-    for (fault, attempts) in faults {
+    for (fault, attempts, answer) in faults {
         answer_with(fault);
         let calls = calls_during(&proxy, || {
-            assert_eq!(tokio::task::block_in_place(|| status(&api, delivery)), 503)
+            assert_eq!(tokio::task::block_in_place(|| status_of(&api, delivery)), answer)
         });
         assert_eq!(calls, attempts, "{fault:?}");
     }
@@ -187,24 +185,33 @@ async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_
         "nothing reached the bus"
     );
 
-    // The provider's retry, with EventBridge well again: accepted, once.
-    proxy.set_rules(Vec::new());
-    assert_eq!(tokio::task::block_in_place(|| status(&api, delivery)), 200);
+    // The provider's retry: its entry fails once more, retryably, and is
+    // put again: accepted, once.
+    proxy.set_rules_for(
+        1,
+        vec![Rule {
+            service: Service::EventBridge,
+            fault: failed_entry(
+                r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"ThrottlingException","ErrorMessage":"injected"}]}"#,
+            ),
+            fraction: 1.0,
+        }],
+    );
+    let calls = calls_during(&proxy, || {
+        assert_eq!(tokio::task::block_in_place(|| status_of(&api, delivery)), 200)
+    });
+    assert_eq!(calls, 2);
     stop(child);
     let events = delivered(&fixture.sqs, &fixture.queue_url).await;
     assert_eq!(events.len(), 1, "sent once as accepted");
     assert_eq!(events[0]["detail"]["payload"]["Id"], "bus-fault-1");
 }
 
-/// The objects in `bucket`.
-async fn objects_in(fixture: &Fixture, bucket: &str) -> Vec<String> {
-    fixture.objects_in(bucket).await
-}
-
 /// Checks that `event` points to its envelope in `bucket` as
 /// docs/events.md writes it (read here from the documented members, not by
 /// this code's reader), and that the object holds `body` byte for byte.
 async fn check_offloaded(fixture: &Fixture, bucket: &str, event: &Value, body: &str) {
+    assert!(event.get("replay-name").is_none());
     assert_eq!(event["source"], "webhook.kaunt");
     assert_eq!(event["detail-type"], "ModelReady");
     let detail = &event["detail"];
@@ -221,11 +228,11 @@ async fn check_offloaded(fixture: &Fixture, bucket: &str, event: &Value, body: &
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_envelope_too_large_for_an_entry_or_refused_for_its_size_goes_through_s3() {
+async fn an_envelope_too_large_for_an_entry_or_refused_for_its_size_or_content_goes_through_s3() {
     let fixture = Fixture::new("bus-binary-large").await;
     fixture.put_secret("kaunt-bus-key").await;
     let bucket = fixture.payload_bucket().await;
-    let bus = bus_to(&fixture, "bus-binary-large").await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-binary-large", &fixture.queue_url).await;
     let proxy = FaultProxy::start(&moto::server().endpoint);
     let settings = [
         ("PAYLOAD_BUCKET", bucket.clone()),
@@ -236,7 +243,7 @@ async fn an_envelope_too_large_for_an_entry_or_refused_for_its_size_goes_through
     // 3 MB: over any entry, so through S3 at once.
     let large = large_kaunt_body("bus-large", 3_000_000);
     let event = &signed("kaunt-bus-key", &[&large])[0];
-    assert_eq!(tokio::task::block_in_place(|| status(&api, event)), 200);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, event)), 200);
     let events = delivered(&fixture.sqs, &fixture.queue_url).await;
     assert_eq!(events.len(), 1);
     check_offloaded(&fixture, &bucket, &events[0], &large).await;
@@ -258,7 +265,7 @@ async fn an_envelope_too_large_for_an_entry_or_refused_for_its_size_goes_through
     );
     let event = &signed("kaunt-bus-key", &[&middling])[0];
     let before = proxy.calls(Service::EventBridge);
-    let answered = tokio::task::block_in_place(|| status(&api, event));
+    let answered = tokio::task::block_in_place(|| status_of(&api, event));
     assert_eq!(answered, 200);
     assert_eq!(
         proxy.calls(Service::EventBridge) - before,
@@ -269,10 +276,36 @@ async fn an_envelope_too_large_for_an_entry_or_refused_for_its_size_goes_through
     assert_eq!(events.len(), 1);
     check_offloaded(&fixture, &bucket, &events[0], &middling).await;
     let before = proxy.calls(Service::EventBridge);
-    assert_eq!(tokio::task::block_in_place(|| status(&api, event)), 200);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, event)), 200);
     assert_eq!(proxy.calls(Service::EventBridge) - before, 1, "straight through S3");
-    stop(child);
     let events = delivered(&fixture.sqs, &fixture.queue_url).await;
     check_offloaded(&fixture, &bucket, &events[0], &middling).await;
-    assert_eq!(objects_in(&fixture, &bucket).await.len(), 3);
+
+    // A small one whose detail EventBridge refuses (an integer beyond 64
+    // bits, say): through S3 at once, its pointer holding no payload.
+    let small = r#"{"Id":"bus-unfit","EventType":"ModelReady","Amount":18446744073709551616}"#;
+    proxy.set_rules_for(
+        1,
+        vec![Rule {
+            service: Service::EventBridge,
+            fault: Fault::Answer {
+                status: 200,
+                body: r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"MalformedDetail","ErrorMessage":"injected"}]}"#,
+            },
+            fraction: 1.0,
+        }],
+    );
+    let event = &signed("kaunt-bus-key", &[small])[0];
+    let before = proxy.calls(Service::EventBridge);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, event)), 200);
+    assert_eq!(
+        proxy.calls(Service::EventBridge) - before,
+        2,
+        "refused once, then the pointer"
+    );
+    stop(child);
+    let events = delivered(&fixture.sqs, &fixture.queue_url).await;
+    assert_eq!(events.len(), 1);
+    check_offloaded(&fixture, &bucket, &events[0], small).await;
+    assert_eq!(fixture.objects_in(&bucket).await.len(), 4);
 }

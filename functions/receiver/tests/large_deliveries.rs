@@ -12,10 +12,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
-use integration_tests::function::started_receiver;
+use integration_tests::function::{started_receiver, status_of, stop};
 use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::signers::signed_by_the_providers_signers;
@@ -57,13 +57,6 @@ fn received_by_the_python_extended_client(queue_url: &str) -> Vec<Value> {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn status(api: &RuntimeApi, event: &Value) -> u64 {
-    let outcome = api.invoke(&event.to_string(), Duration::from_secs(30)).unwrap();
-    assert_eq!(outcome.kind, "response", "{}", outcome.body);
-    let answer: Value = serde_json::from_str(&outcome.body).unwrap();
-    answer["statusCode"].as_u64().unwrap()
-}
-
 async fn objects_in(fixture: &Fixture, bucket: &str) -> usize {
     let listed = fixture.s3.list_objects_v2().bucket(bucket).send().await.unwrap();
     listed.contents().len()
@@ -76,11 +69,6 @@ fn started(fixture: &Fixture, settings: &[(&str, String)]) -> (RuntimeApi, Child
     let settings: Vec<(&str, &str)> = settings.iter().map(|(name, value)| (*name, value.as_str())).collect();
     let child = started_receiver(env!("CARGO_BIN_EXE_receiver"), &api, fixture, "kaunt", &settings);
     (api, child)
-}
-
-fn stop(mut child: Child) {
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -110,7 +98,7 @@ async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_smal
         (requests::http_api_json(&forged, None, false), 401),
     ];
     for (event, expected) in &events {
-        let answered = tokio::task::block_in_place(|| status(&api, event));
+        let answered = tokio::task::block_in_place(|| status_of(&api, event));
         assert_eq!(answered, *expected);
     }
     assert_eq!(objects_in(&fixture, &bucket).await, 2, "the forgery stored nothing");
@@ -133,7 +121,7 @@ async fn a_3_mb_delivery_reaches_amazons_python_extended_client_whole_and_a_smal
     );
 
     let event = requests::http_api_json(&small_one, None, false);
-    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 200);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, &event)), 200);
     let queued = fixture.drain().await;
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].pointer, None, "a small delivery goes inline");
@@ -171,7 +159,7 @@ async fn through_the_binary_s3_or_sqs_failing_is_a_503_with_no_pointer_and_a_wro
         ("AWS_ENDPOINT_URL_S3", s3_down.endpoint.clone()),
     ];
     let (api, child) = started(&fixture, &settings);
-    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 503);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, &event)), 503);
     assert!(s3_down.calls(Service::S3) >= 1);
     stop(child);
     assert!(fixture.drain().await.is_empty());
@@ -190,7 +178,7 @@ async fn through_the_binary_s3_or_sqs_failing_is_a_503_with_no_pointer_and_a_wro
         ("AWS_ENDPOINT_URL_SQS", sqs_down.endpoint.clone()),
     ];
     let (api, child) = started(&fixture, &settings);
-    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 503);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, &event)), 503);
     stop(child);
     assert!(fixture.drain().await.is_empty());
     assert_eq!(objects_in(&fixture, &bucket).await, 1);
@@ -207,7 +195,7 @@ async fn through_the_binary_s3_or_sqs_failing_is_a_503_with_no_pointer_and_a_wro
     ];
     let (api, child) = started(&fixture, &settings);
     let event = requests::http_api_json(&held, None, false);
-    assert_eq!(tokio::task::block_in_place(|| status(&api, &event)), 401);
+    assert_eq!(tokio::task::block_in_place(|| status_of(&api, &event)), 401);
     stop(child);
     assert_eq!(fixture.quarantined(&quarantine, "kaunt").await.len(), 1);
     fixture.put_secret("kaunt-large-key").await;

@@ -7,6 +7,7 @@ use webhook_envelope::Envelope;
 
 use crate::aws::clients::AwsClients;
 use crate::aws::event_bus::{EventBusPublisher, OutgoingEntry};
+use crate::aws::placement::deliver;
 pub use crate::aws::placement::Published;
 use crate::aws::queue::{OutgoingMessage, QueuePublisher};
 use crate::config::{Destination, Settings};
@@ -69,12 +70,13 @@ impl Publisher {
         }
     }
 
-    /// Sends what carries one of `provider`'s envelopes: 2xx may be
-    /// answered only once this returned `Ok`.
+    /// Sends what carries one of `provider`'s envelopes, inline or
+    /// through S3 as [`deliver`] says: 2xx may be answered only once this
+    /// returned `Ok`.
     pub async fn deliver(&self, provider: &str, outgoing: Outgoing) -> Result<Published, ReceiveError> {
         match (self, outgoing) {
-            (Publisher::Queue(queue), Outgoing::Message(message)) => queue.deliver(provider, message).await,
-            (Publisher::EventBus(bus), Outgoing::Entry(entry)) => bus.deliver(provider, entry).await,
+            (Publisher::Queue(queue), Outgoing::Message(message)) => deliver(queue, provider, message).await,
+            (Publisher::EventBus(bus), Outgoing::Entry(entry)) => deliver(bus, provider, entry).await,
             // Both are made from the one Settings: never for another.
             _ => Err(ReceiveError::Misconfigured(
                 "an envelope was made for another destination".into(),

@@ -4,10 +4,12 @@
 //! where: [`webhook_envelope::bus`]). What the entry holds, and how rules
 //! route and replay it: docs/events.md.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use aws_sdk_eventbridge::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_eventbridge::config::http::HttpResponse;
+use aws_sdk_eventbridge::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_eventbridge::operation::put_events::PutEventsError;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 use webhook_envelope::bus::{detail_type, source, EnvelopeHeader, OffloadedDetail};
@@ -15,14 +17,19 @@ use webhook_envelope::pointer::PayloadPointer;
 use webhook_envelope::Envelope;
 
 use crate::aws::clients::S3Client;
-use crate::aws::placement::{deliver, Carrier, Offload, Published};
+use crate::aws::placement::{Carrier, NotSent, Offload};
 use crate::config::{Settings, EVENT_ENTRY_MAX_BYTES};
 use crate::error::ReceiveError;
 
 /// EventBridge's entry limit before 2026, which some partitions may still
-/// hold: an entry no larger is never refused for its size, and never
-/// copied in case it is.
+/// hold: an entry no larger is never taken to be refused for its size.
 const SMALLEST_ENTRY_LIMIT: usize = 256 * 1024;
+
+/// The entry error codes that say EventBridge won't take what the detail
+/// holds (an integer beyond 64 bits, JSON nested too deep): the same
+/// entry fails forever, and only its envelope in S3, with a pointer in
+/// the detail, gets through.
+const UNFIT_ENTRY_ERRORS: [&str; 2] = ["MalformedDetail", "InvalidArgument"];
 
 /// The entry error codes EventBridge documents as worth retrying; any
 /// other (`AccessDeniedException`, `InvalidArgument`, …) fails the same way
@@ -44,9 +51,8 @@ pub struct EventBusPublisher {
     bus: String,
     /// Where envelopes too large for an entry go, when there is a bucket.
     offload: Option<Offload>,
-    /// The largest entry this bus took, as far as this process knows:
-    /// [`EVENT_ENTRY_MAX_BYTES`], or below the smallest entry it refused
-    /// for its size.
+    /// Below the smallest entry this bus refused for its size;
+    /// `usize::MAX` until one is.
     entry_limit: AtomicUsize,
 }
 
@@ -66,6 +72,11 @@ pub struct OutgoingEntry {
     /// The size EventBridge counts against its limit: source, detail type
     /// and detail, in UTF-8 bytes.
     pub size: usize,
+    /// The size should EventBridge write every non-ASCII character as a
+    /// `\uXXXX` escape when it writes the event out again (moto does): what
+    /// [`crate::aws::placement::placement`] weighs, so that the event a
+    /// rule delivers still fits its target.
+    pub worst_size: usize,
 }
 
 impl OutgoingEntry {
@@ -86,6 +97,7 @@ impl OutgoingEntry {
     fn of(source: String, detail_type: String, detail: String, header: EnvelopeHeader) -> Self {
         OutgoingEntry {
             size: source.len() + detail_type.len() + detail.len(),
+            worst_size: source.len() + escaped_len(&detail_type) + escaped_len(&detail),
             source,
             detail_type,
             detail,
@@ -105,14 +117,27 @@ impl OutgoingEntry {
             ..
         } = self;
         let offloaded = OffloadedDetail {
-            header: header.clone(),
+            header,
             payload_s3_pointer: pointer,
             extended_payload_size: envelope_json.len(),
         };
         let detail = serde_json::to_string(&offloaded)
             .map_err(|_| ReceiveError::Misconfigured("the payload pointer could not be serialized".into()))?;
-        Ok((envelope_json, Self::of(source, detail_type, detail, header)))
+        Ok((envelope_json, Self::of(source, detail_type, detail, offloaded.header)))
     }
+}
+
+/// `text`'s length with every non-ASCII character written as a JSON
+/// escape: `\uXXXX`, or two of them for a character beyond the Basic
+/// Multilingual Plane.
+fn escaped_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c.len_utf16() {
+            _ if c.is_ascii() => 1,
+            1 => 6,
+            _ => 12,
+        })
+        .sum()
 }
 
 impl EventBusPublisher {
@@ -123,7 +148,7 @@ impl EventBusPublisher {
             client,
             bus,
             offload: Offload::for_settings(s3, settings),
-            entry_limit: AtomicUsize::new(EVENT_ENTRY_MAX_BYTES),
+            entry_limit: AtomicUsize::new(usize::MAX),
         }
     }
 
@@ -140,116 +165,107 @@ impl EventBusPublisher {
             .map_err(|error| format!("{}", DisplayErrorContext(&error)))
     }
 
-    /// Puts an entry already made for `provider`, inline or through S3 as
-    /// [`deliver`] says.
-    pub async fn deliver(&self, provider: &str, entry: OutgoingEntry) -> Result<Published, ReceiveError> {
-        deliver(self, provider, entry).await
+    /// One `PutEvents` of `entry`: EventBridge's id of the event, or the
+    /// error code of an entry it refused.
+    async fn put(&self, entry: &OutgoingEntry) -> Result<String, Refusal> {
+        let request_entry = PutEventsRequestEntry::builder()
+            .event_bus_name(&self.bus)
+            .source(&entry.source)
+            .detail_type(&entry.detail_type)
+            .detail(&entry.detail)
+            .build();
+        let output = self
+            .client
+            .put_events()
+            .entries(request_entry)
+            .send()
+            .await
+            .map_err(|error| Refusal::Call(call_failed(&error, entry.size)))?;
+        match output.entries().first() {
+            Some(accepted) if accepted.error_code().is_none() && output.failed_entry_count() == 0 => {
+                Ok(accepted.event_id().unwrap_or_default().to_owned())
+            }
+            Some(failed) => Err(Refusal::Entry(failed.error_code().unwrap_or("unknown").to_owned())),
+            None => Err(Refusal::Call(CallFailure::Other("PutEvents answered no entry".into()))),
+        }
     }
+}
+
+/// Why one `PutEvents` didn't take the entry.
+enum Refusal {
+    /// It reported the entry failed, with this code.
+    Entry(String),
+    /// The call itself failed.
+    Call(CallFailure),
+}
+
+/// A failed call: refused for the entry's size, or anything else.
+enum CallFailure {
+    TooLarge,
+    Other(String),
 }
 
 impl Carrier for EventBusPublisher {
     type Outgoing = OutgoingEntry;
-    const NEVER_REFUSED_UP_TO: usize = SMALLEST_ENTRY_LIMIT;
+    const LARGEST: usize = EVENT_ENTRY_MAX_BYTES;
 
     fn size(entry: &OutgoingEntry) -> usize {
-        entry.size
+        entry.worst_size
     }
 
     fn payload_bucket(&self) -> Option<&Offload> {
         self.offload.as_ref()
     }
 
-    fn limit(&self) -> usize {
-        self.entry_limit.load(Ordering::Relaxed)
+    fn shown_limit(&self) -> &AtomicUsize {
+        &self.entry_limit
     }
 
-    fn refused(&self, size: usize) {
-        self.entry_limit.store(size - 1, Ordering::Relaxed);
+    fn pointing(entry: OutgoingEntry, pointer: &PayloadPointer) -> Result<(String, OutgoingEntry), ReceiveError> {
+        entry.pointing_to(pointer.clone())
     }
 
-    /// Stores the entry's envelope in the payload bucket, then puts the
-    /// entry that points to it. S3 failing is a 503 with nothing put;
-    /// EventBridge failing after it leaves an object no entry names, which
-    /// the bucket's lifecycle removes.
-    async fn send_pointer(
-        &self,
-        offload: &Offload,
-        provider: &str,
-        entry: OutgoingEntry,
-    ) -> Result<Published, ReceiveError> {
-        let pointer = offload.store.fresh_pointer(provider)?;
-        let (envelope_json, pointing) = entry.pointing_to(pointer.clone())?;
-        offload.store.put(&pointer, envelope_json).await?;
-        let event_id = self.send(pointing).await?;
-        Ok(Published {
-            message_id: event_id,
-            offloaded: Some(pointer),
-        })
-    }
-
-    /// One entry, put until EventBridge accepts it or an attempt fails for
-    /// good; EventBridge's id of the event. An attempt that may be retried
-    /// puts a copy, the last one the entry itself.
-    async fn send(&self, entry: OutgoingEntry) -> Result<String, ReceiveError> {
-        let size = entry.size;
-        let mut entry = Some(
-            PutEventsRequestEntry::builder()
-                .event_bus_name(&self.bus)
-                .source(entry.source)
-                .detail_type(entry.detail_type)
-                .detail(entry.detail)
-                .build(),
-        );
+    /// Puts the entry until EventBridge accepts it or refuses it for good:
+    /// an entry failed with a retryable code is put again after each of
+    /// [`ENTRY_RETRY_PAUSES`]; one refused for what it holds, or for its
+    /// size, comes back for S3; anything else is a 503.
+    async fn send(&self, entry: OutgoingEntry) -> Result<String, NotSent<OutgoingEntry>> {
+        let unavailable = |why: String| NotSent::Failed(ReceiveError::EventBusUnavailable(why));
         let mut pauses = ENTRY_RETRY_PAUSES.iter();
         loop {
-            let pause = pauses.next();
-            let attempt = match pause {
-                Some(_) => entry.clone(),
-                None => entry.take(),
+            let code = match self.put(&entry).await {
+                Ok(event_id) => return Ok(event_id),
+                Err(Refusal::Call(CallFailure::TooLarge)) => return Err(NotSent::TooLarge(entry)),
+                Err(Refusal::Call(CallFailure::Other(why))) => return Err(unavailable(why)),
+                Err(Refusal::Entry(code)) => code,
             };
-            let refused = match self
-                .client
-                .put_events()
-                .set_entries(attempt.map(|e| vec![e]))
-                .send()
-                .await
-            {
-                Ok(output) => match output.entries().first() {
-                    Some(accepted) if accepted.error_code().is_none() && output.failed_entry_count() == 0 => {
-                        return Ok(accepted.event_id().unwrap_or_default().to_owned())
-                    }
-                    Some(failed) => failed.error_code().unwrap_or("unknown").to_owned(),
-                    None => return Err(ReceiveError::EventBusUnavailable("PutEvents answered no entry".into())),
-                },
-                Err(error) => return Err(call_failed(&error, size)),
-            };
-            match pause {
-                Some(pause) if RETRYABLE_ENTRY_ERRORS.contains(&refused.as_str()) => tokio::time::sleep(*pause).await,
-                _ => {
-                    return Err(ReceiveError::EventBusUnavailable(format!(
-                        "PutEvents reported the entry failed: {refused}"
-                    )))
-                }
+            if UNFIT_ENTRY_ERRORS.contains(&code.as_str()) {
+                return Err(NotSent::Unfit(entry, code));
+            }
+            match pauses.next() {
+                Some(pause) if RETRYABLE_ENTRY_ERRORS.contains(&code.as_str()) => tokio::time::sleep(*pause).await,
+                _ => return Err(unavailable(format!("PutEvents reported the entry failed: {code}"))),
             }
         }
     }
 }
 
 /// What a failed `PutEvents` call means: the entry too large for the bus
-/// (EventBridge refuses the whole request, naming its size), or a 503.
-fn call_failed<E, R>(error: &aws_sdk_eventbridge::error::SdkError<E, R>, size: usize) -> ReceiveError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let service = error.as_service_error();
-    let code = service.and_then(ProvideErrorMetadata::code).unwrap_or_default();
-    let text = service.and_then(ProvideErrorMetadata::message).unwrap_or_default();
-    if code == "ValidationException" && text.to_ascii_lowercase().contains("size") {
-        ReceiveError::EnvelopeTooLarge { size }
-    } else {
-        ReceiveError::EventBusUnavailable(format!("{}", DisplayErrorContext(error)))
+/// (EventBridge refuses the whole request, naming its size; taken so only
+/// for an entry larger than every bus takes), or anything else, described
+/// by the error's code and status alone, since a service's message may
+/// quote what it was sent.
+fn call_failed(error: &SdkError<PutEventsError, HttpResponse>, size: usize) -> CallFailure {
+    let Some(service) = error.as_service_error() else {
+        return CallFailure::Other(format!("{}", DisplayErrorContext(error)));
+    };
+    let code = service.code().unwrap_or("unknown");
+    let text = service.message().unwrap_or_default().to_ascii_lowercase();
+    if code == "ValidationException" && text.contains("size") && size > SMALLEST_ENTRY_LIMIT {
+        return CallFailure::TooLarge;
     }
+    let status = error.raw_response().map_or(0, |response| response.status().as_u16());
+    CallFailure::Other(format!("PutEvents failed: {code} (HTTP {status})"))
 }
 
 #[cfg(test)]
@@ -272,7 +288,7 @@ mod tests {
 
     #[test]
     fn an_entry_is_the_envelope_from_webhook_dot_provider_by_event_type() {
-        let envelope = envelope(Some("push"), r#"{"ref":"main","x":"\u00e9"}"#);
+        let envelope = envelope(Some("push"), r#"{"ref":"main","x":"\u00e9","y":"é😀"}"#);
         let entry = OutgoingEntry::new(&envelope).unwrap();
         assert_eq!(entry.source, "webhook.github");
         assert_eq!(entry.detail_type, "push");
@@ -280,6 +296,9 @@ mod tests {
         // Counted as EventBridge counts an entry: UTF-8 bytes of source,
         // detail type and detail.
         assert_eq!(entry.size, "webhook.github".len() + "push".len() + entry.detail.len());
+        // At worst "é" (2 bytes) is written \u00e9 (6) and "😀" (4) as
+        // two escapes (12).
+        assert_eq!(entry.worst_size, entry.size + (6 - 2) + (12 - 4));
         let untyped = OutgoingEntry::new(&self::envelope(None, "{}")).unwrap();
         assert_eq!(untyped.detail_type, "webhook");
     }

@@ -3,6 +3,8 @@
 //! its stead ([`placement`]); how both follow it, learning a lower limit
 //! from a refusal ([`deliver`]); and what sending it did ([`Published`]).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use webhook_envelope::pointer::PayloadPointer;
 
 use crate::aws::clients::S3Client;
@@ -63,42 +65,56 @@ pub struct Published {
     pub offloaded: Option<PayloadPointer>,
 }
 
+/// Why a send didn't land: refused for something the payload bucket
+/// cures (the outgoing given back, to go through S3), or failed.
+pub(crate) enum NotSent<T> {
+    /// Refused for its size: the destination takes less than this process
+    /// thought.
+    TooLarge(T),
+    /// Refused for what its envelope holds (EventBridge's limits on JSON:
+    /// an integer beyond 64 bits, deep nesting), with the destination's
+    /// code. A pointer holds no payload, so S3 carries it.
+    Unfit(T, String),
+    /// Any other failure, and the answer it gets.
+    Failed(ReceiveError),
+}
+
 /// A destination that carries envelopes as they are up to a limit (which
 /// it may only show by refusing one) and through the payload bucket
 /// beyond it: the queue and the bus, which [`deliver`] serves alike.
 pub(crate) trait Carrier {
     /// What carries one envelope there: a message, an entry.
-    type Outgoing: Clone;
-    /// Nothing this small is refused for its size by any destination of
-    /// the kind, so nothing this small is copied in case it is.
-    const NEVER_REFUSED_UP_TO: usize;
-    /// Its size, as the destination counts it.
+    type Outgoing;
+    /// The largest the destination's kind ever takes.
+    const LARGEST: usize;
+    /// The size [`placement`] weighs against the limit.
     fn size(outgoing: &Self::Outgoing) -> usize;
     /// The payload bucket, when there is one.
     fn payload_bucket(&self) -> Option<&Offload>;
+    /// The limit this destination showed (read at init, or below the
+    /// smallest it refused); `usize::MAX` while unknown.
+    fn shown_limit(&self) -> &AtomicUsize;
+    /// Sends it as it is: the destination's id, or why it didn't land.
+    async fn send(&self, outgoing: Self::Outgoing) -> Result<String, NotSent<Self::Outgoing>>;
+    /// The envelope's JSON (the object to store) and what points to it at
+    /// `pointer` in its stead.
+    fn pointing(outgoing: Self::Outgoing, pointer: &PayloadPointer) -> Result<(String, Self::Outgoing), ReceiveError>;
+
     /// The largest it takes, as far as this process knows.
-    fn limit(&self) -> usize;
-    /// Takes the limit to be below `size` from now on.
-    fn refused(&self, size: usize);
-    /// Sends it as it is: the destination's id, or `EnvelopeTooLarge` when
-    /// the destination refuses it for its size.
-    async fn send(&self, outgoing: Self::Outgoing) -> Result<String, ReceiveError>;
-    /// Stores its envelope in the bucket, then sends what points to it.
-    async fn send_pointer(
-        &self,
-        offload: &Offload,
-        provider: &str,
-        outgoing: Self::Outgoing,
-    ) -> Result<Published, ReceiveError>;
+    fn limit(&self) -> usize {
+        self.shown_limit().load(Ordering::Relaxed).min(Self::LARGEST)
+    }
 }
 
 /// Sends `outgoing` (one of `provider`'s envelopes) through `carrier`: as
 /// it is when it fits the carrier's limit and the offload threshold,
 /// otherwise its envelope to S3 first and then a pointer. One the
-/// destination refuses as too large all the same (its limit never read,
-/// or lowered since) goes through S3 at once, and the limit is taken to
-/// be below it from then on. Something that fits nowhere is a 413
-/// (retrying can't help); any other failure is the carrier's 5xx.
+/// destination refuses all the same, for its size (its limit never read,
+/// or lowered since: then the limit is taken to be below it from now on)
+/// or for what it holds, goes through S3 at once. Without a bucket, one
+/// too large is a 413 (retrying can't help) and one unfit a 500, so that
+/// the provider retries until an operator sets `PAYLOAD_BUCKET`; any other
+/// failure is the carrier's 5xx.
 pub(crate) async fn deliver<C: Carrier>(
     carrier: &C,
     provider: &str,
@@ -109,23 +125,61 @@ pub(crate) async fn deliver<C: Carrier>(
     let limit = carrier
         .limit()
         .min(offload.map_or(usize::MAX, |offload| offload.threshold));
-    match (placement(size, limit, offload.is_some()), offload) {
-        (Placement::Offloaded, Some(offload)) => carrier.send_pointer(offload, provider, outgoing).await,
-        (Placement::Inline, offload) => {
-            let spare = offload
-                .filter(|_| size > C::NEVER_REFUSED_UP_TO)
-                .map(|offload| (offload, outgoing.clone()));
-            match (carrier.send(outgoing).await, spare) {
-                (Err(ReceiveError::EnvelopeTooLarge { .. }), Some((offload, outgoing))) => {
-                    carrier.refused(size);
-                    carrier.send_pointer(offload, provider, outgoing).await
-                }
-                (result, _) => result.map(|message_id| Published {
+    let refused = match (placement(size, limit, offload.is_some()), offload) {
+        (Placement::Offloaded, Some(offload)) => return through_s3(carrier, offload, provider, outgoing).await,
+        (Placement::Inline, _) => match carrier.send(outgoing).await {
+            Ok(message_id) => {
+                return Ok(Published {
                     message_id,
                     offloaded: None,
-                }),
+                })
             }
+            Err(not_sent) => not_sent,
+        },
+        _ => return Err(ReceiveError::EnvelopeTooLarge { size }),
+    };
+    match (refused, offload) {
+        (NotSent::TooLarge(outgoing), Some(offload)) => {
+            carrier.shown_limit().fetch_min(size - 1, Ordering::Relaxed);
+            through_s3(carrier, offload, provider, outgoing).await
         }
-        _ => Err(ReceiveError::EnvelopeTooLarge { size }),
+        (NotSent::Unfit(outgoing, _), Some(offload)) => through_s3(carrier, offload, provider, outgoing).await,
+        (NotSent::TooLarge(_), None) => Err(ReceiveError::EnvelopeTooLarge { size }),
+        (NotSent::Unfit(_, code), None) => Err(ReceiveError::Misconfigured(format!(
+            "the destination refuses this envelope ({code}); with PAYLOAD_BUCKET it would go through S3"
+        ))),
+        (NotSent::Failed(error), _) => Err(error),
+    }
+}
+
+/// Stores the envelope in the payload bucket, then sends what points to
+/// it. S3 failing is a 503 with nothing sent; the destination failing
+/// after it leaves an object nothing names, which the bucket's lifecycle
+/// removes (it is never deleted here: a send cut short may still have
+/// landed). A destination too small for the pointer itself is the
+/// deployment's fault: a 500, found before anything is stored when the
+/// limit is known, so that the provider keeps the delivery until an
+/// operator fixes it.
+async fn through_s3<C: Carrier>(
+    carrier: &C,
+    offload: &Offload,
+    provider: &str,
+    outgoing: C::Outgoing,
+) -> Result<Published, ReceiveError> {
+    let pointer = offload.store.fresh_pointer(provider)?;
+    let (envelope_json, pointing) = C::pointing(outgoing, &pointer)?;
+    let too_small =
+        || ReceiveError::Misconfigured("the destination refuses even a pointer to the envelope (its limit?)".into());
+    if C::size(&pointing) > carrier.limit() {
+        return Err(too_small());
+    }
+    offload.store.put(&pointer, envelope_json).await?;
+    match carrier.send(pointing).await {
+        Ok(message_id) => Ok(Published {
+            message_id,
+            offloaded: Some(pointer),
+        }),
+        Err(NotSent::Failed(error)) => Err(error),
+        Err(NotSent::TooLarge(_) | NotSent::Unfit(..)) => Err(too_small()),
     }
 }

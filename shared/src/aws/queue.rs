@@ -13,7 +13,7 @@ use webhook_envelope::pointer::{PayloadPointer, EXTENDED_PAYLOAD_SIZE};
 use webhook_envelope::{refused_by_sqs, Envelope};
 
 use crate::aws::clients::S3Client;
-use crate::aws::placement::{deliver, Carrier, Offload, Published};
+use crate::aws::placement::{Carrier, NotSent, Offload};
 use crate::codec::encoding::sha256_hex;
 use crate::config::{Settings, SQS_MAX_MESSAGE_BYTES};
 use crate::error::ReceiveError;
@@ -31,7 +31,7 @@ pub struct QueuePublisher {
     /// Where envelopes too large for the queue go, when there is a bucket.
     offload: Option<Offload>,
     /// The queue's `MaximumMessageSize` as init read it, or below the
-    /// smallest message it refused; 0 while unknown.
+    /// smallest message it refused; `usize::MAX` while unknown.
     queue_limit: AtomicUsize,
 }
 
@@ -44,7 +44,7 @@ impl QueuePublisher {
             client,
             queue_url,
             offload: Offload::for_settings(s3, settings),
-            queue_limit: AtomicUsize::new(0),
+            queue_limit: AtomicUsize::new(usize::MAX),
         }
     }
 
@@ -68,21 +68,15 @@ impl QueuePublisher {
             .and_then(|attributes| attributes.get(&QueueAttributeName::MaximumMessageSize))
             .and_then(|size| size.parse::<usize>().ok());
         if let Some(limit) = limit {
-            self.queue_limit.store(limit, Ordering::Relaxed);
+            self.queue_limit.fetch_min(limit, Ordering::Relaxed);
         }
         Ok(())
-    }
-
-    /// Sends a message already made (as [`crate::pipeline::receive_offline`]
-    /// makes it) for `provider`, inline or through S3 as [`deliver`] says.
-    pub async fn deliver(&self, provider: &str, message: OutgoingMessage) -> Result<Published, ReceiveError> {
-        deliver(self, provider, message).await
     }
 }
 
 impl Carrier for QueuePublisher {
     type Outgoing = OutgoingMessage;
-    const NEVER_REFUSED_UP_TO: usize = SMALLEST_QUEUE_LIMIT;
+    const LARGEST: usize = SQS_MAX_MESSAGE_BYTES;
 
     fn size(message: &OutgoingMessage) -> usize {
         message.size
@@ -92,31 +86,38 @@ impl Carrier for QueuePublisher {
         self.offload.as_ref()
     }
 
-    /// The queue's limit when init learnt it (or a refusal showed it
-    /// lower), SQS's largest otherwise.
-    fn limit(&self) -> usize {
-        match self.queue_limit.load(Ordering::Relaxed) {
-            0 => SQS_MAX_MESSAGE_BYTES,
-            known => known.min(SQS_MAX_MESSAGE_BYTES),
-        }
+    fn shown_limit(&self) -> &AtomicUsize {
+        &self.queue_limit
     }
 
-    fn refused(&self, size: usize) {
-        self.queue_limit.store(size - 1, Ordering::Relaxed);
+    fn pointing(message: OutgoingMessage, pointer: &PayloadPointer) -> Result<(String, OutgoingMessage), ReceiveError> {
+        let (envelope_json, remainder) = message.into_parts();
+        let pointing = remainder.pointing_to(pointer, envelope_json.len())?;
+        Ok((envelope_json, pointing))
     }
 
-    /// One `SendMessage`; SQS's message id.
-    async fn send(&self, message: OutgoingMessage) -> Result<String, ReceiveError> {
+    /// One `SendMessage`; SQS's message id. A queue may take less than SQS
+    /// allows or init learnt (its limit never read, or lowered since): a
+    /// message it refuses as too long comes back for S3 when there is a
+    /// bucket, so one that might be is copied first; below the smallest
+    /// limit a queue can have, none is refused, and none is copied.
+    async fn send(&self, message: OutgoingMessage) -> Result<String, NotSent<OutgoingMessage>> {
+        let spare = (self.offload.is_some() && message.size > SMALLEST_QUEUE_LIMIT).then(|| message.clone());
+        let size = message.size;
+        let failed = |error| NotSent::Failed(error);
         let mut request = self
             .client
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(message.body);
         for (name, value) in message.attributes {
-            request = request.message_attributes(name, attribute("String", value)?);
+            request = request.message_attributes(name, attribute("String", value).map_err(failed)?);
         }
-        if let Some(size) = message.extended_payload_size {
-            request = request.message_attributes(EXTENDED_PAYLOAD_SIZE, attribute("Number", size.to_string())?);
+        if let Some(bytes) = message.extended_payload_size {
+            request = request.message_attributes(
+                EXTENDED_PAYLOAD_SIZE,
+                attribute("Number", bytes.to_string()).map_err(failed)?,
+            );
         }
         if let Some(fifo) = message.fifo {
             request = request
@@ -135,47 +136,15 @@ impl Carrier for QueuePublisher {
                     .and_then(ProvideErrorMetadata::message)
                     .unwrap_or_default();
                 if code.contains("TooLong") || (code == "InvalidParameterValue" && text.contains("shorter than")) {
-                    Err(ReceiveError::EnvelopeTooLarge { size: message.size })
+                    Err(spare.map_or(failed(ReceiveError::EnvelopeTooLarge { size }), NotSent::TooLarge))
                 } else {
-                    Err(ReceiveError::QueueUnavailable(format!(
+                    Err(failed(ReceiveError::QueueUnavailable(format!(
                         "{}",
                         DisplayErrorContext(&error)
-                    )))
+                    ))))
                 }
             }
         }
-    }
-
-    /// Stores the message's envelope in the payload bucket, then sends the
-    /// pointer. S3 failing is a 503 with nothing sent; SQS failing after
-    /// it leaves an object no pointer names, which the bucket's lifecycle
-    /// removes (it is never deleted here: a send cut short may still have
-    /// landed). A queue too small for the pointer itself is the
-    /// deployment's fault: a 500, found before anything is stored, so that
-    /// the provider keeps the delivery until an operator fixes the queue.
-    async fn send_pointer(
-        &self,
-        offload: &Offload,
-        provider: &str,
-        message: OutgoingMessage,
-    ) -> Result<Published, ReceiveError> {
-        let (envelope_json, remainder) = message.into_parts();
-        let pointer = offload.store.fresh_pointer(provider)?;
-        let pointing = remainder.pointing_to(&pointer, envelope_json.len())?;
-        let too_small =
-            || ReceiveError::Misconfigured("the queue's MaximumMessageSize is smaller than a pointer".into());
-        if pointing.size > self.limit() {
-            return Err(too_small());
-        }
-        offload.store.put(&pointer, envelope_json).await?;
-        let message_id = match self.send(pointing).await {
-            Err(ReceiveError::EnvelopeTooLarge { .. }) => return Err(too_small()),
-            sent => sent?,
-        };
-        Ok(Published {
-            message_id,
-            offloaded: Some(pointer),
-        })
     }
 }
 
