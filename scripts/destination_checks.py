@@ -148,10 +148,13 @@ def check_bus(template, problems):
             or grants[0].get("Action") != "sqs:SendMessage" \
             or grants[0].get("Condition") != {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["VerifiedEventsRule", "Arn"]}}}:
         problems.append(f"RuleToQueuesPolicy: {grants}, wanted SendMessage from the default rule only")
-    alarm = json.dumps(resources["RuleFailuresAlarm"]["Properties"])
+    alarm = resources["RuleFailuresAlarm"]["Properties"]["Metrics"]
+    summed = next((metric.get("Expression", "") for metric in alarm if metric.get("ReturnData", True)), "")
+    alarmed = {metric["MetricStat"]["Metric"]["MetricName"] for metric in alarm
+               if "MetricStat" in metric and metric["Id"] in summed}
     dashboard = json.dumps(resources["Dashboard"]["Properties"]["DashboardBody"])
     given_up = ["FailedInvocations", "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"]
-    if not all(metric in alarm and metric in dashboard for metric in given_up) \
+    if not all(metric in alarmed and metric in dashboard for metric in given_up) \
             or "PutEventsFailedEntriesCount" not in dashboard or "bus-unavailable" not in dashboard:
         problems.append("what the rule gives up on, or PutEvents failures, are not watched")
     for name, function in senders(template, {"receiver", "release"}):

@@ -23,18 +23,6 @@ fn kaunt(key: &str, id: &str) -> lambda_http::Request {
     requests::http_api(&requests::signed_with("kaunt", key, &body, ""), None)
 }
 
-/// A bus whose rule sends every event of ours to `fixture`'s queue.
-async fn bus_to(fixture: &Fixture, label: &str) -> Bus {
-    let bus = Bus::new(&fixture.aws, label).await;
-    bus.route(
-        "everything",
-        &json!({"source": [{"prefix": "webhook."}]}),
-        &fixture.queue_url,
-    )
-    .await;
-    bus
-}
-
 fn outcomes(report: &consumer::BatchReport) -> Vec<&Outcome> {
     report.outcomes.iter().map(|(_, outcome)| outcome).collect()
 }

@@ -1,7 +1,8 @@
 //! The release function's settings: which providers it serves, each with
 //! its scheme and settings exactly as its receiver has them, and the
 //! quarantine bucket. The variables (`<PRESET>_SECRET_ID`,
-//! `<PRESET>_SIGNED_URL`, `CUSTOM_*`, `QUEUE_URL`, `QUARANTINE_BUCKET`, and
+//! `<PRESET>_SIGNED_URL`, `CUSTOM_*`, `QUEUE_URL` or `EVENT_BUS_NAME`,
+//! `QUARANTINE_BUCKET`, and
 //! the receivers' settings verification depends on) are in docs/deploy.md;
 //! why `ALLOWED_SOURCE_IPS` and `REQUIRED_HEADER` don't apply, in
 //! docs/quarantine.md.
