@@ -60,6 +60,16 @@ pub fn started_receiver(
     child
 }
 
+/// The Kaunt receiver `binary` (the test's `CARGO_BIN_EXE_receiver`) on
+/// `fixture`'s secret and queue, started as Lambda starts it, with
+/// `settings` beside those, and the emulator it polls.
+pub fn started_kaunt(binary: &str, fixture: &Fixture, settings: &[(&str, String)]) -> (RuntimeApi, Child) {
+    let api = RuntimeApi::start();
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(name, value)| (*name, value.as_str())).collect();
+    let child = started_receiver(binary, &api, fixture, "kaunt", &settings);
+    (api, child)
+}
+
 /// The status of a receiver's answer to `event` (an API Gateway event,
 /// as JSON), handed to it through `api`: it must answer, not fail.
 pub fn status_of(api: &RuntimeApi, event: &serde_json::Value) -> u64 {

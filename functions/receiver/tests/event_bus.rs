@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use function_support::sdk::MAX_ATTEMPTS;
 use integration_tests::bus::{delivered, Bus};
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
-use integration_tests::function::{started_receiver, status_of, stop};
+use integration_tests::function::{started_kaunt, status_of, stop};
 use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::signers::signed_by_the_providers_signers;
@@ -42,12 +42,12 @@ fn signed(key: &str, bodies: &[&str]) -> Vec<Value> {
 /// besides, and the emulator it polls. `QUEUE_URL` names a queue that
 /// doesn't exist: with a bus, it is not read.
 fn started_on(bus: &Bus, fixture: &Fixture, settings: &[(&str, String)]) -> (RuntimeApi, Child) {
-    let api = RuntimeApi::start();
-    let missing = format!("{}-not-read", fixture.queue_url);
-    let mut all = vec![("EVENT_BUS_NAME", bus.name.as_str()), ("QUEUE_URL", missing.as_str())];
-    all.extend(settings.iter().map(|(name, value)| (*name, value.as_str())));
-    let child = started_receiver(env!("CARGO_BIN_EXE_receiver"), &api, fixture, "kaunt", &all);
-    (api, child)
+    let mut all = vec![
+        ("EVENT_BUS_NAME", bus.name.clone()),
+        ("QUEUE_URL", format!("{}-not-read", fixture.queue_url)),
+    ];
+    all.extend(settings.iter().cloned());
+    started_kaunt(env!("CARGO_BIN_EXE_receiver"), fixture, &all)
 }
 
 #[tokio::test(flavor = "multi_thread")]

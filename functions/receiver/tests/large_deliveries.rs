@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use integration_tests::fault_proxy::{Fault, FaultProxy, Rule, Service};
-use integration_tests::function::{started_receiver, status_of, stop};
+use integration_tests::function::{started_kaunt, status_of, stop};
 use integration_tests::requests::large_kaunt_body;
 use integration_tests::runtime_api::RuntimeApi;
 use integration_tests::signers::signed_by_the_providers_signers;
@@ -62,13 +62,10 @@ async fn objects_in(fixture: &Fixture, bucket: &str) -> usize {
     listed.contents().len()
 }
 
-/// The Kaunt receiver binary on `fixture`'s secret and queue, started as
-/// Lambda starts it, with `settings` beside those, and the emulator it polls.
+/// The Kaunt receiver binary on `fixture`'s secret and queue, with
+/// `settings` beside those, and the emulator it polls.
 fn started(fixture: &Fixture, settings: &[(&str, String)]) -> (RuntimeApi, Child) {
-    let api = RuntimeApi::start();
-    let settings: Vec<(&str, &str)> = settings.iter().map(|(name, value)| (*name, value.as_str())).collect();
-    let child = started_receiver(env!("CARGO_BIN_EXE_receiver"), &api, fixture, "kaunt", &settings);
-    (api, child)
+    started_kaunt(env!("CARGO_BIN_EXE_receiver"), fixture, settings)
 }
 
 #[tokio::test(flavor = "multi_thread")]
