@@ -130,9 +130,6 @@ def check_bus(template, problems):
     if archive.get("SourceArn") != bus_arn or "EventPattern" in archive \
             or archive.get("RetentionDays") != ARCHIVE_DAYS:
         problems.append(f"EventArchive: {archive}, wanted every event of the bus for ArchiveRetentionDays")
-    parameters = template["Parameters"]
-    if parameters["ArchiveRetentionDays"]["Default"] > parameters["PayloadRetentionDays"]["Default"]:
-        problems.append("ArchiveRetentionDays outlives PayloadRetentionDays by default: replays would miss objects")
     rule = resources["VerifiedEventsRule"]["Properties"]
     targets = rule.get("Targets", [])
     if rule.get("EventPattern") != {"source": [{"prefix": "webhook."}]} or len(targets) != 1 \
@@ -162,7 +159,8 @@ def check_bus(template, problems):
         if env.get("EVENT_BUS_NAME") != {"Ref": "EventBus"} or "QUEUE_URL" in env:
             problems.append(f"{name}: with Destination bus, EVENT_BUS_NAME only")
         binary = function["Metadata"]["BuildProperties"]["Binary"]
-        sources = ({"StringEquals": {"events:source": f"webhook.{env.get('PROVIDER')}"}}
+        provider = env.get("PROVIDER_NAME") if env.get("PROVIDER") == "custom" else env.get("PROVIDER")
+        sources = ({"StringEquals": {"events:source": f"webhook.{provider}"}}
                    if binary == "receiver" else {"StringLike": {"events:source": "webhook.*"}})
         wanted = [(["events:PutEvents"], bus_arn, sources)]
         if binary == "receiver":
@@ -179,8 +177,13 @@ def check_destinations(expanded_template):
     gives the template with those parameter defaults (SAM CLI's expansion
     then resolves most of the conditions already). The problems found."""
     problems = []
+    defaults = expanded_template()["Parameters"]
+    if defaults["ArchiveRetentionDays"]["Default"] > defaults["PayloadRetentionDays"]["Default"]:
+        problems.append("ArchiveRetentionDays outlives PayloadRetentionDays by default: replays would miss objects")
+    # A retention no default has, to see the parameter reach the archive;
+    # and the custom provider beside a preset, for its own source.
     for destination, check in [("queue", check_queue), ("bus", check_bus)]:
-        # A retention no default has, to see the parameter reach the archive.
-        parameters = {"Destination": destination, "ArchiveRetentionDays": ARCHIVE_DAYS}
-        check(deployed(expanded_template(parameters), parameters), problems)
+        for providers in [{}, {"Providers": "Kaunt,Custom", "CustomProviderName": "acme-pay"}]:
+            parameters = {"Destination": destination, "ArchiveRetentionDays": ARCHIVE_DAYS, **providers}
+            check(deployed(expanded_template(parameters), parameters), problems)
     return problems

@@ -514,6 +514,7 @@ The local AWS's settings are in {relative}. In another shell, from {ROOT}:
   source {relative} && python -c "import boto3; print(boto3.client('sqs').receive_message(QueueUrl='{queue_url}', MessageAttributeNames=['All']))"
 A receiver of your own, against the same AWS (docs/local.md):
   source {relative} && cargo lambda watch -A 127.0.0.1 -P 9000 --env-var PROVIDER=kaunt,SECRET_ID=webhooks/local/kaunt
+(add EVENT_BUS_NAME={BUS_NAME} to put its events on the bus, whose rules send them to {QUEUE_NAME} and {PUSH_QUEUE})
 """, flush=True)
     try:
         while True:

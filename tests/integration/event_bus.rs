@@ -58,7 +58,7 @@ async fn a_replay_of_the_archive_sends_each_event_again_and_the_consumer_skips_i
 }
 
 #[tokio::test]
-async fn an_offloaded_event_is_read_from_s3_and_its_object_kept_for_other_rules_and_replays() {
+async fn an_offloaded_event_is_read_from_s3_and_its_object_kept_for_a_replay() {
     let fixture = Fixture::new("bus-offload").await;
     fixture.put_secret("kaunt-key").await;
     let bucket = fixture.payload_bucket().await;
@@ -76,7 +76,11 @@ async fn an_offloaded_event_is_read_from_s3_and_its_object_kept_for_other_rules_
         .process(sqs_event(&fixture.drain_raw().await, QUEUE_ARN), None)
         .await;
     assert_eq!(outcomes(&report), vec![&Outcome::Handled]);
-    assert_eq!(fixture.objects_in(&bucket).await.len(), 1, "kept: others read it too");
+    assert_eq!(
+        fixture.objects_in(&bucket).await.len(),
+        1,
+        "kept: other rules and replays read it too"
+    );
     // A replay (here with no idempotency table: handled again) reads the
     // same object.
     bus.replay("offloaded-again", &archive).await;
@@ -84,6 +88,49 @@ async fn an_offloaded_event_is_read_from_s3_and_its_object_kept_for_other_rules_
         .process(sqs_event(&fixture.drain_raw().await, QUEUE_ARN), None)
         .await;
     assert_eq!(outcomes(&report), vec![&Outcome::Handled]);
+}
+
+#[tokio::test]
+async fn an_entry_is_weighed_as_if_every_non_ascii_character_were_escaped() {
+    let fixture = Fixture::new("bus-worst-size").await;
+    fixture.put_secret("kaunt-key").await;
+    let bucket = fixture.payload_bucket().await;
+    let bus = Bus::to_queue(&fixture.aws, "bus-worst-size", &fixture.queue_url).await;
+    let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
+        on_the_bus(&bus.name)(settings);
+        payloads_in(&bucket, 20_000)(settings);
+    });
+    // 6,000 "é" are 12,000 bytes as UTF-8, and 36,000 written as escapes:
+    // under the 20,000-byte threshold as EventBridge counts the entry, over
+    // it as the event may be delivered. Through S3.
+    let wide = format!(
+        r#"{{"Id":"wide-1","EventType":"ModelReady","Text":"{}"}}"#,
+        "é".repeat(6_000)
+    );
+    // The same length in ASCII fits either way. Inline.
+    let narrow = format!(
+        r#"{{"Id":"narrow-1","EventType":"ModelReady","Text":"{}"}}"#,
+        "e".repeat(12_000)
+    );
+    for body in [&wide, &narrow] {
+        let request = requests::http_api(&requests::signed_with("kaunt", "kaunt-key", body, ""), None);
+        assert_eq!(answer(&receiver.handle(request).await).0, 200);
+    }
+    let events = delivered(&fixture.sqs, &fixture.queue_url).await;
+    let mut seen = Vec::new();
+    for event in &events {
+        let detail = &event["detail"];
+        match detail.get("payloadS3Pointer") {
+            Some(pointer) => {
+                let object = fixture.object_text(&bucket, pointer["s3Key"].as_str().unwrap()).await;
+                let envelope: serde_json::Value = serde_json::from_str(&object).unwrap();
+                seen.push(("through S3", envelope["payload"]["Id"].clone()));
+            }
+            None => seen.push(("inline", detail["payload"]["Id"].clone())),
+        }
+    }
+    seen.sort_by_key(|(_, id)| id.to_string());
+    assert_eq!(seen, [("inline", json!("narrow-1")), ("through S3", json!("wide-1"))]);
 }
 
 #[tokio::test]

@@ -25,15 +25,16 @@ use crate::error::ReceiveError;
 /// hold: an entry no larger is never taken to be refused for its size.
 const SMALLEST_ENTRY_LIMIT: usize = 256 * 1024;
 
-/// The entry error codes that say EventBridge won't take what the detail
-/// holds (an integer beyond 64 bits, JSON nested too deep): the same
-/// entry fails forever, and only its envelope in S3, with a pointer in
-/// the detail, gets through.
-const UNFIT_ENTRY_ERRORS: [&str; 2] = ["MalformedDetail", "InvalidArgument"];
+/// The entry error code that says EventBridge won't take what the detail
+/// holds (its PutEvents reference limits integers to 64 bits and nesting
+/// to 1,100 levels): the same entry fails forever, and only its envelope
+/// in S3, with a pointer in the detail, gets through.
+const UNFIT_DETAIL: &str = "MalformedDetail";
 
 /// The entry error codes EventBridge documents as worth retrying; any
-/// other (`AccessDeniedException`, `InvalidArgument`, …) fails the same way
-/// again, so it is a 503 at once and the provider retries later.
+/// other but [`UNFIT_DETAIL`] (`AccessDeniedException`, `InvalidArgument`,
+/// …) fails the same way again, so it is a 503 at once and the provider
+/// retries later.
 const RETRYABLE_ENTRY_ERRORS: [&str; 2] = ["InternalFailure", "ThrottlingException"];
 
 /// The pauses before putting again an entry that failed with a retryable
@@ -181,11 +182,18 @@ impl EventBusPublisher {
             .send()
             .await
             .map_err(|error| Refusal::Call(call_failed(&error, entry.size)))?;
+        // Accepted means what AWS documents an accepted entry to be: an
+        // event id, no error code, none failed.
         match output.entries().first() {
-            Some(accepted) if accepted.error_code().is_none() && output.failed_entry_count() == 0 => {
-                Ok(accepted.event_id().unwrap_or_default().to_owned())
+            Some(entry) if entry.error_code().is_some() || output.failed_entry_count() > 0 => {
+                Err(Refusal::Entry(entry.error_code().unwrap_or("unknown").to_owned()))
             }
-            Some(failed) => Err(Refusal::Entry(failed.error_code().unwrap_or("unknown").to_owned())),
+            Some(entry) => match entry.event_id().filter(|id| !id.is_empty()) {
+                Some(event_id) => Ok(event_id.to_owned()),
+                None => Err(Refusal::Call(CallFailure::Other(
+                    "PutEvents answered an entry with no event id".into(),
+                ))),
+            },
             None => Err(Refusal::Call(CallFailure::Other("PutEvents answered no entry".into()))),
         }
     }
@@ -235,11 +243,14 @@ impl Carrier for EventBusPublisher {
         loop {
             let code = match self.put(&entry).await {
                 Ok(event_id) => return Ok(event_id),
-                Err(Refusal::Call(CallFailure::TooLarge)) => return Err(NotSent::TooLarge(entry)),
+                Err(Refusal::Call(CallFailure::TooLarge)) => {
+                    let size = entry.size;
+                    return Err(NotSent::TooLarge(entry, size));
+                }
                 Err(Refusal::Call(CallFailure::Other(why))) => return Err(unavailable(why)),
                 Err(Refusal::Entry(code)) => code,
             };
-            if UNFIT_ENTRY_ERRORS.contains(&code.as_str()) {
+            if code == UNFIT_DETAIL {
                 return Err(NotSent::Unfit(entry, code));
             }
             match pauses.next() {

@@ -68,9 +68,9 @@ pub struct Published {
 /// Why a send didn't land: refused for something the payload bucket
 /// cures (the outgoing given back, to go through S3), or failed.
 pub(crate) enum NotSent<T> {
-    /// Refused for its size: the destination takes less than this process
-    /// thought.
-    TooLarge(T),
+    /// Refused for its size, with that size as the destination counts
+    /// it: the destination takes less than this process thought.
+    TooLarge(T, usize),
     /// Refused for what its envelope holds (EventBridge's limits on JSON:
     /// an integer beyond 64 bits, deep nesting), with the destination's
     /// code. A pointer holds no payload, so S3 carries it.
@@ -139,12 +139,12 @@ pub(crate) async fn deliver<C: Carrier>(
         _ => return Err(ReceiveError::EnvelopeTooLarge { size }),
     };
     match (refused, offload) {
-        (NotSent::TooLarge(outgoing), Some(offload)) => {
-            carrier.shown_limit().fetch_min(size - 1, Ordering::Relaxed);
+        (NotSent::TooLarge(outgoing, refused), Some(offload)) => {
+            carrier.shown_limit().fetch_min(refused - 1, Ordering::Relaxed);
             through_s3(carrier, offload, provider, outgoing).await
         }
         (NotSent::Unfit(outgoing, _), Some(offload)) => through_s3(carrier, offload, provider, outgoing).await,
-        (NotSent::TooLarge(_), None) => Err(ReceiveError::EnvelopeTooLarge { size }),
+        (NotSent::TooLarge(..), None) => Err(ReceiveError::EnvelopeTooLarge { size }),
         (NotSent::Unfit(_, code), None) => Err(ReceiveError::Misconfigured(format!(
             "the destination refuses this envelope ({code}); with PAYLOAD_BUCKET it would go through S3"
         ))),
@@ -168,8 +168,7 @@ async fn through_s3<C: Carrier>(
 ) -> Result<Published, ReceiveError> {
     let pointer = offload.store.fresh_pointer(provider)?;
     let (envelope_json, pointing) = C::pointing(outgoing, &pointer)?;
-    let too_small =
-        || ReceiveError::Misconfigured("the destination refuses even a pointer to the envelope (its limit?)".into());
+    let too_small = || ReceiveError::Misconfigured("the destination's limit is smaller than a pointer".into());
     if C::size(&pointing) > carrier.limit() {
         return Err(too_small());
     }
@@ -179,7 +178,10 @@ async fn through_s3<C: Carrier>(
             message_id,
             offloaded: Some(pointer),
         }),
+        Err(NotSent::TooLarge(..) | NotSent::Failed(ReceiveError::EnvelopeTooLarge { .. })) => Err(too_small()),
+        Err(NotSent::Unfit(_, code)) => Err(ReceiveError::Misconfigured(format!(
+            "the destination refuses the pointer too ({code})"
+        ))),
         Err(NotSent::Failed(error)) => Err(error),
-        Err(NotSent::TooLarge(_) | NotSent::Unfit(..)) => Err(too_small()),
     }
 }

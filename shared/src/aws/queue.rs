@@ -136,7 +136,9 @@ impl Carrier for QueuePublisher {
                     .and_then(ProvideErrorMetadata::message)
                     .unwrap_or_default();
                 if code.contains("TooLong") || (code == "InvalidParameterValue" && text.contains("shorter than")) {
-                    Err(spare.map_or(failed(ReceiveError::EnvelopeTooLarge { size }), NotSent::TooLarge))
+                    Err(spare.map_or(failed(ReceiveError::EnvelopeTooLarge { size }), |spare| {
+                        NotSent::TooLarge(spare, size)
+                    }))
                 } else {
                     Err(failed(ReceiveError::QueueUnavailable(format!(
                         "{}",
