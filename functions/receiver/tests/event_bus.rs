@@ -144,6 +144,17 @@ async fn putevents_failing_or_reporting_the_entry_failed_is_a_503_and_the_retry_
             1,
             503,
         ),
+        // `InvalidArgument` fails the same way again: once, a 503.
+        (
+            failed_entry(
+                r#"{"FailedEntryCount":1,"Entries":[{"ErrorCode":"InvalidArgument","ErrorMessage":"injected"}]}"#,
+            ),
+            1,
+            503,
+        ),
+        // An entry "accepted" with no event id: not what AWS answers for an
+        // accepted one, so not taken for one.
+        (failed_entry(r#"{"FailedEntryCount":0,"Entries":[{}]}"#), 1, 503),
         // One refused for what its detail holds: only S3 could carry it,
         // and there is no bucket: a 500 (the provider retries) until an
         // operator sets one.
