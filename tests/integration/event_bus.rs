@@ -12,6 +12,8 @@ use integration_tests::bus::{delivered, Bus};
 use integration_tests::sqs_event::sqs_event;
 use integration_tests::{on_the_bus, payloads_in, preset, quarantine_in, requests, Fixture};
 use serde_json::json;
+use webhook_receiver::schemes::AnyScheme;
+use webhook_receiver::{Receiver, Settings};
 
 use crate::answer;
 use crate::consumer::idempotency_table;
@@ -21,6 +23,15 @@ const QUEUE_ARN: &str = "arn:aws:sqs:us-east-1:123456789012:verified-events";
 fn kaunt(key: &str, id: &str) -> lambda_http::Request {
     let body = format!(r#"{{"Id":"{id}","EventType":"ModelReady"}}"#);
     requests::http_api(&requests::signed_with("kaunt", key, &body, ""), None)
+}
+
+/// The Kaunt receiver on `fixture`'s secret, putting events on `bus`, its
+/// settings changed by `adjust` besides.
+fn kaunt_on(fixture: &Fixture, bus: &Bus, adjust: impl FnOnce(&mut Settings)) -> Receiver<AnyScheme> {
+    fixture.receiver_with(preset("kaunt"), |settings| {
+        on_the_bus(&bus.name)(settings);
+        adjust(settings);
+    })
 }
 
 fn outcomes(report: &consumer::BatchReport) -> Vec<&Outcome> {
@@ -33,7 +44,7 @@ async fn a_replay_of_the_archive_sends_each_event_again_and_the_consumer_skips_i
     fixture.put_secret("kaunt-key").await;
     let bus = Bus::to_queue(&fixture.aws, "bus-replay", &fixture.queue_url).await;
     let archive = bus.archive(&format!("everything-{}", std::process::id())).await;
-    let receiver = fixture.receiver_with(preset("kaunt"), on_the_bus(&bus.name));
+    let receiver = kaunt_on(&fixture, &bus, |_| {});
     for id in ["replay-1", "replay-2"] {
         assert_eq!(answer(&receiver.handle(kaunt("kaunt-key", id)).await).0, 200);
     }
@@ -65,10 +76,7 @@ async fn an_offloaded_event_is_read_from_s3_and_its_object_kept_for_a_replay() {
     let bus = Bus::to_queue(&fixture.aws, "bus-offload", &fixture.queue_url).await;
     let archive = bus.archive(&format!("offloaded-{}", std::process::id())).await;
     // Everything through S3 (threshold 0).
-    let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
-        on_the_bus(&bus.name)(settings);
-        payloads_in(&bucket, 0)(settings);
-    });
+    let receiver = kaunt_on(&fixture, &bus, payloads_in(&bucket, 0));
     assert_eq!(answer(&receiver.handle(kaunt("kaunt-key", "offloaded-1")).await).0, 200);
     assert_eq!(fixture.objects_in(&bucket).await.len(), 1);
     let consumer = Consumer::new(None).with_payloads(PayloadReader::new(fixture.s3.clone(), bucket.clone()));
@@ -96,10 +104,7 @@ async fn an_entry_is_weighed_as_if_every_non_ascii_character_were_escaped() {
     fixture.put_secret("kaunt-key").await;
     let bucket = fixture.payload_bucket().await;
     let bus = Bus::to_queue(&fixture.aws, "bus-worst-size", &fixture.queue_url).await;
-    let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
-        on_the_bus(&bus.name)(settings);
-        payloads_in(&bucket, 20_000)(settings);
-    });
+    let receiver = kaunt_on(&fixture, &bus, payloads_in(&bucket, 20_000));
     // 6,000 "é" are 12,000 bytes as UTF-8, and 36,000 written as escapes:
     // under the 20,000-byte threshold as EventBridge counts the entry, over
     // it as the event may be delivered. Through S3.
@@ -139,10 +144,7 @@ async fn quarantined_deliveries_are_released_to_the_bus() {
     fixture.put_secret("wrong-key").await;
     let quarantine = fixture.quarantine_bucket().await;
     let bus = Bus::to_queue(&fixture.aws, "bus-release", &fixture.queue_url).await;
-    let receiver = fixture.receiver_with(preset("kaunt"), |settings| {
-        on_the_bus(&bus.name)(settings);
-        quarantine_in(&quarantine, 10)(settings);
-    });
+    let receiver = kaunt_on(&fixture, &bus, quarantine_in(&quarantine, 10));
     assert_eq!(answer(&receiver.handle(kaunt("right-key", "held-1")).await).0, 401);
     assert_eq!(answer(&receiver.handle(kaunt("a-guess", "forged-1")).await).0, 401);
     // The genuine one came first.
