@@ -67,9 +67,6 @@ pub struct OutgoingEntry {
     /// The envelope's JSON (as the queue's message body is it); for an
     /// offloaded envelope, an [`OffloadedDetail`].
     pub detail: String,
-    /// The envelope's members but its payload: an offloaded entry's
-    /// detail starts from them.
-    pub header: EnvelopeHeader,
     /// The size EventBridge counts against its limit: source, detail type
     /// and detail, in UTF-8 bytes.
     pub size: usize,
@@ -91,40 +88,39 @@ impl OutgoingEntry {
             source(&envelope.provider),
             detail_type(envelope).to_owned(),
             detail,
-            EnvelopeHeader::of(envelope),
         ))
     }
 
-    fn of(source: String, detail_type: String, detail: String, header: EnvelopeHeader) -> Self {
+    fn of(source: String, detail_type: String, detail: String) -> Self {
         OutgoingEntry {
             size: source.len() + detail_type.len() + detail.len(),
             worst_size: source.len() + escaped_len(&detail_type) + escaped_len(&detail),
             source,
             detail_type,
             detail,
-            header,
         }
     }
 
     /// The envelope's JSON (the object to store) and the entry that points
     /// to it at `pointer` in its stead: the same source and detail type,
-    /// so rules route it as they would the envelope.
+    /// and the envelope's members but its payload, read back from its JSON
+    /// (only an offloaded entry needs them), so rules route it as they
+    /// would the envelope.
     pub fn pointing_to(self, pointer: PayloadPointer) -> Result<(String, OutgoingEntry), ReceiveError> {
         let OutgoingEntry {
             source,
             detail_type,
             detail: envelope_json,
-            header,
             ..
         } = self;
+        let unreadable = |_| ReceiveError::Misconfigured("the payload pointer could not be serialized".into());
         let offloaded = OffloadedDetail {
-            header,
+            header: serde_json::from_str::<EnvelopeHeader>(&envelope_json).map_err(unreadable)?,
             payload_s3_pointer: pointer,
             extended_payload_size: envelope_json.len(),
         };
-        let detail = serde_json::to_string(&offloaded)
-            .map_err(|_| ReceiveError::Misconfigured("the payload pointer could not be serialized".into()))?;
-        Ok((envelope_json, Self::of(source, detail_type, detail, offloaded.header)))
+        let detail = serde_json::to_string(&offloaded).map_err(unreadable)?;
+        Ok((envelope_json, Self::of(source, detail_type, detail)))
     }
 }
 
